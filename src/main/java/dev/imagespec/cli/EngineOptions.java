@@ -1,0 +1,24 @@
+package dev.imagespec.cli;
+
+import dev.imagespec.engine.AuthConfig;
+import dev.imagespec.engine.DockerConfigCredentials;
+import dev.imagespec.engine.EngineClient;
+import picocli.CommandLine.Option;
+
+/** Options shared by every command that talks to an engine. */
+final class EngineOptions {
+  @Option(
+      names = {"-H", "--host"},
+      paramLabel = "URL",
+      description =
+          "Engine endpoint: unix:///path/docker.sock, tcp://host:2375, https://host:2376"
+              + " (default: DOCKER_HOST, CONTAINER_HOST, then the default sockets).")
+  String host;
+
+  EngineClient connect() {
+    return EngineClient.builder()
+        .host(host)
+        .credentials(DockerConfigCredentials.fromEnvironment(System.getenv()))
+        .build();
+  }
+}

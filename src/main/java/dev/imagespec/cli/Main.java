@@ -1,0 +1,117 @@
+package dev.imagespec.cli;
+
+import dev.imagespec.engine.EngineException;
+import dev.imagespec.engine.InvalidArgumentException;
+import java.io.PrintWriter;
+import java.util.Arrays;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** Entry point of {@code imagespec}. */
+@Command(
+    name = "imagespec",
+    mixinStandardHelpOptions = true,
+    versionProvider = Main.Version.class,
+    description = {
+      "Declarative container-image manager for Docker Engine and Podman.",
+      "",
+      "Engine: --host URL (unix:///path, tcp://host:port, https://host:port), else DOCKER_HOST,"
+          + " CONTAINER_HOST, then /var/run/docker.sock, /run/podman/podman.sock,"
+          + " $XDG_RUNTIME_DIR/podman/podman.sock. TLS: DOCKER_TLS_VERIFY + DOCKER_CERT_PATH.",
+      "Registry credentials: --creds, else DOCKER_CONFIG/config.json or ~/.docker/config.json.",
+      "",
+      "Exit codes: 0 ok; 1 engine, registry or auth error; 2 usage or invalid input."
+    },
+    subcommands = {ImagesCommand.class, CommandLine.HelpCommand.class})
+public final class Main {
+
+  @Option(
+      names = {"-v", "--verbose"},
+      description = "Log what imagespec does (to stderr).",
+      scope = CommandLine.ScopeType.INHERIT)
+  boolean verbose;
+
+  @Option(
+      names = "--debug",
+      description = "Log every engine call too (never credentials).",
+      scope = CommandLine.ScopeType.INHERIT)
+  boolean debug;
+
+  public static void main(String[] args) {
+    System.exit(run(args));
+  }
+
+  /** Runs the CLI and returns its exit code. */
+  public static int run(String... args) {
+    configureLogging(args);
+    return commandLine().execute(args);
+  }
+
+  /** Runs the CLI with its output and errors going to the given writers (for embedding, tests). */
+  public static int run(PrintWriter out, PrintWriter err, String... args) {
+    configureLogging(args);
+    CommandLine cli = commandLine();
+    cli.setOut(out);
+    cli.setErr(err);
+    return cli.execute(args);
+  }
+
+  static CommandLine commandLine() {
+    CommandLine cli = new CommandLine(new Main());
+    cli.setExecutionExceptionHandler(Main::handleError);
+    cli.setParameterExceptionHandler(
+        (ex, args) -> {
+          PrintWriter err = ex.getCommandLine().getErr();
+          err.println("imagespec: " + ex.getMessage());
+          CommandLine.UnmatchedArgumentException.printSuggestions(ex, err);
+          err.println("Try '" + ex.getCommandLine().getCommandSpec().qualifiedName() + " --help'.");
+          return ExitCodes.USAGE;
+        });
+    return cli;
+  }
+
+  private static int handleError(Exception ex, CommandLine cmd, CommandLine.ParseResult parsed) {
+    PrintWriter err = cmd.getErr();
+    if (ex instanceof InvalidArgumentException || ex instanceof CliUsageException) {
+      err.println("imagespec: " + ex.getMessage());
+      return ExitCodes.USAGE;
+    }
+    if (ex instanceof EngineException || ex instanceof UnsupportedOperationException) {
+      err.println("imagespec: " + ex.getMessage());
+      return ExitCodes.FAILED;
+    }
+    err.println("imagespec: unexpected error: " + ex);
+    if (Boolean.getBoolean("imagespec.debug")) {
+      ex.printStackTrace(err);
+    }
+    return ExitCodes.FAILED;
+  }
+
+  /** slf4j-simple reads its settings once, so they are set before any logger exists. */
+  private static void configureLogging(String[] args) {
+    boolean debug = Arrays.asList(args).contains("--debug");
+    boolean verbose =
+        debug
+            || Arrays.stream(args)
+                .anyMatch(a -> a.equals("-v") || a.equals("--verbose") || a.matches("-[a-zA-Z]*v"));
+    System.setProperty("org.slf4j.simpleLogger.logFile", "System.err");
+    System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", debug ? "info" : "warn");
+    System.setProperty(
+        "org.slf4j.simpleLogger.log.dev.imagespec", debug ? "debug" : verbose ? "info" : "warn");
+    System.setProperty("org.slf4j.simpleLogger.showThreadName", "false");
+    System.setProperty("org.slf4j.simpleLogger.showShortLogName", "true");
+    if (debug) {
+      System.setProperty("imagespec.debug", "true");
+    }
+  }
+
+  /** Reports the version from the jar manifest. */
+  static final class Version implements CommandLine.IVersionProvider {
+    @Override
+    public String[] getVersion() {
+      String v = Main.class.getPackage().getImplementationVersion();
+      return new String[] {"imagespec " + (v == null ? "dev" : v)};
+    }
+  }
+}

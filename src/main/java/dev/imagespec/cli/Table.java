@@ -1,0 +1,60 @@
+package dev.imagespec.cli;
+
+import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.List;
+
+/** A plain text table with columns as wide as their widest cell. */
+final class Table {
+  private final List<String[]> rows = new ArrayList<>();
+  private final int columns;
+
+  Table(String... header) {
+    this.columns = header.length;
+    rows.add(header);
+  }
+
+  Table row(Object... cells) {
+    String[] r = new String[columns];
+    for (int i = 0; i < columns; i++) {
+      Object c = i < cells.length ? cells[i] : "";
+      r[i] = c == null ? "" : c.toString();
+    }
+    rows.add(r);
+    return this;
+  }
+
+  void print(PrintWriter out) {
+    int[] width = new int[columns];
+    for (String[] r : rows) {
+      for (int i = 0; i < columns; i++) {
+        width[i] = Math.max(width[i], r[i].length());
+      }
+    }
+    for (String[] r : rows) {
+      StringBuilder b = new StringBuilder();
+      for (int i = 0; i < columns; i++) {
+        b.append(r[i]);
+        if (i < columns - 1) {
+          b.append(" ".repeat(width[i] - r[i].length() + 3));
+        }
+      }
+      out.println(b.toString().stripTrailing());
+    }
+    out.flush();
+  }
+
+  static String humanSize(long bytes) {
+    if (bytes < 1000) {
+      return bytes + "B";
+    }
+    String[] units = {"kB", "MB", "GB", "TB"};
+    double v = bytes;
+    int u = -1;
+    while (v >= 1000 && u < units.length - 1) {
+      v /= 1000;
+      u++;
+    }
+    return String.format(java.util.Locale.ROOT, v < 10 ? "%.2f%s" : "%.1f%s", v, units[u]);
+  }
+}

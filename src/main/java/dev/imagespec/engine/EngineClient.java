@@ -1,0 +1,268 @@
+package dev.imagespec.engine;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.Closeable;
+import java.time.Duration;
+import java.util.Map;
+import okhttp3.Request;
+import okhttp3.Response;
+
+/**
+ * A client for one Docker Engine or Podman service. Build it with {@link #builder()}; it negotiates
+ * the API version on first use ({@code /_ping}), detects Podman from the {@code Libpod-API-Version}
+ * header, and then uses the libpod API where it offers more (pull all tags, tlsVerify, push
+ * destination, remove reports) and the Docker-compatible API otherwise.
+ *
+ * <pre>{@code
+ * try (EngineClient engine = EngineClient.builder().host("unix:///run/podman/podman.sock").build()) {
+ *   Image image = engine.images().pull("127.0.0.1:5000/team/app:1.0", PullOptions.defaults());
+ * }
+ * }</pre>
+ *
+ * Thread-safe; connections are pooled. Close it to release them.
+ */
+public final class EngineClient implements Closeable {
+  /** Highest Docker API version this client speaks. */
+  public static final String MAX_API_VERSION = "1.45";
+
+  /** Lowest Docker API version this client accepts. */
+  public static final String MIN_API_VERSION = "1.30";
+
+  private final Transport transport;
+  private final String pinnedVersion;
+  private final RegistryCredentials credentials;
+  private volatile ServerInfo info;
+  private final Images images;
+  private final Containers containers;
+
+  private EngineClient(Builder b) {
+    EngineEndpoint endpoint =
+        b.endpoint != null ? b.endpoint : EngineEndpoint.resolve(b.host, b.env);
+    this.transport = new Transport(endpoint, b.connectTimeout, b.readTimeout);
+    this.pinnedVersion = b.apiVersion;
+    this.credentials = b.credentials;
+    this.images = new Images(this);
+    this.containers = new Containers(this);
+  }
+
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** The image operations (podman-py's {@code ImagesManager}). */
+  public Images images() {
+    return images;
+  }
+
+  /** The container listing the reconciler needs to protect images in use. */
+  public Containers containers() {
+    return containers;
+  }
+
+  public EngineEndpoint endpoint() {
+    return transport.endpoint();
+  }
+
+  /** Pings the engine and negotiates the API version (cached after the first call). */
+  public ServerInfo info() {
+    ServerInfo current = info;
+    if (current == null) {
+      synchronized (this) {
+        if (info == null) {
+          info = negotiate();
+        }
+        current = info;
+      }
+    }
+    return current;
+  }
+
+  /** True when the engine is Podman (libpod API available). */
+  public boolean isPodman() {
+    return info().podman();
+  }
+
+  /** {@code GET /_ping}: true when the engine answers OK. */
+  public boolean ping() {
+    try (Response r =
+        transport.execute(
+            transport.request(transport.url(null, "_ping").build(), null).get().build(),
+            false,
+            Transport.NotFound.OTHER)) {
+      return r.isSuccessful();
+    }
+  }
+
+  /** {@code GET /version}: the engine's version document. */
+  public JsonNode version() {
+    return json(get(compat("version")));
+  }
+
+  private ServerInfo negotiate() {
+    String serverApi;
+    String libpod;
+    try (Response r =
+        transport.execute(
+            transport.request(transport.url(null, "_ping").build(), null).get().build(),
+            false,
+            Transport.NotFound.OTHER)) {
+      serverApi = r.header("Api-Version");
+      libpod = r.header("Libpod-Api-Version");
+    }
+    String api = pinnedVersion;
+    if (api == null) {
+      api = serverApi == null ? MIN_API_VERSION : minVersion(serverApi, MAX_API_VERSION);
+    }
+    if (compareVersions(api, MIN_API_VERSION) < 0) {
+      throw new ApiException(
+          400,
+          "engine at "
+              + transport.endpoint()
+              + " speaks API "
+              + api
+              + "; imagespec needs at least "
+              + MIN_API_VERSION);
+    }
+    return new ServerInfo(api, libpod, libpod != null);
+  }
+
+  static String minVersion(String a, String b) {
+    return compareVersions(a, b) <= 0 ? a : b;
+  }
+
+  static int compareVersions(String a, String b) {
+    String[] x = a.split("\\.");
+    String[] y = b.split("\\.");
+    for (int i = 0; i < Math.max(x.length, y.length); i++) {
+      int xi = i < x.length ? parseOr0(x[i]) : 0;
+      int yi = i < y.length ? parseOr0(y[i]) : 0;
+      if (xi != yi) {
+        return Integer.compare(xi, yi);
+      }
+    }
+    return 0;
+  }
+
+  private static int parseOr0(String s) {
+    try {
+      return Integer.parseInt(s.replaceAll("[^0-9].*", ""));
+    } catch (NumberFormatException e) {
+      return 0;
+    }
+  }
+
+  /** Whether the negotiated API version is at least {@code version}. */
+  public boolean apiAtLeast(String version) {
+    return compareVersions(info().apiVersion(), version) >= 0;
+  }
+
+  // ---- helpers used by the managers ----
+
+  Transport transport() {
+    return transport;
+  }
+
+  RegistryCredentials credentials() {
+    return credentials;
+  }
+
+  /** URL builder on the Docker-compatible API ({@code /v1.xx/...}). */
+  okhttp3.HttpUrl.Builder compat(String path) {
+    return transport.url("v" + info().apiVersion(), path);
+  }
+
+  /** URL builder on the libpod API ({@code /v4.x.y/libpod/...}); Podman only. */
+  okhttp3.HttpUrl.Builder libpod(String path) {
+    ServerInfo i = info();
+    if (!i.podman()) {
+      throw new UnsupportedOperationException("the libpod API needs Podman");
+    }
+    return transport.url("v" + i.libpodVersion() + "/libpod", path);
+  }
+
+  Request get(okhttp3.HttpUrl.Builder url) {
+    return transport.request(url.build(), null).get().build();
+  }
+
+  JsonNode json(Request request) {
+    return transport.json(request, Transport.NotFound.OTHER);
+  }
+
+  @Override
+  public void close() {
+    transport.close();
+  }
+
+  @Override
+  public String toString() {
+    return "EngineClient[" + transport.endpoint() + "]";
+  }
+
+  /**
+   * What negotiation found.
+   *
+   * @param apiVersion the Docker API version in use
+   * @param libpodVersion Podman's libpod API version, null on Docker
+   * @param podman whether the engine is Podman
+   */
+  public record ServerInfo(String apiVersion, String libpodVersion, boolean podman) {
+    public String engineName() {
+      return podman ? "podman" : "docker";
+    }
+  }
+
+  /** Builder; an unset host is resolved from the environment and the default sockets. */
+  public static final class Builder {
+    private String host;
+    private EngineEndpoint endpoint;
+    private Map<String, String> env = System.getenv();
+    private String apiVersion;
+    private Duration connectTimeout = Duration.ofSeconds(10);
+    private Duration readTimeout = Duration.ofSeconds(60);
+    private RegistryCredentials credentials = RegistryCredentials.none();
+
+    /** {@code unix:///path}, {@code tcp://host:port}, {@code https://host:port}, or a path. */
+    public Builder host(String host) {
+      this.host = host;
+      return this;
+    }
+
+    public Builder endpoint(EngineEndpoint endpoint) {
+      this.endpoint = endpoint;
+      return this;
+    }
+
+    /** The environment to resolve {@code DOCKER_HOST}, TLS and default sockets from. */
+    public Builder environment(Map<String, String> env) {
+      this.env = Map.copyOf(env);
+      return this;
+    }
+
+    /** Pins the Docker API version instead of negotiating, e.g. {@code 1.41}. */
+    public Builder apiVersion(String apiVersion) {
+      this.apiVersion = apiVersion;
+      return this;
+    }
+
+    public Builder connectTimeout(Duration timeout) {
+      this.connectTimeout = timeout;
+      return this;
+    }
+
+    /** Read timeout of non-streaming calls (default 60 s); streams have none. */
+    public Builder readTimeout(Duration timeout) {
+      this.readTimeout = timeout;
+      return this;
+    }
+
+    /** Credentials used when a pull or push brings no {@link AuthConfig} of its own. */
+    public Builder credentials(RegistryCredentials credentials) {
+      this.credentials = credentials;
+      return this;
+    }
+
+    public EngineClient build() {
+      return new EngineClient(this);
+    }
+  }
+}

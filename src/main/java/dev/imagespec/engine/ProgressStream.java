@@ -1,0 +1,107 @@
+package dev.imagespec.engine;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.MappingIterator;
+import java.io.IOException;
+import java.util.Iterator;
+import java.util.NoSuchElementException;
+import java.util.function.Consumer;
+import okhttp3.Response;
+
+/**
+ * A progress stream read incrementally from an open response: each {@link #next()} parses one JSON
+ * item off the wire; nothing is buffered beyond it. An item carrying {@code error} or {@code
+ * errorDetail} raises {@link StreamException} — a 200 answer is never taken as success by itself.
+ * Close it (try-with-resources) to release the connection; closing early cancels the operation's
+ * stream.
+ */
+public final class ProgressStream implements Iterator<ProgressEvent>, AutoCloseable {
+  private final Response response;
+  private final MappingIterator<JsonNode> items;
+  private final String what;
+  private ProgressEvent last;
+  private boolean closed;
+
+  ProgressStream(Response response, String what) {
+    this.response = response;
+    this.what = what;
+    try {
+      this.items = Transport.JSON.readerFor(JsonNode.class).readValues(response.body().byteStream());
+    } catch (IOException e) {
+      response.close();
+      throw new EngineUnavailableException(what + ": cannot read progress stream: " + e, e);
+    }
+  }
+
+  @Override
+  public boolean hasNext() {
+    if (closed) {
+      return false;
+    }
+    try {
+      boolean more = items.hasNextValue();
+      if (!more) {
+        close();
+      }
+      return more;
+    } catch (IOException e) {
+      close();
+      throw new EngineUnavailableException(
+          what + ": progress stream broke off: " + Transport.describe(e), e);
+    }
+  }
+
+  @Override
+  public ProgressEvent next() {
+    if (!hasNext()) {
+      throw new NoSuchElementException();
+    }
+    JsonNode node;
+    try {
+      node = items.nextValue();
+    } catch (IOException e) {
+      close();
+      throw new EngineUnavailableException(
+          what + ": progress stream broke off: " + Transport.describe(e), e);
+    }
+    ProgressEvent event = ProgressEvent.of(node);
+    if (event.isError()) {
+      close();
+      throw new StreamException(what + ": " + event.error(), node);
+    }
+    last = event;
+    return event;
+  }
+
+  /** Reads the stream to its end, handing each item to {@code listener}; returns the last item. */
+  public ProgressEvent drain(Consumer<ProgressEvent> listener) {
+    try (this) {
+      while (hasNext()) {
+        ProgressEvent e = next();
+        if (listener != null) {
+          listener.accept(e);
+        }
+      }
+      return last;
+    }
+  }
+
+  /** Reads the stream to its end; returns the last item (null for an empty stream). */
+  public ProgressEvent drain() {
+    return drain(null);
+  }
+
+  @Override
+  public void close() {
+    if (!closed) {
+      closed = true;
+      try {
+        items.close();
+      } catch (IOException ignored) {
+        // the response is closed below either way
+      } finally {
+        response.close();
+      }
+    }
+  }
+}

@@ -1,0 +1,118 @@
+package dev.imagespec.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.imagespec.engine.EngineClient;
+import dev.imagespec.testing.TestEnv;
+import dev.imagespec.testing.TestEnv.Engine;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/** {@code imagespec images ...} end to end: output and exit codes against the real engines. */
+class ImagesCliTest {
+  record Result(int code, String out, String err) {}
+
+  static Result run(String... args) {
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    int code = Main.run(new PrintWriter(out, true), new PrintWriter(err, true), args);
+    return new Result(code, out.toString(), err.toString());
+  }
+
+  static Stream<Engine> engines() {
+    return TestEnv.engines();
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("engines")
+  void pullListTagPushRemove(Engine engine) throws Exception {
+    String repo = TestEnv.registry() + "/cli/app" + TestEnv.unique();
+    try (EngineClient c = engine.client()) {
+      TestEnv.seed(c, repo + ":1.0");
+    }
+    String host = engine.host();
+    assertThat(run("images", "push", repo + ":1.0", "--host", host).code()).isZero();
+    assertThat(run("images", "tag", repo + ":1.0", repo + ":stable", "--host", host).code())
+        .isZero();
+    Result ls = run("images", "ls", repo, "--host", host);
+    assertThat(ls.code()).isZero();
+    assertThat(ls.out()).contains("REPOSITORY").contains(repo).contains("1.0").contains("stable");
+
+    Result json = run("images", "ls", "--host", host, "-o", "json", repo + ":1.0");
+    JsonNode arr = new ObjectMapper().readTree(json.out());
+    assertThat(arr.isArray()).isTrue();
+    assertThat(arr.size()).isEqualTo(1);
+
+    Result rm = run("images", "rm", repo + ":1.0", repo + ":stable", "--host", host);
+    assertThat(rm.code()).isZero();
+    assertThat(rm.out()).contains("Untagged");
+
+    Result pull = run("images", "pull", repo + ":1.0", "--host", host, "-o", "json");
+    assertThat(pull.code()).as(pull.err()).isZero();
+    assertThat(new ObjectMapper().readTree(pull.out()).get(0).path("Id").asText())
+        .startsWith("sha256:");
+    assertThat(run("images", "inspect", repo + ":1.0", "--host", host).out()).contains("\"Id\"");
+    assertThat(run("images", "history", repo + ":1.0", "--host", host).code()).isZero();
+    assertThat(run("images", "exists", repo + ":1.0", "--host", host).code()).isZero();
+    assertThat(run("images", "exists", repo + ":nope", "--host", host).code()).isEqualTo(1);
+    assertThat(run("images", "prune", "--host", host, "--filter", "label=none=" + TestEnv.unique()).code())
+        .isZero();
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("engines")
+  void errorsExitWithOneAndNoStackTrace(Engine engine) {
+    Result missing =
+        run("images", "pull", TestEnv.registry() + "/cli/none:1", "--host", engine.host());
+    assertThat(missing.code()).isEqualTo(1);
+    assertThat(missing.err()).startsWith("imagespec: ").doesNotContain("\tat ");
+
+    Result creds =
+        run(
+            "images",
+            "pull",
+            TestEnv.authRegistry() + "/cli/x:1",
+            "--creds",
+            TestEnv.authUser() + ":wrong-secret-value",
+            "--host",
+            engine.host());
+    assertThat(creds.code()).isEqualTo(1);
+    assertThat(creds.err()).doesNotContain("wrong-secret-value");
+
+    assertThat(run("images", "inspect", "sha256:" + "0".repeat(64), "--host", engine.host()).code())
+        .isEqualTo(1);
+  }
+
+  @Test
+  void invalidInputExitsTwoBeforeAnyCall() {
+    // The socket does not exist: a 2 proves nothing was attempted.
+    String host = "unix:///nonexistent/engine.sock";
+    assertThat(run("images", "pull", "Bad/Name", "--host", host).code()).isEqualTo(2);
+    assertThat(run("images", "rm", "a/b:bad tag", "--host", host).code()).isEqualTo(2);
+    assertThat(run("images", "tag", "x:1", "UPPER:1", "--host", host).code()).isEqualTo(2);
+    assertThat(run("images", "ls", "--filter", "bogus=1", "--host", host).code()).isEqualTo(2);
+    assertThat(run("images", "nosuchcommand").code()).isEqualTo(2);
+    assertThat(run("images", "pull").code()).isEqualTo(2);
+    assertThat(run("images", "ls", "--host", "ftp://x").code()).isEqualTo(2);
+  }
+
+  @Test
+  void absentEngineExitsOne() {
+    Result r = run("images", "ls", "--host", "unix:///nonexistent/engine.sock");
+    assertThat(r.code()).isEqualTo(1);
+    assertThat(r.err()).contains("/nonexistent/engine.sock");
+  }
+
+  @Test
+  void helpListsTheCommands() {
+    Result r = run("images", "--help");
+    assertThat(r.code()).isZero();
+    assertThat(r.out()).contains("pull", "push", "tag", "rm", "prune", "ls", "inspect", "history");
+  }
+}

@@ -1,0 +1,111 @@
+package dev.imagespec.testing;
+
+import dev.imagespec.engine.DockerConfigCredentials;
+import dev.imagespec.engine.EngineClient;
+import dev.imagespec.engine.Image;
+import dev.imagespec.engine.ImportOptions;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Assertions;
+import org.junit.jupiter.api.Assumptions;
+
+/**
+ * The real engines and registries that {@code scripts/engines up} started, read from its
+ * environment variables. Without them the integration tests are skipped — unless {@code
+ * IMAGESPEC_REQUIRE_ENGINES=1} (set by {@code scripts/test}), where a missing one fails.
+ */
+public final class TestEnv {
+  private TestEnv() {}
+
+  public static String require(String name) {
+    String v = System.getenv(name);
+    if (v == null || v.isBlank()) {
+      String why = name + " is not set: run the tests with scripts/test";
+      if ("1".equals(System.getenv("IMAGESPEC_REQUIRE_ENGINES"))) {
+        Assertions.fail(why);
+      }
+      Assumptions.abort(why);
+    }
+    return v;
+  }
+
+  /** A real engine under test. */
+  public record Engine(String name, String host) {
+    public EngineClient client() {
+      return EngineClient.builder()
+          .host(host)
+          .credentials(DockerConfigCredentials.of(Path.of("/nonexistent/config.json"), List.of()))
+          .build();
+    }
+
+    @Override
+    public String toString() {
+      return name;
+    }
+  }
+
+  public static Engine docker() {
+    return new Engine("docker", require("IMAGESPEC_TEST_DOCKER_HOST"));
+  }
+
+  public static Engine podman() {
+    return new Engine("podman", require("IMAGESPEC_TEST_PODMAN_HOST"));
+  }
+
+  /** Both engines, for {@code @MethodSource}. */
+  public static Stream<Engine> engines() {
+    return Stream.of(docker(), podman());
+  }
+
+  /** Plain registry {@code 127.0.0.1:PORT}. */
+  public static String registry() {
+    return require("IMAGESPEC_TEST_REGISTRY");
+  }
+
+  /** htpasswd registry {@code 127.0.0.1:PORT}. */
+  public static String authRegistry() {
+    return require("IMAGESPEC_TEST_AUTH_REGISTRY");
+  }
+
+  public static String authUser() {
+    return require("IMAGESPEC_TEST_AUTH_USER");
+  }
+
+  public static String authPassword() {
+    return require("IMAGESPEC_TEST_AUTH_PASSWORD");
+  }
+
+  public static Path rootfs() {
+    return Path.of(require("IMAGESPEC_TEST_ROOTFS"));
+  }
+
+  /** A short unique name part, so tests never collide. */
+  public static String unique() {
+    return UUID.randomUUID().toString().substring(0, 8);
+  }
+
+  /**
+   * Imports the test rootfs as {@code reference} (null for an untagged, dangling image), with a
+   * unique label so every seeded image has its own ID.
+   */
+  public static Image seed(EngineClient client, String reference, String... extraLabels) {
+    ImportOptions.Builder b = ImportOptions.builder();
+    if (reference != null) {
+      int colon = reference.lastIndexOf(':');
+      boolean tagged = colon > reference.lastIndexOf('/');
+      b.repository(tagged ? reference.substring(0, colon) : reference);
+      b.tag(tagged ? reference.substring(colon + 1) : "latest");
+    }
+    List<String> changes = new ArrayList<>();
+    changes.add("LABEL imagespec.test=" + unique());
+    for (String l : extraLabels) {
+      changes.add("LABEL " + l);
+    }
+    changes.add("CMD [\"/bin/sh\"]");
+    b.changes(changes);
+    return client.images().importImage(rootfs(), b.build());
+  }
+}
