@@ -26,7 +26,7 @@ public final class Containers {
             new ContainerSummary(
                 c.path("Id").asText(),
                 name,
-                c.path("ImageID").asText(null),
+                Image.normaliseId(c.path("ImageID").asText(null)),
                 c.path("Image").asText(null),
                 c.path("State").asText(null)));
       }

@@ -52,7 +52,7 @@ public final class EngineImagePort implements ImagePort {
   @Override
   public List<ContainerRef> listContainers() {
     return engine.containers().list().stream()
-        .map(c -> new ContainerRef(c.id(), c.name(), Image.normaliseId(c.imageId()), c.image()))
+        .map(c -> new ContainerRef(c.id(), c.name(), c.imageId(), c.image()))
         .toList();
   }
 
