@@ -16,8 +16,8 @@ import okhttp3.Response;
 
 /**
  * Image operations on one engine: podman-py's {@code ImagesManager}, docker-py's {@code
- * ImageApiMixin} and aiodocker's {@code DockerImages}. Every reference is parsed before any call;
- * a malformed one raises {@link InvalidArgumentException} and nothing is sent.
+ * ImageApiMixin} and aiodocker's {@code DockerImages}. Every reference is parsed before any call; a
+ * malformed one raises {@link InvalidArgumentException} and nothing is sent.
  */
 public final class Images {
   private final EngineClient client;
@@ -40,7 +40,8 @@ public final class Images {
     if (options.all()) {
       url.addQueryParameter("all", "true");
     }
-    if (options.digests()) {
+    // Podman always reports RepoDigests, and its compat "digests=true" hides images without one.
+    if (options.digests() && !client.isPodman()) {
       url.addQueryParameter("digests", "true");
     }
     if (!filters.isEmpty()) {
@@ -112,7 +113,8 @@ public final class Images {
     JsonNode arr =
         client
             .transport()
-            .json(client.get(client.compat("images/" + name + "/history")), Transport.NotFound.IMAGE);
+            .json(
+                client.get(client.compat("images/" + name + "/history")), Transport.NotFound.IMAGE);
     List<JsonNode> out = new ArrayList<>();
     if (arr != null) {
       arr.forEach(out::add);
@@ -160,8 +162,8 @@ public final class Images {
   }
 
   /**
-   * Reads a pull's stream to the end; returns the image IDs libpod reports. A missing repository
-   * or tag that the engine reports mid-stream (Podman) becomes {@link ImageNotFoundException}, as
+   * Reads a pull's stream to the end; returns the image IDs libpod reports. A missing repository or
+   * tag that the engine reports mid-stream (Podman) becomes {@link ImageNotFoundException}, as
    * Docker's 404 does.
    */
   private List<String> drainPull(
@@ -369,7 +371,8 @@ public final class Images {
             .compat("images/" + image + "/tag")
             .addQueryParameter("repo", target.familiarRepository())
             .addQueryParameter("tag", target.tag().orElseThrow());
-    Request request = client.transport().request(url.build(), null).post(Transport.emptyBody()).build();
+    Request request =
+        client.transport().request(url.build(), null).post(Transport.emptyBody()).build();
     try (Response ignored = client.transport().execute(request, false, Transport.NotFound.IMAGE)) {
       return true;
     }
@@ -445,7 +448,8 @@ public final class Images {
     if (!options.filters().isEmpty()) {
       url.addQueryParameter("filters", Filters.encode(options.filters()));
     }
-    Request request = client.transport().request(url.build(), null).post(Transport.emptyBody()).build();
+    Request request =
+        client.transport().request(url.build(), null).post(Transport.emptyBody()).build();
     JsonNode r = client.json(request);
     List<PruneReport.DeletedItem> items = new ArrayList<>();
     if (r != null) {
@@ -520,7 +524,8 @@ public final class Images {
     HttpUrl.Builder url = client.compat("build/prune");
     boolean modern = client.apiAtLeast("1.48");
     if (options.reservedSpace() != null) {
-      url.addQueryParameter(modern ? "reserved-space" : "keep-storage", options.reservedSpace().toString());
+      url.addQueryParameter(
+          modern ? "reserved-space" : "keep-storage", options.reservedSpace().toString());
     }
     if (options.maxUsedSpace() != null || options.minFreeSpace() != null) {
       if (!modern) {
@@ -541,7 +546,8 @@ public final class Images {
     if (!options.filters().isEmpty()) {
       url.addQueryParameter("filters", Filters.encode(options.filters()));
     }
-    Request request = client.transport().request(url.build(), null).post(Transport.emptyBody()).build();
+    Request request =
+        client.transport().request(url.build(), null).post(Transport.emptyBody()).build();
     JsonNode r = client.json(request);
     return new BuildPruneReport(
         r == null ? List.of() : texts(r.path("CachesDeleted")),
@@ -552,8 +558,8 @@ public final class Images {
 
   /**
    * Imports a root filesystem tarball (plain or compressed) as a new image, streaming it from
-   * {@code tarball} without buffering it (docker-py's {@code import_image_from_stream}). Returns the
-   * new image.
+   * {@code tarball} without buffering it (docker-py's {@code import_image_from_stream}). Returns
+   * the new image.
    *
    * @throws StreamException when the engine reports an error (e.g. not a tarball)
    */
@@ -657,7 +663,8 @@ public final class Images {
   // ---------------------------------------------------------------------------------- helpers
 
   /** Credentials header: the call's own, else the configured ones for the registry. */
-  private Map<String, String> authHeader(ImageReference ref, AuthConfig explicit, boolean required) {
+  private Map<String, String> authHeader(
+      ImageReference ref, AuthConfig explicit, boolean required) {
     Optional<AuthConfig> auth =
         explicit != null ? Optional.of(explicit) : client.credentials().forRegistry(ref.domain());
     if (auth.isPresent()) {
