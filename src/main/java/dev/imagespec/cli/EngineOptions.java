@@ -1,6 +1,5 @@
 package dev.imagespec.cli;
 
-import dev.imagespec.engine.AuthConfig;
 import dev.imagespec.engine.DockerConfigCredentials;
 import dev.imagespec.engine.EngineClient;
 import picocli.CommandLine.Option;

@@ -146,22 +146,30 @@ final class ImagesCommand {
       mixinStandardHelpOptions = true,
       description = "List images.")
   static final class Ls extends Base {
-    @Parameters(arity = "0..1", paramLabel = "NAME", description = "Only images of this repository/reference.")
+    @Parameters(
+        arity = "0..1",
+        paramLabel = "NAME",
+        description = "Only images of this repository/reference.")
     String name;
 
-    @Option(names = {"-a", "--all"}, description = "Include intermediate images.")
+    @Option(
+        names = {"-a", "--all"},
+        description = "Include intermediate images.")
     boolean all;
 
     @Option(
         names = {"-f", "--filter"},
         paramLabel = "KEY=VALUE",
-        description = "Filter: dangling=true|false, label=KEY[=VALUE], reference=PATTERN, before=IMAGE, since=IMAGE.")
+        description =
+            "Filter: dangling=true|false, label=KEY[=VALUE], reference=PATTERN, before=IMAGE, since=IMAGE.")
     List<String> filters = new ArrayList<>();
 
     @Option(names = "--digests", description = "Show digests.")
     boolean digests;
 
-    @Option(names = {"-q", "--quiet"}, description = "Only print image IDs.")
+    @Option(
+        names = {"-q", "--quiet"},
+        description = "Only print image IDs.")
     boolean quiet;
 
     @Override
@@ -177,13 +185,17 @@ final class ImagesCommand {
         switch (key) {
           case "dangling" -> {
             if (!value.equals("true") && !value.equals("false")) {
-              throw new CliUsageException("--filter dangling='" + value + "': expected true or false");
+              throw new CliUsageException(
+                  "--filter dangling='" + value + "': expected true or false");
             }
             b.dangling(Boolean.parseBoolean(value));
           }
           case "label", "reference", "before", "since" -> b.filter(key, value);
-          default -> throw new CliUsageException(
-              "--filter '" + key + "': unknown filter (dangling, label, reference, before, since)");
+          default ->
+              throw new CliUsageException(
+                  "--filter '"
+                      + key
+                      + "': unknown filter (dangling, label, reference, before, since)");
         }
       }
       List<Image> list = images.list(b.build());
@@ -197,7 +209,10 @@ final class ImagesCommand {
     }
   }
 
-  @Command(name = "inspect", mixinStandardHelpOptions = true, description = "Show an image's details (JSON).")
+  @Command(
+      name = "inspect",
+      mixinStandardHelpOptions = true,
+      description = "Show an image's details (JSON).")
   static final class Inspect extends Base {
     @Parameters(arity = "1..*", paramLabel = "IMAGE")
     List<String> names;
@@ -213,7 +228,10 @@ final class ImagesCommand {
     }
   }
 
-  @Command(name = "history", mixinStandardHelpOptions = true, description = "Show an image's layers.")
+  @Command(
+      name = "history",
+      mixinStandardHelpOptions = true,
+      description = "Show an image's layers.")
   static final class History extends Base {
     @Parameters(paramLabel = "IMAGE")
     String name;
@@ -270,7 +288,9 @@ final class ImagesCommand {
     @Parameters(paramLabel = "IMAGE", description = "[registry/]repo[:tag|@digest]")
     String reference;
 
-    @Option(names = {"-a", "--all-tags"}, description = "Pull every tag of the repository.")
+    @Option(
+        names = {"-a", "--all-tags"},
+        description = "Pull every tag of the repository.")
     boolean allTags;
 
     @Option(names = "--platform", paramLabel = "OS/ARCH[/VARIANT]")
@@ -280,10 +300,13 @@ final class ImagesCommand {
         names = "--tls-verify",
         arity = "1",
         paramLabel = "BOOL",
-        description = "Podman only: require HTTPS and verify certificates (default: engine's config).")
+        description =
+            "Podman only: require HTTPS and verify certificates (default: engine's config).")
     Boolean tlsVerify;
 
-    @Option(names = {"-q", "--quiet"}, description = "No progress output.")
+    @Option(
+        names = {"-q", "--quiet"},
+        description = "No progress output.")
     boolean quiet;
 
     @Mixin CredsOption creds;
@@ -299,7 +322,8 @@ final class ImagesCommand {
               .build();
       ImageReference.parse(reference);
       List<Image> pulled;
-      try (ProgressPrinter progress = new ProgressPrinter("pull " + reference, !quiet && !output.json())) {
+      try (ProgressPrinter progress =
+          new ProgressPrinter("pull " + reference, !quiet && !output.json())) {
         pulled =
             allTags
                 ? images.pullAllTags(reference, options, progress)
@@ -317,7 +341,10 @@ final class ImagesCommand {
     }
   }
 
-  @Command(name = "push", mixinStandardHelpOptions = true, description = "Push an image to its registry.")
+  @Command(
+      name = "push",
+      mixinStandardHelpOptions = true,
+      description = "Push an image to its registry.")
   static final class Push extends Base {
     @Parameters(paramLabel = "IMAGE", description = "registry/repo[:tag]")
     String reference;
@@ -331,7 +358,9 @@ final class ImagesCommand {
     @Option(names = "--tls-verify", arity = "1", paramLabel = "BOOL", description = "Podman only.")
     Boolean tlsVerify;
 
-    @Option(names = {"-q", "--quiet"}, description = "No progress output.")
+    @Option(
+        names = {"-q", "--quiet"},
+        description = "No progress output.")
     boolean quiet;
 
     @Mixin CredsOption creds;
@@ -345,7 +374,8 @@ final class ImagesCommand {
               .tlsVerify(tlsVerify)
               .build();
       Images.PushResult result;
-      try (ProgressPrinter progress = new ProgressPrinter("push " + reference, !quiet && !output.json())) {
+      try (ProgressPrinter progress =
+          new ProgressPrinter("push " + reference, !quiet && !output.json())) {
         result = images.push(reference, options, progress);
       }
       if (output.json()) {
@@ -354,15 +384,21 @@ final class ImagesCommand {
         m.put("digest", result.digest());
         OutputOptions.printJson(out(), m);
       } else {
-        out().println(
-            "Pushed " + result.reference() + (result.digest() == null ? "" : " " + result.digest()));
+        out()
+            .println(
+                "Pushed "
+                    + result.reference()
+                    + (result.digest() == null ? "" : " " + result.digest()));
         out().flush();
       }
       return ExitCodes.OK;
     }
   }
 
-  @Command(name = "tag", mixinStandardHelpOptions = true, description = "Give an image another reference.")
+  @Command(
+      name = "tag",
+      mixinStandardHelpOptions = true,
+      description = "Give an image another reference.")
   static final class Tag extends Base {
     @Parameters(index = "0", paramLabel = "SOURCE")
     String source;
@@ -390,10 +426,14 @@ final class ImagesCommand {
     @Parameters(arity = "1..*", paramLabel = "IMAGE")
     List<String> names;
 
-    @Option(names = {"-f", "--force"}, description = "Remove even if used by containers or tagged several times.")
+    @Option(
+        names = {"-f", "--force"},
+        description = "Remove even if used by containers or tagged several times.")
     boolean force;
 
-    @Option(names = "--no-prune", description = "Keep untagged parents (Docker; Podman ignores it).")
+    @Option(
+        names = "--no-prune",
+        description = "Keep untagged parents (Docker; Podman ignores it).")
     boolean noprune;
 
     @Override
@@ -413,13 +453,17 @@ final class ImagesCommand {
         }
         out().flush();
       }
-      return reports.stream().anyMatch(r -> !r.errors().isEmpty()) ? ExitCodes.FAILED : ExitCodes.OK;
+      return reports.stream().anyMatch(r -> !r.errors().isEmpty())
+          ? ExitCodes.FAILED
+          : ExitCodes.OK;
     }
   }
 
   @Command(name = "prune", mixinStandardHelpOptions = true, description = "Remove unused images.")
   static final class Prune extends Base {
-    @Option(names = {"-a", "--all"}, description = "Every unused image, not only dangling ones.")
+    @Option(
+        names = {"-a", "--all"},
+        description = "Every unused image, not only dangling ones.")
     boolean all;
 
     @Option(
@@ -447,7 +491,9 @@ final class ImagesCommand {
         OutputOptions.printJson(out(), r);
       } else {
         for (PruneReport.DeletedItem i : r.imagesDeleted()) {
-          out().println(i.untagged() != null ? "Untagged: " + i.untagged() : "Deleted: " + i.deleted());
+          out()
+              .println(
+                  i.untagged() != null ? "Untagged: " + i.untagged() : "Deleted: " + i.deleted());
         }
         out().println("Total reclaimed space: " + Table.humanSize(r.spaceReclaimed()));
         out().flush();
@@ -456,9 +502,14 @@ final class ImagesCommand {
     }
   }
 
-  @Command(name = "prune-builds", mixinStandardHelpOptions = true, description = "Remove build cache.")
+  @Command(
+      name = "prune-builds",
+      mixinStandardHelpOptions = true,
+      description = "Remove build cache.")
   static final class PruneBuilds extends Base {
-    @Option(names = {"-a", "--all"}, description = "All unused cache, not only dangling.")
+    @Option(
+        names = {"-a", "--all"},
+        description = "All unused cache, not only dangling.")
     boolean all;
 
     @Option(names = "--reserved-space", paramLabel = "BYTES")
@@ -470,7 +521,9 @@ final class ImagesCommand {
     @Option(names = "--min-free-space", paramLabel = "BYTES")
     Long minFreeSpace;
 
-    @Option(names = {"-f", "--filter"}, paramLabel = "KEY=VALUE")
+    @Option(
+        names = {"-f", "--filter"},
+        paramLabel = "KEY=VALUE")
     List<String> filters = new ArrayList<>();
 
     @Override

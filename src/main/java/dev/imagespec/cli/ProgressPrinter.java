@@ -9,8 +9,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Shows pull/push progress: on a terminal, one line redrawn in place with a bar over all layers; off
- * a terminal, each status line goes to the verbose log.
+ * Shows pull/push progress: on a terminal, one line redrawn in place with a bar over all layers;
+ * off a terminal, each status line goes to the verbose log.
  */
 final class ProgressPrinter implements Consumer<ProgressEvent>, AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger("dev.imagespec.progress");

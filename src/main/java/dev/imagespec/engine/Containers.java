@@ -14,7 +14,8 @@ public final class Containers {
 
   /** Every container, running or not ({@code GET /containers/json?all=1}). */
   public List<ContainerSummary> list() {
-    JsonNode arr = client.json(client.get(client.compat("containers/json").addQueryParameter("all", "1")));
+    JsonNode arr =
+        client.json(client.get(client.compat("containers/json").addQueryParameter("all", "1")));
     List<ContainerSummary> out = new ArrayList<>();
     if (arr != null) {
       for (JsonNode c : arr) {
@@ -43,5 +44,6 @@ public final class Containers {
    * @param image the reference it was created from
    * @param state running, exited, created...
    */
-  public record ContainerSummary(String id, String name, String imageId, String image, String state) {}
+  public record ContainerSummary(
+      String id, String name, String imageId, String image, String state) {}
 }

@@ -35,17 +35,17 @@ import org.slf4j.LoggerFactory;
  *
  * <ol>
  *   <li>{@code credHelpers[registry]}: runs {@code docker-credential-<helper> get};
- *   <li>an {@code auths} entry holding credentials ({@code auth} = base64 {@code user:password},
- *       or {@code username}/{@code password}, {@code identitytoken}, {@code registrytoken}); keys
+ *   <li>an {@code auths} entry holding credentials ({@code auth} = base64 {@code user:password}, or
+ *       {@code username}/{@code password}, {@code identitytoken}, {@code registrytoken}); keys
  *       match by host, so {@code host}, {@code https://host}, {@code http://host} and {@code
  *       https://host/v1/} are all found; for Docker Hub also {@code https://index.docker.io/v1/},
  *       {@code index.docker.io}, {@code docker.io} and {@code registry-1.docker.io};
  *   <li>{@code credsStore}: runs {@code docker-credential-<store> get}.
  * </ol>
  *
- * A missing file means no credentials. A helper that is not installed, or that answers
- * "credentials not found", means no credentials; any other helper failure, or an unreadable
- * config, is an {@link EngineException} whose message never contains a secret.
+ * A missing file means no credentials. A helper that is not installed, or that answers "credentials
+ * not found", means no credentials; any other helper failure, or an unreadable config, is an {@link
+ * EngineException} whose message never contains a secret.
  *
  * <p>The file is read on every lookup, so {@code docker login} takes effect without a restart.
  * Returned credentials carry the server address Docker uses: {@code https://index.docker.io/v1/}
@@ -204,7 +204,9 @@ public final class DockerConfigCredentials implements RegistryCredentials {
           "Docker config "
               + configFile
               + " is not valid JSON"
-              + (at == null ? "" : " (line " + at.getLineNr() + ", column " + at.getColumnNr() + ")"));
+              + (at == null
+                  ? ""
+                  : " (line " + at.getLineNr() + ", column " + at.getColumnNr() + ")"));
     } catch (IOException e) {
       throw new EngineException(
           "cannot read Docker config " + configFile + ": " + e.getClass().getSimpleName());
@@ -449,7 +451,10 @@ public final class DockerConfigCredentials implements RegistryCredentials {
     return dirs;
   }
 
-  /** {@code https://Index.Docker.io/v1/} → {@code docker.io}; {@code http://h:5000/x} → {@code h:5000}. */
+  /**
+   * {@code https://Index.Docker.io/v1/} → {@code docker.io}; {@code http://h:5000/x} → {@code
+   * h:5000}.
+   */
   static String canonicalHost(String registry) {
     String host = RegistryClient.normaliseRegistry(registry);
     return HUB_HOSTS.contains(host) ? ImageReference.DEFAULT_DOMAIN : host;

@@ -10,7 +10,8 @@ import java.util.Map;
 final class Filters {
   private Filters() {}
 
-  static Map<String, List<String>> add(Map<String, List<String>> filters, String key, String value) {
+  static Map<String, List<String>> add(
+      Map<String, List<String>> filters, String key, String value) {
     Map<String, List<String>> copy = new LinkedHashMap<>(filters);
     List<String> values = new ArrayList<>(copy.getOrDefault(key, List.of()));
     values.add(value);
@@ -36,7 +37,8 @@ final class Filters {
     }
     int ne = expression.indexOf("!=");
     if (ne > 0) {
-      return add(filters, "label!", expression.substring(0, ne) + "=" + expression.substring(ne + 2));
+      return add(
+          filters, "label!", expression.substring(0, ne) + "=" + expression.substring(ne + 2));
     }
     return add(filters, "label", expression);
   }

@@ -3,9 +3,9 @@ package dev.imagespec.engine;
 import java.util.List;
 
 /**
- * Options of an import ({@code POST /images/create?fromSrc=...}): the {@code repository} and
- * {@code tag} to name the new image, {@code changes} (Dockerfile instructions such as {@code
- * LABEL a=b} or {@code CMD ["/bin/sh"]}), {@code message}, {@code platform}.
+ * Options of an import ({@code POST /images/create?fromSrc=...}): the {@code repository} and {@code
+ * tag} to name the new image, {@code changes} (Dockerfile instructions such as {@code LABEL a=b} or
+ * {@code CMD ["/bin/sh"]}), {@code message}, {@code platform}.
  */
 public record ImportOptions(
     String repository, String tag, List<String> changes, String message, String platform) {

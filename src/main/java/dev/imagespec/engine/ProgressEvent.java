@@ -5,9 +5,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 /**
  * One item of an engine progress stream (pull, push, load, import, build), typed.
  *
- * <p>Docker sends {@code status}/{@code id}/{@code progress}/{@code progressDetail}; Podman's libpod
- * endpoints send {@code stream} lines and a final {@code images}/{@code id}; builds send {@code
- * stream} lines and an {@code aux} item. {@link #raw()} keeps the item as received.
+ * <p>Docker sends {@code status}/{@code id}/{@code progress}/{@code progressDetail}; Podman's
+ * libpod endpoints send {@code stream} lines and a final {@code images}/{@code id}; builds send
+ * {@code stream} lines and an {@code aux} item. {@link #raw()} keeps the item as received.
  *
  * @param status status text, e.g. {@code Downloading}
  * @param id layer or image id the status refers to

@@ -26,7 +26,8 @@ public final class ProgressStream implements Iterator<ProgressEvent>, AutoClosea
     this.response = response;
     this.what = what;
     try {
-      this.items = Transport.JSON.readerFor(JsonNode.class).readValues(response.body().byteStream());
+      this.items =
+          Transport.JSON.readerFor(JsonNode.class).readValues(response.body().byteStream());
     } catch (IOException e) {
       response.close();
       throw new EngineUnavailableException(what + ": cannot read progress stream: " + e, e);

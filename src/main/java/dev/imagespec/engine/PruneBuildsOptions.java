@@ -6,9 +6,9 @@ import java.util.Map;
 /**
  * Options of {@code POST /build/prune}: {@code reservedSpace}, {@code maxUsedSpace}, {@code
  * minFreeSpace} (bytes), {@code all}, {@code filters} ({@code until}, {@code id}, {@code parent},
- * {@code type}, {@code description}, {@code inuse}, {@code shared}, {@code private}). Engines before
- * API 1.48 know {@code reservedSpace} as {@code keep-storage} and lack the other two sizes; the
- * client says so rather than ignoring them.
+ * {@code type}, {@code description}, {@code inuse}, {@code shared}, {@code private}). Engines
+ * before API 1.48 know {@code reservedSpace} as {@code keep-storage} and lack the other two sizes;
+ * the client says so rather than ignoring them.
  */
 public record PruneBuildsOptions(
     Long reservedSpace,

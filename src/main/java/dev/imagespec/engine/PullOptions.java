@@ -2,12 +2,14 @@ package dev.imagespec.engine;
 
 /**
  * Options of a pull, one-to-one with the seeds: {@code tag} (default {@code latest} unless the
- * reference carries a tag or digest), {@code allTags}, {@code platform} ({@code os[/arch[/variant]]}),
- * {@code auth} (overrides the configured credentials), {@code tlsVerify} (Podman only; Docker
- * decides per registry from its insecure-registries setting). docker-py's {@code stream}/{@code
- * decode} are {@link Images#pullStream}; podman-py's {@code progress_bar} is the CLI's concern.
+ * reference carries a tag or digest), {@code allTags}, {@code platform} ({@code
+ * os[/arch[/variant]]}), {@code auth} (overrides the configured credentials), {@code tlsVerify}
+ * (Podman only; Docker decides per registry from its insecure-registries setting). docker-py's
+ * {@code stream}/{@code decode} are {@link Images#pullStream}; podman-py's {@code progress_bar} is
+ * the CLI's concern.
  */
-public record PullOptions(String tag, boolean allTags, String platform, AuthConfig auth, Boolean tlsVerify) {
+public record PullOptions(
+    String tag, boolean allTags, String platform, AuthConfig auth, Boolean tlsVerify) {
 
   public static PullOptions defaults() {
     return builder().build();

@@ -55,21 +55,30 @@ import org.slf4j.LoggerFactory;
  * <em>insecure</em> when it is listed in {@link Builder#insecureRegistries} ({@code host} matches
  * any port of that host, {@code host:port} only that port) or is a loopback address ({@code
  * 127.0.0.0/8}, {@code ::1}, {@code localhost}), as Docker treats them. For an insecure registry
- * the client does as Docker does: it pings {@code GET /v2/} over HTTPS <em>without</em> certificate
- * verification (5s timeouts) and, when that fails at the connection or TLS level, uses plain HTTP.
- * The scheme is remembered per registry once a request over it got an answer, so a plain-HTTP local
- * registry costs one failed TLS handshake per client instance. Loopback registries are therefore
- * reached over HTTPS when they offer it and over HTTP otherwise.
+ * the client finds out which protocol it speaks with an unauthenticated {@code GET /v2/} ping (5s
+ * timeouts), and uses HTTPS <em>without</em> certificate verification or plain HTTP accordingly:
+ *
+ * <ul>
+ *   <li>{@code host:port}: one port speaks one protocol, so it pings in plain HTTP first; any
+ *       answer but 400 (what TLS listeners answer plain requests with) means plain HTTP, anything
+ *       else HTTPS. Plain HTTP first because a TLS listener rejects a plain request at once, while
+ *       some plain-HTTP servers never answer a TLS hello, which would cost the whole timeout.
+ *   <li>{@code host} alone (ports 443 and 80): HTTPS first, plain HTTP when that fails at the
+ *       connection or TLS level, as Docker does.
+ * </ul>
+ *
+ * The scheme is remembered per registry once a request over it got an answer. So plain-HTTP local
+ * registries (the usual {@code 127.0.0.1:5000}) work, and so do loopback registries with TLS.
  *
  * <h2>Authentication</h2>
  *
  * On a 401 the {@code WWW-Authenticate} challenge is answered: {@code Basic} with the username and
- * password of the {@link AuthConfig}; {@code Bearer} by fetching a token from the challenge's
- * realm for {@code repository:<path>:pull} (basic-authenticated when credentials are given, or
- * with the identity token as an OAuth2 refresh token; a {@code registrytoken} is sent as is).
- * Tokens are cached per registry, scope and credentials until they expire. Credentials are never
- * sent over plain HTTP to a host that is not insecure (e.g. an {@code http://} token realm on a
- * public host). Error messages and logs never contain credentials, tokens or headers.
+ * password of the {@link AuthConfig}; {@code Bearer} by fetching a token from the challenge's realm
+ * for {@code repository:<path>:pull} (basic-authenticated when credentials are given, or with the
+ * identity token as an OAuth2 refresh token; a {@code registrytoken} is sent as is). Tokens are
+ * cached per registry, scope and credentials until they expire. Credentials are never sent over
+ * plain HTTP to a host that is not insecure (e.g. an {@code http://} token realm on a public host).
+ * Error messages and logs never contain credentials, tokens or headers.
  *
  * <h2>Errors</h2>
  *
@@ -89,7 +98,6 @@ public final class RegistryClient {
       "application/vnd.docker.distribution.manifest.list.v2+json";
   public static final String DOCKER_MANIFEST =
       "application/vnd.docker.distribution.manifest.v2+json";
-  static final String DOCKER_MANIFEST_V1 = "application/vnd.docker.distribution.manifest.v1+json";
   static final String DOCKER_MANIFEST_V1_SIGNED =
       "application/vnd.docker.distribution.manifest.v1+prettyjws";
   private static final String DOCKER_CONFIG = "application/vnd.docker.container.image.v1+json";
@@ -104,6 +112,7 @@ public final class RegistryClient {
   private static final long MAX_CONFIG_BYTES = 32L << 20;
   private static final long MAX_SMALL_BYTES = 1L << 20; // tokens, tag pages, error bodies
   private static final int MAX_TAG_PAGES = 1000;
+  private static final int MAX_CACHED_TOKENS = 256; // beyond this, expired tokens are dropped
   private static final Duration DEFAULT_TOKEN_LIFETIME = Duration.ofSeconds(60);
   private static final Duration PROBE_TIMEOUT = Duration.ofSeconds(5);
   private static final Duration TOKEN_MARGIN = Duration.ofSeconds(5);
@@ -112,12 +121,16 @@ public final class RegistryClient {
 
   private final OkHttpClient secureClient;
   private final OkHttpClient insecureClient;
+
   /** {@link #insecureClient} with short timeouts, to find out whether a registry speaks TLS. */
   private final OkHttpClient probeClient;
+
   private final Set<String> insecureRegistries;
   private final String userAgent;
+
   /** Registry host[:port] → the scheme that answered last. */
   private final Map<String, String> schemes = new ConcurrentHashMap<>();
+
   /** Registry host[:port] → the last challenge scheme it sent ({@code basic} or {@code bearer}). */
   private final Map<String, String> challengeSchemes = new ConcurrentHashMap<>();
 
@@ -237,9 +250,9 @@ public final class RegistryClient {
   // public API
 
   /**
-   * The manifest digest, media type, size and platforms the registry serves for {@code ref} (a
-   * tag, {@code latest} when it has neither tag nor digest, or a digest). For a single manifest
-   * the image config is fetched to read its platform, as Docker's distribution endpoint does.
+   * The manifest digest, media type, size and platforms the registry serves for {@code ref} (a tag,
+   * {@code latest} when it has neither tag nor digest, or a digest). For a single manifest the
+   * image config is fetched to read its platform, as Docker's distribution endpoint does.
    *
    * @param auth credentials, or null for anonymous access
    * @throws ImageNotFoundException when the registry has no such manifest or repository
@@ -289,7 +302,9 @@ public final class RegistryClient {
       String configType = text(config, "mediaType");
       String configDigest = text(config, "digest");
       if (configDigest != null
-          && (configType == null || configType.equals(DOCKER_CONFIG) || configType.equals(OCI_CONFIG))) {
+          && (configType == null
+              || configType.equals(DOCKER_CONFIG)
+              || configType.equals(OCI_CONFIG))) {
         RegistryData.Platform p = platform(fetchConfig(t, configDigest, what));
         if (p != null) {
           platforms.add(p);
@@ -356,7 +371,12 @@ public final class RegistryClient {
     for (int page = 0; next != null; page++) {
       if (page >= MAX_TAG_PAGES) {
         throw new EngineException(
-            "registry " + t.domain + " returned more than " + MAX_TAG_PAGES + " tag pages for " + what);
+            "registry "
+                + t.domain
+                + " returned more than "
+                + MAX_TAG_PAGES
+                + " tag pages for "
+                + what);
       }
       String link;
       byte[] body;
@@ -480,7 +500,8 @@ public final class RegistryClient {
       return null;
     }
     String variant = text(node, "variant");
-    return new RegistryData.Platform(os, arch, variant == null || variant.isEmpty() ? null : variant);
+    return new RegistryData.Platform(
+        os, arch, variant == null || variant.isEmpty() ? null : variant);
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -488,7 +509,12 @@ public final class RegistryClient {
 
   /** One operation's registry, repository and credentials. */
   private record Target(
-      String domain, String host, String path, AuthConfig auth, String scope, String credentialKey) {
+      String domain,
+      String host,
+      String path,
+      AuthConfig auth,
+      String scope,
+      String credentialKey) {
     boolean hasBasic() {
       return auth != null
           && auth.username() != null
@@ -592,6 +618,10 @@ public final class RegistryClient {
         return "Bearer " + t.auth.registryToken();
       }
       Token token = fetchToken(t, bearer);
+      if (tokens.size() >= MAX_CACHED_TOKENS) {
+        Instant now = Instant.now();
+        tokens.values().removeIf(cached -> !now.isBefore(cached.expires));
+      }
       tokens.put(new TokenKey(t.host, t.scope, t.credentialKey), token);
       return "Bearer " + token.value;
     }
@@ -632,9 +662,10 @@ public final class RegistryClient {
           401, "registry " + t.domain + " sent a bearer challenge without a valid realm");
     }
     boolean plain = realm.scheme().equals("http");
-    String realmHost = realm.port() == HttpUrl.defaultPort(realm.scheme())
-        ? realm.host()
-        : realm.host() + ":" + realm.port();
+    String realmHost =
+        realm.port() == HttpUrl.defaultPort(realm.scheme())
+            ? realm.host()
+            : realm.host() + ":" + realm.port();
     boolean insecureRealm = isInsecure(realmHost);
     if (plain && !insecureRealm && t.hasCredentials()) {
       throw new EngineException(
@@ -716,11 +747,14 @@ public final class RegistryClient {
       if (token == null || token.isEmpty()) {
         throw new ApiException(
             502,
-            "token service " + realmHost + " of registry " + t.domain + " answered without a token");
+            "token service "
+                + realmHost
+                + " of registry "
+                + t.domain
+                + " answered without a token");
       }
       long expiresIn = json.path("expires_in").asLong(0);
-      Duration lifetime =
-          expiresIn > 0 ? Duration.ofSeconds(expiresIn) : DEFAULT_TOKEN_LIFETIME;
+      Duration lifetime = expiresIn > 0 ? Duration.ofSeconds(expiresIn) : DEFAULT_TOKEN_LIFETIME;
       Instant issued = Instant.now();
       String issuedAt = text(json, "issued_at");
       if (issuedAt != null) {
@@ -777,9 +811,7 @@ public final class RegistryClient {
 
   /**
    * The scheme to use: the one that last worked; {@code https} for a secure registry; for an
-   * insecure one, {@code https} when a quick unauthenticated {@code GET /v2/} over (unverified)
-   * TLS gets any HTTP answer, else {@code http}. Probing {@code /v2/} first, as Docker pings,
-   * keeps a slow first real request from being mistaken for a missing TLS listener.
+   * insecure one, what a quick unauthenticated {@code GET /v2/} ping finds (see the class comment).
    */
   private String scheme(Target t, boolean insecure) {
     String known = schemes.get(t.host);
@@ -789,18 +821,36 @@ public final class RegistryClient {
     if (!insecure) {
       return "https";
     }
-    HttpUrl ping = HttpUrl.parse("https://" + t.host + "/v2/");
-    if (ping == null) {
-      throw new InvalidArgumentException("cannot build a registry URL for " + t.domain);
+    if (!hostOf(t.host).equals(t.host)) {
+      // host:port — one port speaks one protocol. Ask in plain HTTP first: a TLS listener fails
+      // fast on it (or answers 400), while some plain-HTTP servers never answer a TLS hello.
+      try (Response r = ping(t, "http")) {
+        if (r.code() != 400) {
+          LOG.debug("registry {}: speaks plain HTTP (GET /v2/ -> {})", t.domain, r.code());
+          return "http";
+        }
+      } catch (IOException e) {
+        LOG.debug("registry {}: no plain HTTP ({})", t.domain, reason(e));
+      }
+      return "https";
     }
-    Request request = new Request.Builder().url(ping).header("User-Agent", userAgent).get().build();
-    try (Response r = probeClient.newCall(request).execute()) {
+    // Default ports (443 and 80): HTTPS preferred, as Docker does.
+    try (Response r = ping(t, "https")) {
       LOG.debug("registry {}: speaks HTTPS (GET /v2/ -> {})", t.domain, r.code());
       return "https";
     } catch (IOException e) {
       LOG.debug("registry {}: no HTTPS ({}), using plain HTTP", t.domain, reason(e));
       return "http";
     }
+  }
+
+  private Response ping(Target t, String scheme) throws IOException {
+    HttpUrl url = HttpUrl.parse(scheme + "://" + t.host + "/v2/");
+    if (url == null) {
+      throw new InvalidArgumentException("cannot build a registry URL for " + t.domain);
+    }
+    Request request = new Request.Builder().url(url).header("User-Agent", userAgent).get().build();
+    return probeClient.newCall(request).execute();
   }
 
   private ApiException refused(Target t, int status) {
@@ -825,7 +875,8 @@ public final class RegistryClient {
       return;
     }
     throw new ApiException(
-        r.code(), "registry " + t.domain + " answered " + r.code() + " to " + what + errorSuffix(r));
+        r.code(),
+        "registry " + t.domain + " answered " + r.code() + " to " + what + errorSuffix(r));
   }
 
   private String notFound(Target t, String what, Response r) {
@@ -914,11 +965,13 @@ public final class RegistryClient {
     try {
       JsonNode node = JSON.readTree(body);
       if (node == null || !node.isObject()) {
-        throw new EngineException("registry " + t.domain + " served a " + what + " that is not a JSON object");
+        throw new EngineException(
+            "registry " + t.domain + " served a " + what + " that is not a JSON object");
       }
       return node;
     } catch (IOException e) {
-      throw new EngineException("registry " + t.domain + " served a " + what + " that is not valid JSON");
+      throw new EngineException(
+          "registry " + t.domain + " served a " + what + " that is not valid JSON");
     }
   }
 
@@ -932,12 +985,15 @@ public final class RegistryClient {
       return null;
     }
     int semi = contentType.indexOf(';');
-    return (semi < 0 ? contentType : contentType.substring(0, semi)).trim().toLowerCase(Locale.ROOT);
+    return (semi < 0 ? contentType : contentType.substring(0, semi))
+        .trim()
+        .toLowerCase(Locale.ROOT);
   }
 
   static String sha256(byte[] bytes) {
     try {
-      return "sha256:" + HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+      return "sha256:"
+          + HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException(e);
     }
@@ -968,11 +1024,14 @@ public final class RegistryClient {
       return "unknown error";
     }
     for (Throwable c = e; c != null; c = c.getCause()) {
-      if (c instanceof ConnectException) {
-        String m = c.getMessage();
-        return m != null && m.toLowerCase(Locale.ROOT).contains("refused")
-            ? "Connection refused"
-            : (m == null ? "connection failed" : m);
+      String m = c.getMessage();
+      if (c instanceof ConnectException
+          && m != null
+          && m.toLowerCase(Locale.ROOT).contains("refused")) {
+        return "Connection refused";
+      }
+      if (c instanceof ConnectException && c.getCause() == null) {
+        return m == null ? "connection failed" : m;
       }
       if (c instanceof UnknownHostException) {
         return "unknown host " + c.getMessage();
@@ -982,7 +1041,7 @@ public final class RegistryClient {
       }
       if (c instanceof SocketTimeoutException
           || (c instanceof InterruptedIOException && "timeout".equals(c.getMessage()))) {
-        return "timeout";
+        return m == null || m.isBlank() ? "timeout" : m;
       }
       if (c instanceof SSLException) {
         return "TLS error: " + c.getMessage();
@@ -996,7 +1055,9 @@ public final class RegistryClient {
     return m == null || m.isBlank() ? root.getClass().getSimpleName() : m;
   }
 
-  /** Lowercases and strips a scheme and any path: {@code https://Host:5000/v1/} → {@code host:5000}. */
+  /**
+   * Lowercases and strips a scheme and any path: {@code https://Host:5000/v1/} → {@code host:5000}.
+   */
   static String normaliseRegistry(String registry) {
     if (registry == null) {
       return "";
@@ -1021,7 +1082,9 @@ public final class RegistryClient {
     return colon < 0 || registry.indexOf(':') != colon ? registry : registry.substring(0, colon);
   }
 
-  /** Loopback by its literal form only (no DNS): {@code localhost}, {@code 127.x.y.z}, {@code ::1}. */
+  /**
+   * Loopback by its literal form only (no DNS): {@code localhost}, {@code 127.x.y.z}, {@code ::1}.
+   */
   static boolean isLoopback(String host) {
     String h = host.toLowerCase(Locale.ROOT);
     if (h.startsWith("[") && h.endsWith("]")) {

@@ -24,7 +24,8 @@ public record RegistryData(String digest, String mediaType, long size, List<Plat
 
   /** True when the manifest is an OCI image index or a Docker manifest list. */
   public boolean isIndex() {
-    return RegistryClient.OCI_INDEX.equals(mediaType) || RegistryClient.DOCKER_LIST.equals(mediaType);
+    return RegistryClient.OCI_INDEX.equals(mediaType)
+        || RegistryClient.DOCKER_LIST.equals(mediaType);
   }
 
   /**

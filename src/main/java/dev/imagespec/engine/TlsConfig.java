@@ -28,8 +28,8 @@ import javax.net.ssl.X509TrustManager;
 /**
  * TLS settings for a TCP engine, following Docker's conventions: a directory with {@code ca.pem}
  * (trusted CA), {@code cert.pem} and {@code key.pem} (client certificate). Any of the three may be
- * absent: without ca.pem the system trust store is used; without cert/key no client certificate
- * is sent.
+ * absent: without ca.pem the system trust store is used; without cert/key no client certificate is
+ * sent.
  *
  * @param caFile CA certificates (PEM) or null
  * @param certFile client certificate chain (PEM) or null
@@ -42,7 +42,9 @@ public record TlsConfig(Path caFile, Path certFile, Path keyFile, boolean verify
     return new TlsConfig(null, null, null, true);
   }
 
-  /** TLS from a Docker certificate directory ({@code ca.pem}, {@code cert.pem}, {@code key.pem}). */
+  /**
+   * TLS from a Docker certificate directory ({@code ca.pem}, {@code cert.pem}, {@code key.pem}).
+   */
   public static TlsConfig fromCertPath(Path dir, boolean verify) {
     Path ca = dir.resolve("ca.pem");
     Path cert = dir.resolve("cert.pem");
@@ -136,7 +138,8 @@ public record TlsConfig(Path caFile, Path certFile, Path keyFile, boolean verify
     boolean pkcs1 = pem.contains("BEGIN RSA PRIVATE KEY");
     if (pem.contains("BEGIN EC PRIVATE KEY") || pem.contains("ENCRYPTED")) {
       throw new GeneralSecurityException(
-          file + ": only unencrypted PKCS#8 or RSA keys are supported; convert with"
+          file
+              + ": only unencrypted PKCS#8 or RSA keys are supported; convert with"
               + " 'openssl pkcs8 -topk8 -nocrypt'");
     }
     String base64 = pem.replaceAll("-----[A-Z ]+-----", "").replaceAll("\\s", "");
@@ -158,8 +161,21 @@ public record TlsConfig(Path caFile, Path certFile, Path keyFile, boolean verify
   /** Wraps a PKCS#1 RSAPrivateKey in a PKCS#8 PrivateKeyInfo structure. */
   private static byte[] wrapPkcs1Rsa(byte[] pkcs1) {
     byte[] algId = {
-      0x30, 0x0d, 0x06, 0x09, 0x2a, (byte) 0x86, 0x48, (byte) 0x86, (byte) 0xf7, 0x0d, 0x01, 0x01,
-      0x01, 0x05, 0x00
+      0x30,
+      0x0d,
+      0x06,
+      0x09,
+      0x2a,
+      (byte) 0x86,
+      0x48,
+      (byte) 0x86,
+      (byte) 0xf7,
+      0x0d,
+      0x01,
+      0x01,
+      0x01,
+      0x05,
+      0x00
     };
     byte[] version = {0x02, 0x01, 0x00};
     byte[] octet = derWrap((byte) 0x04, pkcs1);

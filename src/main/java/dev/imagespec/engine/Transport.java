@@ -64,9 +64,11 @@ final class Transport implements Closeable {
       if (!endpoint.tls().verify()) {
         b.hostnameVerifier((host, session) -> true);
       }
-      base = new HttpUrl.Builder().scheme("https").host(endpoint.host()).port(endpoint.port()).build();
+      base =
+          new HttpUrl.Builder().scheme("https").host(endpoint.host()).port(endpoint.port()).build();
     } else {
-      base = new HttpUrl.Builder().scheme("http").host(endpoint.host()).port(endpoint.port()).build();
+      base =
+          new HttpUrl.Builder().scheme("http").host(endpoint.host()).port(endpoint.port()).build();
     }
     this.client = b.build();
     // Streams (pull/push progress, tarballs, events) have no read timeout unless asked.
@@ -96,7 +98,8 @@ final class Transport implements Closeable {
           "cannot connect to engine at " + endpoint + ": socket does not exist");
     }
     if (LOG.isDebugEnabled()) {
-      LOG.debug("engine call {} {}", request.method(), request.url().encodedPath() + query(request));
+      LOG.debug(
+          "engine call {} {}", request.method(), request.url().encodedPath() + query(request));
     }
     Response response;
     try {

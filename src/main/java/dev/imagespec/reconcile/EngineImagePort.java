@@ -71,7 +71,9 @@ public final class EngineImagePort implements ImagePort {
     return toLocal(
         engine
             .images()
-            .pull(reference.canonical(), PullOptions.builder().platform(platform).auth(auth).build()));
+            .pull(
+                reference.canonical(),
+                PullOptions.builder().platform(platform).auth(auth).build()));
   }
 
   @Override

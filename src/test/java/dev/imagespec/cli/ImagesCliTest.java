@@ -61,7 +61,9 @@ class ImagesCliTest {
     assertThat(run("images", "history", repo + ":1.0", "--host", host).code()).isZero();
     assertThat(run("images", "exists", repo + ":1.0", "--host", host).code()).isZero();
     assertThat(run("images", "exists", repo + ":nope", "--host", host).code()).isEqualTo(1);
-    assertThat(run("images", "prune", "--host", host, "--filter", "label=none=" + TestEnv.unique()).code())
+    assertThat(
+            run("images", "prune", "--host", host, "--filter", "label=none=" + TestEnv.unique())
+                .code())
         .isZero();
   }
 

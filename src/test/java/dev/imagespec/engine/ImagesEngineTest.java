@@ -163,8 +163,7 @@ class ImagesEngineTest {
       assertThat(images.push(repo + ":1", PushOptions.builder().auth(right).build(), null).digest())
           .startsWith("sha256:");
       images.remove(repo + ":1", false, false);
-      assertThatThrownBy(
-              () -> images.pull(repo + ":1", PullOptions.builder().auth(wrong).build()))
+      assertThatThrownBy(() -> images.pull(repo + ":1", PullOptions.builder().auth(wrong).build()))
           .isInstanceOf(EngineException.class)
           .satisfies(e -> assertThat(e.getMessage()).doesNotContain("not-the-password"));
       assertThat(images.pull(repo + ":1", PullOptions.builder().auth(right).build()).tags())
@@ -241,10 +240,15 @@ class ImagesEngineTest {
 
       PruneReport report =
           images.prune(
-              PruneOptions.builder().dangling(true).label("prune.run=" + run).label("!keep").build());
+              PruneOptions.builder()
+                  .dangling(true)
+                  .label("prune.run=" + run)
+                  .label("!keep")
+                  .build());
 
       assertThat(report.imagesDeleted())
-          .anyMatch(i -> i.deleted() != null && drop.id().endsWith(i.deleted().replace("sha256:", "")));
+          .anyMatch(
+              i -> i.deleted() != null && drop.id().endsWith(i.deleted().replace("sha256:", "")));
       assertThat(report.spaceReclaimed()).isGreaterThanOrEqualTo(0);
       assertThat(images.exists(drop.id())).isFalse();
       assertThat(images.exists(keep.id())).isTrue();
@@ -260,7 +264,8 @@ class ImagesEngineTest {
   @MethodSource("engines")
   void pruneBuilds(Engine engine) {
     try (EngineClient c = engine.client()) {
-      BuildPruneReport report = c.images().pruneBuilds(PruneBuildsOptions.builder().all(true).build());
+      BuildPruneReport report =
+          c.images().pruneBuilds(PruneBuildsOptions.builder().all(true).build());
       assertThat(report.spaceReclaimed()).isGreaterThanOrEqualTo(0);
       if (c.isPodman()) {
         assertThat(report.cachesDeleted()).isEmpty();
