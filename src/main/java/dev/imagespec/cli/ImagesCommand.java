@@ -115,9 +115,9 @@ final class ImagesCommand {
     return "less than a minute ago";
   }
 
-  static void printImages(PrintWriter out, List<Image> images, boolean json) {
-    if (json) {
-      OutputOptions.printJson(out, images.stream().map(Image::attrs).toList());
+  static void printImages(PrintWriter out, List<Image> images, OutputOptions output) {
+    if (output.json()) {
+      output.print(out, images.stream().map(Image::attrs).toList());
       return;
     }
     Table t = new Table("REPOSITORY", "TAG", "IMAGE ID", "CREATED", "SIZE");
@@ -203,7 +203,7 @@ final class ImagesCommand {
         list.stream().map(Image::id).distinct().forEach(out()::println);
         out().flush();
       } else {
-        printImages(out(), list, output.json());
+        printImages(out(), list, output);
       }
       return ExitCodes.OK;
     }
@@ -223,7 +223,7 @@ final class ImagesCommand {
       for (String n : names) {
         docs.add(images.get(n).attrs());
       }
-      OutputOptions.printJson(out(), docs);
+      output.print(out(), docs);
       return ExitCodes.OK;
     }
   }
@@ -240,7 +240,7 @@ final class ImagesCommand {
     Integer run(Images images) {
       List<JsonNode> history = images.history(name);
       if (output.json()) {
-        OutputOptions.printJson(out(), history);
+        output.print(out(), history);
         return ExitCodes.OK;
       }
       Table t = new Table("IMAGE", "CREATED", "CREATED BY", "SIZE", "COMMENT");
@@ -274,7 +274,7 @@ final class ImagesCommand {
     Integer run(Images images) {
       boolean exists = images.exists(name);
       if (output.json()) {
-        OutputOptions.printJson(out(), Map.of("exists", exists));
+        output.print(out(), Map.of("exists", exists));
       }
       return exists ? ExitCodes.OK : ExitCodes.FAILED;
     }
@@ -330,7 +330,7 @@ final class ImagesCommand {
                 : List.of(images.pull(reference, options, progress));
       }
       if (output.json()) {
-        OutputOptions.printJson(out(), pulled.stream().map(Image::attrs).toList());
+        output.print(out(), pulled.stream().map(Image::attrs).toList());
       } else {
         for (Image i : pulled) {
           out().println("Pulled " + String.join(", ", i.tags()) + " " + i.id());
@@ -382,7 +382,7 @@ final class ImagesCommand {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("reference", result.reference());
         m.put("digest", result.digest());
-        OutputOptions.printJson(out(), m);
+        output.print(out(), m);
       } else {
         out()
             .println(
@@ -411,7 +411,7 @@ final class ImagesCommand {
       ImageReference ref = ImageReference.parse(target).withDefaultTag();
       images.tag(source, ref.familiarRepository(), ref.tag().orElse(null), false);
       if (output.json()) {
-        OutputOptions.printJson(out(), Map.of("tagged", ref.familiar()));
+        output.print(out(), Map.of("tagged", ref.familiar()));
       }
       return ExitCodes.OK;
     }
@@ -444,7 +444,7 @@ final class ImagesCommand {
         reports.add(images.remove(n, force, noprune));
       }
       if (output.json()) {
-        OutputOptions.printJson(out(), reports);
+        output.print(out(), reports);
       } else {
         for (RemoveReport r : reports) {
           r.untagged().forEach(u -> out().println("Untagged: " + u));
@@ -488,7 +488,7 @@ final class ImagesCommand {
       }
       PruneReport r = images.prune(b.build());
       if (output.json()) {
-        OutputOptions.printJson(out(), r);
+        output.print(out(), r);
       } else {
         for (PruneReport.DeletedItem i : r.imagesDeleted()) {
           out()
@@ -550,7 +550,7 @@ final class ImagesCommand {
       }
       BuildPruneReport r = images.pruneBuilds(b.build());
       if (output.json()) {
-        OutputOptions.printJson(out(), r);
+        output.print(out(), r);
       } else {
         r.cachesDeleted().forEach(c -> out().println("Deleted: " + c));
         out().println("Total reclaimed space: " + Table.humanSize(r.spaceReclaimed()));

@@ -23,7 +23,12 @@ import picocli.CommandLine.Option;
       "",
       "Exit codes: 0 ok; 1 engine, registry or auth error; 2 usage or invalid input."
     },
-    subcommands = {ImagesCommand.class, CommandLine.HelpCommand.class})
+    subcommands = {
+      ApplyCommand.class,
+      PlanCommand.class,
+      ImagesCommand.class,
+      CommandLine.HelpCommand.class
+    })
 public final class Main {
 
   @Option(

@@ -10,8 +10,17 @@ import picocli.CommandLine.Option;
 final class OutputOptions {
   enum Format {
     table,
-    json
+    json,
+    yaml
   }
+
+  static final ObjectMapper YAML =
+      new com.fasterxml.jackson.dataformat.yaml.YAMLMapper()
+          .disable(com.fasterxml.jackson.dataformat.yaml.YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
+          .enable(com.fasterxml.jackson.dataformat.yaml.YAMLGenerator.Feature.MINIMIZE_QUOTES)
+          .registerModule(new JavaTimeModule())
+          .setSerializationInclusion(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL)
+          .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS);
 
   static final ObjectMapper JSON =
       new ObjectMapper()
@@ -25,8 +34,23 @@ final class OutputOptions {
       description = "Output format: ${COMPLETION-CANDIDATES} (default: table).")
   Format format = Format.table;
 
+  /** True for the machine-readable formats (json, yaml). */
   boolean json() {
-    return format == Format.json;
+    return format != Format.table;
+  }
+
+  /** Prints {@code value} as JSON or YAML, per the chosen format. */
+  void print(PrintWriter out, Object value) {
+    if (format == Format.yaml) {
+      try {
+        out.print(YAML.writeValueAsString(value));
+        out.flush();
+      } catch (Exception e) {
+        throw new IllegalStateException("cannot write YAML", e);
+      }
+    } else {
+      printJson(out, value);
+    }
   }
 
   static void printJson(PrintWriter out, Object value) {

@@ -1,0 +1,367 @@
+package dev.imagespec.cli;
+
+import dev.imagespec.engine.EngineClient;
+import dev.imagespec.engine.EngineException;
+import dev.imagespec.reconcile.ActionOutcome;
+import dev.imagespec.reconcile.PlannedAction;
+import dev.imagespec.reconcile.PruneSchedule;
+import dev.imagespec.reconcile.ReconcileOptions;
+import dev.imagespec.reconcile.ReconcileResult;
+import dev.imagespec.reconcile.Reconciler;
+import dev.imagespec.spec.CronSchedule;
+import dev.imagespec.spec.GoDuration;
+import dev.imagespec.spec.ImageEntry;
+import dev.imagespec.spec.ImageSpec;
+import dev.imagespec.spec.ImageSpecStatus;
+import dev.imagespec.spec.ImageState;
+import dev.imagespec.spec.ImageStatus;
+import dev.imagespec.spec.Manifests;
+import dev.imagespec.spec.PullPolicy;
+import dev.imagespec.spec.PushState;
+import dev.imagespec.spec.PushStatus;
+import dev.imagespec.spec.SpecKey;
+import io.fabric8.kubernetes.api.model.Condition;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code imagespec apply -f PATH}: reconcile the manifests against the local engine. */
+@Command(
+    name = "apply",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Make the engine hold what the ImageSpec manifests declare, then print each spec's status.",
+      "Reads every YAML document under PATH (ImageSpecs and kubernetes.io/dockerconfigjson"
+          + " Secrets; other kinds are ignored with a note). Invalid input changes nothing.",
+      "",
+      "Exit codes: 0 converged; 1 some image failed (the rest still applied);"
+          + " 2 invalid input (nothing applied)."
+    })
+final class ApplyCommand implements Callable<Integer> {
+  private static final Logger LOG = LoggerFactory.getLogger(ApplyCommand.class);
+  private static final Duration WATCH_POLL = Duration.ofSeconds(2);
+
+  @Spec CommandLine.Model.CommandSpec spec;
+  @Mixin EngineOptions engine;
+  @Mixin OutputOptions output;
+
+  @Option(
+      names = {"-f", "--filename"},
+      paramLabel = "PATH",
+      required = true,
+      description = "YAML file or directory (recursive), or - for stdin. Repeatable.")
+  List<String> paths;
+
+  @Option(names = "--prune", description = "Run the specs' prune policies now.")
+  boolean prune;
+
+  @Option(names = "--dry-run", description = "Plan and print, change nothing (like 'plan').")
+  boolean dryRun;
+
+  @Option(
+      names = "--parallel",
+      paramLabel = "N",
+      description = "Pulls and pushes at once (default ${DEFAULT-VALUE}).",
+      defaultValue = "4")
+  int parallel;
+
+  @Option(
+      names = "--watch",
+      description =
+          "Keep running: re-apply when a file changes, on each refreshInterval and prune"
+              + " schedule. Ctrl-C stops.")
+  boolean watch;
+
+  @Override
+  public Integer call() {
+    if (parallel < 1 || parallel > 64) {
+      throw new CliUsageException("--parallel " + parallel + ": must be between 1 and 64");
+    }
+    PrintWriter err = spec.commandLine().getErr();
+    Manifests manifests = ReconcileSupport.load(paths, err);
+    try (EngineClient client = engine.connect()) {
+      if (!watch) {
+        ReconcileResult result = pass(client, manifests, Map.of(), prune);
+        report(result);
+        return exitCode(result);
+      }
+      return watchLoop(client, manifests);
+    }
+  }
+
+  private ReconcileResult pass(
+      EngineClient client,
+      Manifests manifests,
+      Map<SpecKey, ImageSpecStatus> previous,
+      boolean pruneAll) {
+    ReconcileOptions options =
+        ReconcileOptions.defaults()
+            .withDryRun(dryRun)
+            .withParallelism(parallel)
+            .withPruneAll(pruneAll)
+            .withPruneNow(PruneSchedule.due(manifests.specs(), previous, Instant.now()));
+    Reconciler reconciler =
+        new Reconciler(
+            ReconcileSupport.port(client), ReconcileSupport.credentials(manifests), options);
+    ReconcileResult result = reconciler.reconcile(manifests.specs(), previous);
+    if (LOG.isInfoEnabled()) {
+      for (PlannedAction a : result.plan().actions()) {
+        LOG.info("plan: {}", a.describe());
+      }
+      for (ActionOutcome o : result.outcomes()) {
+        LOG.info("done: {}", o.describe());
+      }
+    }
+    return result;
+  }
+
+  private static int exitCode(ReconcileResult result) {
+    return result.hasFailures() ? ExitCodes.FAILED : ExitCodes.OK;
+  }
+
+  // ------------------------------------------------------------------------------- printing
+
+  private void report(ReconcileResult result) {
+    PrintWriter out = spec.commandLine().getOut();
+    if (output.json()) {
+      List<Map<String, Object>> docs = new ArrayList<>();
+      result
+          .statuses()
+          .forEach(
+              (key, status) -> {
+                Map<String, Object> doc = new LinkedHashMap<>();
+                doc.put("spec", key.toString());
+                doc.put("ready", readyCount(status));
+                doc.put(
+                    "actions",
+                    result.outcomes().stream()
+                        .filter(o -> o.action().spec().equals(key))
+                        .map(ActionOutcome::describe)
+                        .toList());
+                doc.put("status", status);
+                docs.add(doc);
+              });
+      output.print(out, docs);
+      return;
+    }
+    Table t = new Table("SPEC", "IMAGES READY", "CONDITIONS", "ACTIONS");
+    result
+        .statuses()
+        .forEach(
+            (key, status) ->
+                t.row(key, readyCount(status), conditions(status), actions(result, key)));
+    t.print(out);
+    List<String> details = new ArrayList<>();
+    for (ActionOutcome o : result.outcomes()) {
+      if (o.result() == ActionOutcome.Result.FAILED) {
+        details.add(o.describe());
+      }
+    }
+    result
+        .statuses()
+        .forEach(
+            (key, status) -> {
+              if (status.getImages() != null) {
+                for (ImageStatus i : status.getImages()) {
+                  if (i.getState() != ImageState.Present
+                      && i.getState() != ImageState.Absent
+                      && i.getMessage() != null) {
+                    details.add(key + ": " + i.getImage() + ": " + i.getState() + ": " + i.getMessage());
+                  }
+                }
+              }
+              if (status.getPushes() != null) {
+                for (PushStatus p : status.getPushes()) {
+                  if (p.getState() == PushState.Failed && p.getMessage() != null) {
+                    details.add(key + ": push " + p.getTo() + ": " + p.getMessage());
+                  }
+                }
+              }
+            });
+    details.addAll(result.problems());
+    if (!details.isEmpty()) {
+      out.println();
+      details.stream().distinct().forEach(d -> out.println("  " + d));
+    }
+    if (result.dryRun()) {
+      out.println("(dry run: nothing was changed)");
+    }
+    out.flush();
+  }
+
+  private static String readyCount(ImageSpecStatus status) {
+    List<ImageStatus> images = status.getImages() == null ? List.of() : status.getImages();
+    long ready =
+        images.stream()
+            .filter(i -> i.getState() == ImageState.Present || i.getState() == ImageState.Absent)
+            .count();
+    return ready + "/" + images.size();
+  }
+
+  private static String conditions(ImageSpecStatus status) {
+    List<Condition> conditions = status.getConditions() == null ? List.of() : status.getConditions();
+    return conditions.stream()
+        .filter(c -> "True".equals(c.getStatus()))
+        .map(c -> c.getType() + (c.getReason() == null ? "" : "(" + c.getReason() + ")"))
+        .collect(Collectors.joining(" "));
+  }
+
+  private static String actions(ReconcileResult result, SpecKey key) {
+    Map<String, Integer> counts = new TreeMap<>();
+    for (ActionOutcome o : result.outcomes()) {
+      if (o.action().spec().equals(key) && o.result() != ActionOutcome.Result.SKIPPED) {
+        String k =
+            o.action().kind().jsonName() + (o.result() == ActionOutcome.Result.FAILED ? " failed" : "");
+        counts.merge(k, 1, Integer::sum);
+      }
+    }
+    if (result.dryRun()) {
+      for (PlannedAction a : result.plan().actions()) {
+        if (a.spec().equals(key)) {
+          counts.merge(a.kind().jsonName() + " (planned)", 1, Integer::sum);
+        }
+      }
+    }
+    if (counts.isEmpty()) {
+      return "-";
+    }
+    return counts.entrySet().stream()
+        .map(e -> e.getKey() + " " + e.getValue())
+        .collect(Collectors.joining(", "));
+  }
+
+  // ---------------------------------------------------------------------------------- watch
+
+  private int watchLoop(EngineClient client, Manifests initial) {
+    PrintWriter err = spec.commandLine().getErr();
+    CountDownLatch stop = new CountDownLatch(1);
+    Thread hook = new Thread(stop::countDown, "imagespec-stop");
+    Runtime.getRuntime().addShutdownHook(hook);
+    Manifests manifests = initial;
+    Map<SpecKey, ImageSpecStatus> previous = new HashMap<>();
+    Map<Path, Long> fingerprint = fingerprint();
+    Instant lastPass = Instant.MIN;
+    boolean firstPass = true;
+    int code = ExitCodes.OK;
+    try {
+      while (stop.getCount() > 0) {
+        Instant now = Instant.now();
+        boolean due = firstPass || now.isAfter(nextWake(manifests, previous, lastPass));
+        Map<Path, Long> current = fingerprint();
+        if (!current.equals(fingerprint)) {
+          fingerprint = current;
+          try {
+            manifests = ReconcileSupport.load(paths, err);
+            err.println("manifests changed: re-applying");
+            due = true;
+          } catch (CliUsageException e) {
+            err.println("imagespec: " + e.getMessage() + "; keeping the last valid manifests");
+          }
+          err.flush();
+        }
+        if (due) {
+          try {
+            ReconcileResult result = pass(client, manifests, previous, firstPass && prune);
+            previous = new HashMap<>(result.statuses());
+            report(result);
+            code = exitCode(result);
+          } catch (EngineException e) {
+            err.println("imagespec: " + e.getMessage() + " (will retry)");
+            err.flush();
+            code = ExitCodes.FAILED;
+          }
+          lastPass = Instant.now();
+          firstPass = false;
+        }
+        stop.await(WATCH_POLL.toMillis(), TimeUnit.MILLISECONDS);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } finally {
+      try {
+        Runtime.getRuntime().removeShutdownHook(hook);
+      } catch (IllegalStateException shuttingDown) {
+        // the JVM is already stopping: Ctrl-C
+      }
+    }
+    err.println("stopped");
+    err.flush();
+    return code;
+  }
+
+  /** The earliest of: the shortest refreshInterval of an Always image, the next prune run. */
+  private static Instant nextWake(
+      Manifests manifests, Map<SpecKey, ImageSpecStatus> previous, Instant lastPass) {
+    Instant next = Instant.MAX;
+    for (ImageSpec s : manifests.specs()) {
+      var sp = s.getSpec();
+      boolean always = sp.getPullPolicy() == PullPolicy.Always;
+      for (ImageEntry e : sp.getImages()) {
+        always |= e.getPullPolicy() == PullPolicy.Always;
+      }
+      if (always) {
+        Duration every =
+            sp.getRefreshInterval() == null
+                ? ReconcileOptions.defaults().defaultRefreshInterval()
+                : GoDuration.parse(sp.getRefreshInterval());
+        Instant at = lastPass == Instant.MIN ? Instant.MIN : lastPass.plus(every);
+        next = at.isBefore(next) ? at : next;
+      }
+      if (sp.getPrune() != null && sp.getPrune().getSchedule() != null) {
+        Instant at =
+            CronSchedule.parse(sp.getPrune().getSchedule())
+                .nextAfter(lastPass == Instant.MIN ? Instant.now() : lastPass)
+                .orElse(Instant.MAX);
+        next = at.isBefore(next) ? at : next;
+      }
+    }
+    return next;
+  }
+
+  /** Paths and modification times of every YAML file under the inputs (stdin is read once). */
+  private Map<Path, Long> fingerprint() {
+    Map<Path, Long> out = new TreeMap<>();
+    for (String p : paths) {
+      if (p.equals("-")) {
+        continue;
+      }
+      Path path = Path.of(p);
+      try (Stream<Path> files = Files.isDirectory(path) ? Files.walk(path) : Stream.of(path)) {
+        files
+            .filter(Files::isRegularFile)
+            .forEach(
+                f -> {
+                  try {
+                    out.put(f, Files.getLastModifiedTime(f).toMillis() ^ Files.size(f));
+                  } catch (IOException e) {
+                    out.put(f, -1L);
+                  }
+                });
+      } catch (IOException e) {
+        out.put(path, -1L);
+      }
+    }
+    return out;
+  }
+}

@@ -1,0 +1,67 @@
+package dev.imagespec.cli;
+
+import dev.imagespec.engine.EngineClient;
+import dev.imagespec.reconcile.Plan;
+import dev.imagespec.reconcile.PlannedAction;
+import dev.imagespec.reconcile.ReconcileOptions;
+import dev.imagespec.reconcile.Reconciler;
+import dev.imagespec.spec.Manifests;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code imagespec plan -f PATH}: the actions apply would take, changing nothing. */
+@Command(
+    name = "plan",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Show the actions 'apply' would take, changing nothing.",
+      "With -o json: a JSON array of {spec, action, image, reason}; [] when converged."
+    })
+final class PlanCommand implements Callable<Integer> {
+  @Spec CommandLine.Model.CommandSpec spec;
+  @Mixin EngineOptions engine;
+  @Mixin OutputOptions output;
+
+  @Option(
+      names = {"-f", "--filename"},
+      paramLabel = "PATH",
+      required = true,
+      description = "YAML file or directory (recursive), or - for stdin. Repeatable.")
+  List<String> paths;
+
+  @Option(names = "--prune", description = "Include the specs' prune policies now.")
+  boolean prune;
+
+  @Override
+  public Integer call() {
+    Manifests m = ReconcileSupport.load(paths, spec.commandLine().getErr());
+    try (EngineClient client = engine.connect()) {
+      Reconciler r =
+          new Reconciler(
+              ReconcileSupport.port(client),
+              ReconcileSupport.credentials(m),
+              ReconcileOptions.defaults().withDryRun(true).withPruneAll(prune));
+      Plan plan = r.plan(m.specs(), Map.of());
+      if (output.json()) {
+        output.print(spec.commandLine().getOut(), plan.toJson());
+      } else if (plan.actions().isEmpty()) {
+        spec.commandLine().getOut().println("Nothing to do: every spec is converged.");
+      } else {
+        Table t = new Table("SPEC", "ACTION", "IMAGE", "REASON");
+        for (PlannedAction a : plan.actions()) {
+          var j = a.toJson();
+          t.row(j.spec(), j.action(), j.image(), j.reason());
+        }
+        t.print(spec.commandLine().getOut());
+      }
+      spec.commandLine().getOut().flush();
+      return ExitCodes.OK;
+    }
+  }
+}

@@ -1,0 +1,307 @@
+package dev.imagespec.reconcile;
+
+import dev.imagespec.engine.ApiException;
+import dev.imagespec.engine.AuthConfig;
+import dev.imagespec.engine.ImageNotFoundException;
+import dev.imagespec.engine.ImageReference;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
+
+/**
+ * Executes a {@link Plan}: per image, pull then tags then pushes, images in parallel (bounded);
+ * then removes; then prunes. Every action records an outcome; one failure never stops the other
+ * images.
+ */
+final class Executor {
+  private final ImagePort port;
+  private final CredentialResolver credentials;
+  private final Retrier retrier;
+  private final int parallelism;
+
+  Executor(ImagePort port, CredentialResolver credentials, Retrier retrier, int parallelism) {
+    this.port = port;
+    this.credentials = credentials;
+    this.retrier = retrier;
+    this.parallelism = Math.max(1, parallelism);
+  }
+
+  /** Outcomes by {@link PlannedAction#key()}. */
+  Map<String, ActionOutcome> execute(Plan plan) {
+    Map<String, ActionOutcome> out = new ConcurrentHashMap<>();
+    Set<String> touched = ConcurrentHashMap.newKeySet();
+    Map<String, List<PlannedAction>> chains = new LinkedHashMap<>();
+    List<PlannedAction> removes = new ArrayList<>();
+    List<PlannedAction> prunes = new ArrayList<>();
+    for (PlannedAction a : plan.actions()) {
+      switch (a.kind()) {
+        case PULL, TAG, PUSH -> chains.computeIfAbsent(a.image(), k -> new ArrayList<>()).add(a);
+        case REMOVE -> removes.add(a);
+        case PRUNE -> prunes.add(a);
+      }
+    }
+    List<Runnable> tasks = new ArrayList<>();
+    for (List<PlannedAction> chain : chains.values()) {
+      tasks.add(() -> runChain(chain, out, touched));
+    }
+    runAll(tasks, parallelism, "imagespec-exec");
+    for (PlannedAction a : removes) {
+      if (Thread.currentThread().isInterrupted()) {
+        break;
+      }
+      out.put(a.key(), remove(a));
+    }
+    for (PlannedAction a : prunes) {
+      if (Thread.currentThread().isInterrupted()) {
+        break;
+      }
+      out.put(a.key(), prune(a, touched));
+    }
+    for (PlannedAction a : plan.actions()) {
+      out.putIfAbsent(a.key(), ActionOutcome.skipped(a, "not attempted (interrupted)"));
+    }
+    return out;
+  }
+
+  /** Runs tasks on at most {@code parallelism} threads; returns when all are done. */
+  static void runAll(List<Runnable> tasks, int parallelism, String threadName) {
+    if (tasks.size() <= 1 || parallelism <= 1) {
+      for (Runnable t : tasks) {
+        if (Thread.currentThread().isInterrupted()) {
+          return;
+        }
+        t.run();
+      }
+      return;
+    }
+    AtomicInteger n = new AtomicInteger();
+    ThreadFactory factory =
+        r -> {
+          Thread t = new Thread(r, threadName + "-" + n.incrementAndGet());
+          t.setDaemon(true);
+          return t;
+        };
+    ExecutorService pool =
+        Executors.newFixedThreadPool(Math.min(parallelism, tasks.size()), factory);
+    try {
+      List<Future<?>> futures = new ArrayList<>();
+      for (Runnable t : tasks) {
+        futures.add(pool.submit(t));
+      }
+      for (Future<?> f : futures) {
+        try {
+          f.get();
+        } catch (ExecutionException e) {
+          // tasks record their own failures; nothing escapes here
+        }
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  private void runChain(
+      List<PlannedAction> chain, Map<String, ActionOutcome> out, Set<String> touched) {
+    String sourceId =
+        chain.stream()
+            .map(a -> a.details().sourceId())
+            .filter(id -> id != null)
+            .findFirst()
+            .orElse(null);
+    String blocked = null;
+    Set<String> failedTargets = new HashSet<>();
+    for (PlannedAction a : chain) {
+      if (Thread.currentThread().isInterrupted()) {
+        return;
+      }
+      if (blocked != null) {
+        out.put(a.key(), ActionOutcome.skipped(a, blocked));
+        continue;
+      }
+      ActionOutcome o;
+      try {
+        switch (a.kind()) {
+          case PULL -> {
+            o = pull(a);
+            if (o.succeeded()) {
+              if (o.image() != null && o.image().id() != null) {
+                sourceId = o.image().id();
+                touched.add(Ids.norm(sourceId));
+              }
+            } else {
+              blocked = "not attempted: pull of " + a.image() + " failed";
+            }
+          }
+          case TAG -> {
+            String source = sourceId != null ? sourceId : a.image();
+            o = tag(a, source);
+            if (!o.succeeded()) {
+              failedTargets.add(a.target());
+            } else if (sourceId != null) {
+              touched.add(Ids.norm(sourceId));
+            }
+          }
+          case PUSH -> {
+            if (failedTargets.contains(a.target())) {
+              o = ActionOutcome.skipped(a, "not attempted: tagging as " + a.target() + " failed");
+            } else {
+              o = push(a, sourceId);
+            }
+          }
+          default -> o = ActionOutcome.failed(a, "unexpected action in an image chain", 0);
+        }
+      } catch (RuntimeException e) {
+        o = ActionOutcome.failed(a, message(e), 1);
+      }
+      out.put(a.key(), o);
+    }
+  }
+
+  private ActionOutcome pull(PlannedAction a) {
+    ImageReference ref = ImageReference.parse(a.image());
+    AuthConfig auth;
+    try {
+      auth = auth(a, ref.domain());
+    } catch (RuntimeException e) {
+      return ActionOutcome.failed(a, "cannot resolve credentials: " + message(e), 0);
+    }
+    Retrier.Result<LocalImage> r = retrier.call(() -> port.pull(ref, a.details().platform(), auth));
+    if (!r.ok()) {
+      return ActionOutcome.failed(a, failure(r), r.attempts());
+    }
+    LocalImage img = r.value();
+    return new ActionOutcome(
+        a,
+        ActionOutcome.Result.SUCCEEDED,
+        null,
+        r.attempts(),
+        img,
+        null,
+        img == null ? null : img.id(),
+        0);
+  }
+
+  private ActionOutcome tag(PlannedAction a, String source) {
+    ImageReference target = ImageReference.parse(a.target());
+    Retrier.Result<Object> r =
+        retrier.call(
+            () -> {
+              port.tag(source, target);
+              return null;
+            });
+    if (!r.ok()) {
+      return ActionOutcome.failed(a, failure(r), r.attempts());
+    }
+    return new ActionOutcome(
+        a, ActionOutcome.Result.SUCCEEDED, null, r.attempts(), null, null, idOrNull(source), 0);
+  }
+
+  private ActionOutcome push(PlannedAction a, String sourceId) {
+    ImageReference target = ImageReference.parse(a.target());
+    AuthConfig auth;
+    try {
+      auth = auth(a, target.domain());
+    } catch (RuntimeException e) {
+      return ActionOutcome.failed(a, "cannot resolve credentials: " + message(e), 0);
+    }
+    Retrier.Result<String> r = retrier.call(() -> port.push(target, auth));
+    if (!r.ok()) {
+      return ActionOutcome.failed(a, failure(r), r.attempts());
+    }
+    return new ActionOutcome(
+        a, ActionOutcome.Result.SUCCEEDED, null, r.attempts(), null, r.value(), sourceId, 0);
+  }
+
+  private ActionOutcome remove(PlannedAction a) {
+    Retrier.Result<Object> r = call(() -> port.remove(a.image()));
+    if (!r.ok()) {
+      if (r.error() instanceof ImageNotFoundException) {
+        return new ActionOutcome(
+            a, ActionOutcome.Result.SUCCEEDED, "already absent", r.attempts(), null, null, null, 0);
+      }
+      return ActionOutcome.failed(a, failure(r), r.attempts());
+    }
+    return new ActionOutcome(
+        a,
+        ActionOutcome.Result.SUCCEEDED,
+        null,
+        r.attempts(),
+        null,
+        null,
+        a.details().sourceId(),
+        0);
+  }
+
+  private ActionOutcome prune(PlannedAction a, Set<String> touched) {
+    if (touched.contains(Ids.norm(a.image()))) {
+      return ActionOutcome.skipped(a, "kept: the image was pulled or tagged in this pass");
+    }
+    long size = a.details().size();
+    Retrier.Result<Object> r = call(() -> port.remove(a.image()));
+    int attempts = r.attempts();
+    if (!r.ok() && r.error() instanceof ImageNotFoundException) {
+      return ActionOutcome.skipped(a, "already gone");
+    }
+    if (!r.ok()
+        && r.error() instanceof ApiException api
+        && api.status() == 409
+        && a.details().repoTags().size() > 1) {
+      // an image with several tags cannot be removed by ID without force: remove tag by tag
+      for (String tag : a.details().repoTags()) {
+        Retrier.Result<Object> t = call(() -> port.remove(tag));
+        attempts += t.attempts();
+        if (!t.ok() && !(t.error() instanceof ImageNotFoundException)) {
+          return ActionOutcome.failed(a, failure(t), attempts);
+        }
+      }
+      return new ActionOutcome(
+          a, ActionOutcome.Result.SUCCEEDED, null, attempts, null, null, a.image(), size);
+    }
+    if (!r.ok()) {
+      return ActionOutcome.failed(a, failure(r), attempts);
+    }
+    return new ActionOutcome(
+        a, ActionOutcome.Result.SUCCEEDED, null, attempts, null, null, a.image(), size);
+  }
+
+  private Retrier.Result<Object> call(Runnable op) {
+    return retrier.call(
+        (Supplier<Object>)
+            () -> {
+              op.run();
+              return null;
+            });
+  }
+
+  private AuthConfig auth(PlannedAction a, String domain) {
+    return credentials
+        .forRegistry(a.details().namespace(), a.details().secretNames(), domain)
+        .orElse(null);
+  }
+
+  private static String idOrNull(String source) {
+    return ImageReference.looksLikeId(source) ? source : null;
+  }
+
+  private static String failure(Retrier.Result<?> r) {
+    return message(r.error()) + (r.attempts() > 1 ? " (after " + r.attempts() + " attempts)" : "");
+  }
+
+  static String message(Throwable e) {
+    String m = e.getMessage();
+    return m == null || m.isBlank() ? e.getClass().getSimpleName() : m;
+  }
+}

@@ -1,0 +1,132 @@
+package dev.imagespec.reconcile;
+
+import dev.imagespec.engine.AuthConfig;
+import dev.imagespec.spec.ImageSpec;
+import dev.imagespec.spec.ImageSpecStatus;
+import dev.imagespec.spec.SpecKey;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * One reconcile pass over any number of specs: list images (one engine call) → registry digest
+ * lookups the planner asks for → list containers only if a remove or prune needs them → plan →
+ * execute (unless dry run) with bounded parallelism and retries → new statuses.
+ *
+ * <p>A converged state makes no mutating call. Errors of single actions end up in the outcomes and
+ * statuses; only a failure to list images or containers (after retries) is thrown.
+ */
+public final class Reconciler {
+  private final ImagePort port;
+  private final CredentialResolver credentials;
+  private final ReconcileOptions options;
+
+  public Reconciler(ImagePort port, CredentialResolver credentials, ReconcileOptions options) {
+    this.port = port;
+    this.credentials = credentials == null ? CredentialResolver.none() : credentials;
+    this.options = options == null ? ReconcileOptions.defaults() : options;
+  }
+
+  public ReconcileOptions options() {
+    return options;
+  }
+
+  /** A pass where each spec's previous status is its own {@code getStatus()}. */
+  public ReconcileResult reconcile(List<ImageSpec> specs) {
+    return reconcile(specs, Map.of());
+  }
+
+  /**
+   * A pass.
+   *
+   * @param previous previous status per spec (for lastChecked, pushed digests and condition times);
+   *     specs missing here use their own {@code getStatus()}
+   * @throws dev.imagespec.engine.EngineException when the image or container list cannot be read
+   */
+  public ReconcileResult reconcile(List<ImageSpec> specs, Map<SpecKey, ImageSpecStatus> previous) {
+    CountingImagePort counting = new CountingImagePort(port);
+    Retrier retrier = new Retrier(options.retry(), options.sleeper());
+    Instant now = options.clock().instant();
+
+    List<LocalImage> images = retrier.callOrThrow(counting::listImages);
+    PlanInput input =
+        new PlanInput(
+            specs,
+            images,
+            null,
+            previous,
+            null,
+            options.pruneNow(),
+            options.pruneAll(),
+            now,
+            options.defaultRefreshInterval());
+
+    List<RegistryCheck> checks = Planner.registryChecks(input);
+    if (!checks.isEmpty()) {
+      input = input.withRegistry(lookUp(checks, counting, retrier));
+    }
+    if (Planner.needsContainers(input)) {
+      input = input.withContainers(retrier.callOrThrow(counting::listContainers));
+    }
+    Plan plan = Planner.plan(input);
+
+    Map<String, ActionOutcome> outcomes =
+        options.dryRun()
+            ? Map.of()
+            : new Executor(counting, credentials, retrier, options.parallelism()).execute(plan);
+    List<ActionOutcome> ordered = new ArrayList<>();
+    for (PlannedAction a : plan.actions()) {
+      ActionOutcome o = outcomes.get(a.key());
+      if (o != null) {
+        ordered.add(o);
+      }
+    }
+    return new ReconcileResult(
+        plan,
+        ordered,
+        StatusBuilder.build(plan, outcomes, !options.dryRun()),
+        counting.calls(),
+        options.dryRun());
+  }
+
+  /** Only the plan (as {@code dryRun}), whatever the options say. */
+  public Plan plan(List<ImageSpec> specs, Map<SpecKey, ImageSpecStatus> previous) {
+    return new Reconciler(port, credentials, options.withDryRun(true))
+        .reconcile(specs, previous)
+        .plan();
+  }
+
+  private Map<String, RegistryAnswer> lookUp(
+      List<RegistryCheck> checks, ImagePort counting, Retrier retrier) {
+    Map<String, RegistryAnswer> answers = new ConcurrentHashMap<>();
+    List<Runnable> tasks = new ArrayList<>();
+    for (RegistryCheck c : checks) {
+      tasks.add(() -> answers.put(c.key(), lookUp(c, counting, retrier)));
+    }
+    Executor.runAll(tasks, options.parallelism(), "imagespec-registry");
+    return answers;
+  }
+
+  private RegistryAnswer lookUp(RegistryCheck c, ImagePort counting, Retrier retrier) {
+    AuthConfig auth;
+    try {
+      auth =
+          credentials
+              .forRegistry(c.namespace(), c.secretNames(), c.reference().domain())
+              .orElse(null);
+    } catch (RuntimeException e) {
+      return RegistryAnswer.error("cannot resolve credentials: " + Executor.message(e));
+    }
+    Retrier.Result<Optional<String>> r =
+        retrier.call(() -> counting.registryDigest(c.reference(), auth));
+    if (!r.ok()) {
+      return RegistryAnswer.error(Executor.message(r.error()));
+    }
+    return r.value() == null || r.value().isEmpty()
+        ? RegistryAnswer.missing()
+        : RegistryAnswer.found(r.value().get());
+  }
+}

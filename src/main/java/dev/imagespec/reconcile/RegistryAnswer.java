@@ -1,0 +1,29 @@
+package dev.imagespec.reconcile;
+
+/**
+ * What the registry said about a reference.
+ *
+ * @param kind found, missing (no such tag) or error (unreachable, unauthorized, ...)
+ * @param digest the digest when found
+ * @param error the error message when the lookup failed
+ */
+public record RegistryAnswer(Kind kind, String digest, String error) {
+  /** Outcome of a lookup. */
+  public enum Kind {
+    FOUND,
+    MISSING,
+    ERROR
+  }
+
+  public static RegistryAnswer found(String digest) {
+    return new RegistryAnswer(Kind.FOUND, digest, null);
+  }
+
+  public static RegistryAnswer missing() {
+    return new RegistryAnswer(Kind.MISSING, null, null);
+  }
+
+  public static RegistryAnswer error(String message) {
+    return new RegistryAnswer(Kind.ERROR, null, message);
+  }
+}

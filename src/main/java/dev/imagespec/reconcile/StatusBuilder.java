@@ -1,0 +1,397 @@
+package dev.imagespec.reconcile;
+
+import dev.imagespec.engine.ImageReference;
+import dev.imagespec.spec.CronSchedule;
+import dev.imagespec.spec.Ensure;
+import dev.imagespec.spec.ImageSpecStatus;
+import dev.imagespec.spec.ImageState;
+import dev.imagespec.spec.ImageStatus;
+import dev.imagespec.spec.PruneSpec;
+import dev.imagespec.spec.PruneStatus;
+import dev.imagespec.spec.PullPolicy;
+import dev.imagespec.spec.PushState;
+import dev.imagespec.spec.PushStatus;
+import dev.imagespec.spec.SpecKey;
+import io.fabric8.kubernetes.api.model.Condition;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+/**
+ * Builds each spec's status from its plan and the outcomes of the executed actions (none in a dry
+ * run: planned work then shows as {@code Pending}).
+ */
+public final class StatusBuilder {
+  /** Degraded reasons, most important first. */
+  static final List<String> REASON_ORDER =
+      List.of(
+          PlanBuilder.CONFLICT,
+          PlanBuilder.INVALID_SPEC,
+          PlanBuilder.PULL_FAILED,
+          PlanBuilder.REMOVE_FAILED,
+          PlanBuilder.TAG_FAILED,
+          PlanBuilder.PUSH_FAILED,
+          PlanBuilder.REGISTRY_CHECK_FAILED,
+          PlanBuilder.PRUNE_FAILED);
+
+  private StatusBuilder() {}
+
+  /**
+   * Statuses of every spec of the plan.
+   *
+   * @param outcomes outcomes by {@link PlannedAction#key()}
+   * @param executed false for a dry run
+   */
+  public static Map<SpecKey, ImageSpecStatus> build(
+      Plan plan, Map<String, ActionOutcome> outcomes, boolean executed) {
+    Map<SpecKey, ImageSpecStatus> out = new LinkedHashMap<>();
+    for (SpecPlan sp : plan.specs()) {
+      out.put(sp.key(), build(sp, outcomes, executed, plan.now()));
+    }
+    return out;
+  }
+
+  static String time(Instant t) {
+    return t == null ? null : t.truncatedTo(ChronoUnit.SECONDS).toString();
+  }
+
+  /** The status of one spec. */
+  public static ImageSpecStatus build(
+      SpecPlan sp, Map<String, ActionOutcome> outcomes, boolean executed, Instant now) {
+    ImageSpecStatus st = new ImageSpecStatus();
+    Long generation =
+        sp.spec().getMetadata() == null ? null : sp.spec().getMetadata().getGeneration();
+    st.setObservedGeneration(generation);
+    Problems problems = new Problems();
+    int pending = 0;
+    boolean converged = true;
+
+    List<ImageStatus> images = new ArrayList<>();
+    for (ImagePlan ip : sp.images()) {
+      ImageState state = ip.state();
+      String id = ip.id();
+      String digest = ip.digest();
+      String message = ip.message();
+      Instant lastChecked = ip.lastChecked();
+      String problem = ip.problem();
+      if (state == ImageState.Pending && executed) {
+        if (ip.ensure() == Ensure.Present) {
+          state = ImageState.Present;
+          if (ip.pull() != null) {
+            ActionOutcome o = outcomes.get(ip.pull().key());
+            if (o == null || !o.succeeded()) {
+              state = ImageState.Failed;
+              message = "pull failed: " + why(o);
+              problem = PlanBuilder.PULL_FAILED;
+            } else {
+              if (o.image() != null) {
+                id = o.image().id();
+                digest = digestOf(o.image(), ip.canonical(), digest);
+              }
+              message = "pulled (" + ip.pull().reason() + ")";
+              problem = null;
+              if (ip.policy() == PullPolicy.Always) {
+                lastChecked = now;
+              }
+            }
+          }
+          if (state == ImageState.Present) {
+            for (PlannedAction t : ip.tags()) {
+              ActionOutcome o = outcomes.get(t.key());
+              if (o == null || !o.succeeded()) {
+                state = ImageState.Failed;
+                message = "tag " + t.target() + " failed: " + why(o);
+                problem = PlanBuilder.TAG_FAILED;
+                break;
+              }
+            }
+            if (state == ImageState.Present && ip.pull() == null && message == null) {
+              message =
+                  "tagged "
+                      + ip.tags().stream()
+                          .map(PlannedAction::target)
+                          .collect(Collectors.joining(", "));
+            }
+          }
+        } else if (ip.remove() != null) {
+          ActionOutcome o = outcomes.get(ip.remove().key());
+          if (o != null && o.succeeded()) {
+            state = ImageState.Absent;
+            id = null;
+            digest = null;
+            message = o.message() != null ? o.message() : "removed";
+          } else {
+            state = ImageState.Failed;
+            message = "remove failed: " + why(o);
+            problem = PlanBuilder.REMOVE_FAILED;
+          }
+        }
+      }
+      if (state == ImageState.Pending) {
+        pending++;
+      }
+      if (ip.ensure() == Ensure.Present
+          ? state != ImageState.Present
+          : state != ImageState.Absent) {
+        converged = false;
+      }
+      if (problem != null) {
+        problems.add(problem, ip.image());
+      }
+      images.add(new ImageStatus(ip.image(), state, id, digest, message, time(lastChecked)));
+    }
+    st.setImages(images);
+
+    List<PushStatus> pushes = new ArrayList<>();
+    for (PushPlan pp : sp.pushes()) {
+      PushState state = pp.state();
+      String digest = pp.digest();
+      String id = pp.id();
+      String message = pp.message();
+      Instant lastChecked = pp.lastChecked();
+      if (state == PushState.Pending && executed) {
+        ActionOutcome tag = pp.tag() == null ? null : outcomes.get(pp.tag().key());
+        ActionOutcome push = pp.push() == null ? null : outcomes.get(pp.push().key());
+        if (push != null && push.succeeded()) {
+          state = PushState.Pushed;
+          digest = push.digest();
+          id = push.imageId() != null ? push.imageId() : id;
+          lastChecked = now;
+          message = "pushed (" + pp.push().reason() + ")";
+        } else {
+          state = PushState.Failed;
+          message =
+              tag != null && !tag.succeeded()
+                  ? "tag as " + pp.to() + " failed: " + why(tag)
+                  : "push failed: " + why(push);
+        }
+      }
+      switch (state) {
+        case Pending -> pending++;
+        case Failed -> problems.add(PlanBuilder.PUSH_FAILED, pp.to());
+        case Conflict -> problems.add(PlanBuilder.CONFLICT, pp.image());
+        default -> {}
+      }
+      if (state != PushState.Pushed) {
+        converged = false;
+      }
+      pushes.add(
+          new PushStatus(pp.image(), pp.to(), state, digest, id, message, time(lastChecked)));
+    }
+    st.setPushes(pushes.isEmpty() ? null : pushes);
+
+    if (sp.prune() != null) {
+      PruneResult pr = prune(sp, outcomes, executed, now);
+      st.setPrune(pr.status);
+      pending += pr.pending;
+      if (pr.failed) {
+        problems.add(PlanBuilder.PRUNE_FAILED, "prune");
+      }
+    }
+
+    ImageSpecStatus prev = sp.previous();
+    List<Condition> conditions = new ArrayList<>();
+    boolean ready = converged && pending == 0;
+    String primary = problems.primary();
+    conditions.add(
+        condition(
+            prev,
+            ImageSpecStatus.READY,
+            ready,
+            ready
+                ? "Converged"
+                : pending > 0 ? "Pending" : primary != null ? primary : "NotConverged",
+            ready
+                ? summary(images.size(), pushes.size())
+                : pending > 0 ? pending + " action(s) pending" : problems.message(),
+            generation,
+            now));
+    conditions.add(
+        condition(
+            prev,
+            ImageSpecStatus.PROGRESSING,
+            pending > 0,
+            pending > 0 ? "ActionsPending" : "Reconciled",
+            pending > 0 ? pending + " action(s) pending" : "no action pending",
+            generation,
+            now));
+    conditions.add(
+        condition(
+            prev,
+            ImageSpecStatus.DEGRADED,
+            primary != null,
+            primary != null ? primary : "AsExpected",
+            primary != null ? problems.message() : "no failures",
+            generation,
+            now));
+    st.setConditions(conditions);
+    return st;
+  }
+
+  private static String summary(int images, int pushes) {
+    return images
+        + (images == 1 ? " image" : " images")
+        + (pushes == 0 ? "" : " and " + pushes + (pushes == 1 ? " push" : " pushes"))
+        + " converged";
+  }
+
+  private record PruneResult(PruneStatus status, int pending, boolean failed) {}
+
+  private static PruneResult prune(
+      SpecPlan sp, Map<String, ActionOutcome> outcomes, boolean executed, Instant now) {
+    PrunePlan plan = sp.prune();
+    PruneSpec spec = sp.spec().getSpec() == null ? null : sp.spec().getSpec().getPrune();
+    PruneStatus prev = sp.previous() == null ? null : sp.previous().getPrune();
+    PruneStatus p =
+        prev == null
+            ? new PruneStatus()
+            : new PruneStatus(
+                prev.getLastRun(),
+                prev.getNextRun(),
+                prev.getImagesDeleted(),
+                prev.getSpaceReclaimed(),
+                prev.getMessage());
+    String next = null;
+    if (spec != null && spec.getSchedule() != null) {
+      try {
+        next = time(CronSchedule.parse(spec.getSchedule()).nextAfter(now).orElse(null));
+      } catch (IllegalArgumentException e) {
+        next = null;
+      }
+    }
+    p.setNextRun(next);
+    int pending = 0;
+    boolean failed = false;
+    if (plan.run()) {
+      if (executed) {
+        int deleted = 0;
+        long bytes = 0;
+        List<String> failures = new ArrayList<>();
+        for (PlannedAction a : plan.actions()) {
+          ActionOutcome o = outcomes.get(a.key());
+          if (o != null && o.succeeded()) {
+            deleted++;
+            bytes += o.bytes();
+          } else if (o == null || o.result() == ActionOutcome.Result.FAILED) {
+            failures.add(Ids.shortId(a.image()) + " (" + why(o) + ")");
+          }
+        }
+        p.setLastRun(time(now));
+        p.setImagesDeleted(deleted);
+        p.setSpaceReclaimed(bytes);
+        p.setMessage(
+            "deleted "
+                + deleted
+                + (deleted == 1 ? " image" : " images")
+                + ", reclaimed "
+                + ByteSizes.format(bytes)
+                + (failures.isEmpty() ? "" : "; could not delete " + String.join(", ", failures)));
+        failed = !failures.isEmpty();
+      } else {
+        pending = plan.actions().size();
+        p.setMessage(
+            "would delete "
+                + plan.actions().size()
+                + (plan.actions().size() == 1 ? " image" : " images")
+                + " ("
+                + ByteSizes.format(plan.bytes())
+                + ")");
+      }
+    } else if (plan.message() != null) {
+      p.setMessage(plan.message());
+    }
+    boolean empty =
+        p.getLastRun() == null
+            && p.getNextRun() == null
+            && p.getImagesDeleted() == null
+            && p.getSpaceReclaimed() == null
+            && p.getMessage() == null;
+    return new PruneResult(empty ? null : p, pending, failed);
+  }
+
+  /**
+   * A condition; {@code lastTransitionTime} is kept from {@code prev} when the status did not
+   * change.
+   */
+  static Condition condition(
+      ImageSpecStatus prev,
+      String type,
+      boolean value,
+      String reason,
+      String message,
+      Long generation,
+      Instant now) {
+    String status = value ? "True" : "False";
+    Optional<Condition> old = prev == null ? Optional.empty() : prev.condition(type);
+    String transition =
+        old.filter(c -> status.equals(c.getStatus()) && c.getLastTransitionTime() != null)
+            .map(Condition::getLastTransitionTime)
+            .orElse(time(now));
+    Condition c = new Condition();
+    c.setType(type);
+    c.setStatus(status);
+    c.setReason(reason);
+    c.setMessage(message);
+    c.setObservedGeneration(generation);
+    c.setLastTransitionTime(transition);
+    return c;
+  }
+
+  private static String digestOf(LocalImage img, String canonical, String fallback) {
+    ImageReference ref = LocalIndex.parse(canonical);
+    if (ref == null) {
+      return fallback;
+    }
+    if (ref.hasDigest()) {
+      return ref.digest().get();
+    }
+    List<String> digests = LocalIndex.digests(img, ref.repository());
+    if (fallback != null && digests.contains(fallback)) {
+      return fallback;
+    }
+    return digests.isEmpty() ? fallback : digests.get(0);
+  }
+
+  private static String why(ActionOutcome o) {
+    if (o == null) {
+      return "not attempted";
+    }
+    return o.message() == null ? o.result().name().toLowerCase(java.util.Locale.ROOT) : o.message();
+  }
+
+  /** Degraded reasons with the images they concern. */
+  private static final class Problems {
+    private final Map<String, Set<String>> byReason = new LinkedHashMap<>();
+
+    void add(String reason, String what) {
+      byReason.computeIfAbsent(reason, k -> new LinkedHashSet<>()).add(what);
+    }
+
+    String primary() {
+      return REASON_ORDER.stream()
+          .filter(byReason::containsKey)
+          .findFirst()
+          .orElse(byReason.keySet().stream().findFirst().orElse(null));
+    }
+
+    String message() {
+      List<String> reasons = new ArrayList<>(byReason.keySet());
+      reasons.sort((a, b) -> Integer.compare(rank(a), rank(b)));
+      return reasons.stream()
+          .map(r -> r + ": " + String.join(", ", byReason.get(r)))
+          .collect(Collectors.joining("; "));
+    }
+
+    private static int rank(String reason) {
+      int i = REASON_ORDER.indexOf(reason);
+      return i < 0 ? REASON_ORDER.size() : i;
+    }
+  }
+}

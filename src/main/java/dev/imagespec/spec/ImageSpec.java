@@ -1,0 +1,36 @@
+package dev.imagespec.spec;
+
+import io.fabric8.kubernetes.api.model.Namespaced;
+import io.fabric8.kubernetes.api.model.ObjectMeta;
+import io.fabric8.kubernetes.client.CustomResource;
+import io.fabric8.kubernetes.model.annotation.Group;
+import io.fabric8.kubernetes.model.annotation.ShortNames;
+import io.fabric8.kubernetes.model.annotation.Version;
+
+/**
+ * An {@code imagespec.dev/v1alpha1} {@code ImageSpec}: which images must (or must not) be on an
+ * engine. The Java model is the single source of truth for the CRD.
+ */
+@Group(ImageSpec.GROUP)
+@Version(ImageSpec.VERSION)
+@ShortNames("ispec")
+public class ImageSpec extends CustomResource<ImageSpecSpec, ImageSpecStatus>
+    implements Namespaced {
+  public static final String GROUP = "imagespec.dev";
+  public static final String VERSION = "v1alpha1";
+  public static final String API_VERSION = GROUP + "/" + VERSION;
+  public static final String KIND = "ImageSpec";
+
+  public ImageSpec() {}
+
+  /** A spec named {@code namespace/name} (namespace may be null for {@code default}). */
+  public static ImageSpec of(String namespace, String name, ImageSpecSpec spec) {
+    ImageSpec s = new ImageSpec();
+    ObjectMeta meta = new ObjectMeta();
+    meta.setNamespace(namespace);
+    meta.setName(name);
+    s.setMetadata(meta);
+    s.setSpec(spec);
+    return s;
+  }
+}

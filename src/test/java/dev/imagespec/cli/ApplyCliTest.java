@@ -1,0 +1,274 @@
+package dev.imagespec.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.imagespec.engine.EngineClient;
+import dev.imagespec.engine.Image;
+import dev.imagespec.engine.PushOptions;
+import dev.imagespec.testing.RawEngine;
+import dev.imagespec.testing.TestEnv;
+import dev.imagespec.testing.TestEnv.Engine;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Base64;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/** {@code imagespec apply} and {@code plan} end to end against the real engines and registries. */
+class ApplyCliTest {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  @TempDir Path dir;
+
+  record Result(int code, String out, String err) {}
+
+  static Result run(String... args) {
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    int code = Main.run(new PrintWriter(out, true), new PrintWriter(err, true), args);
+    return new Result(code, out.toString(), err.toString());
+  }
+
+  static Stream<Engine> engines() {
+    return TestEnv.engines();
+  }
+
+  /** Pushes a fresh image to the plain registry and removes it locally; returns its reference. */
+  private static String published(EngineClient c, String name) {
+    String ref = TestEnv.registry() + "/apply/" + name + TestEnv.unique() + ":1.0";
+    TestEnv.seed(c, ref);
+    c.images().push(ref, PushOptions.defaults(), null);
+    c.images().remove(ref, false, false);
+    return ref;
+  }
+
+  private Path manifest(String name, String yaml) throws Exception {
+    Path f = dir.resolve(name);
+    Files.writeString(f, yaml);
+    return f;
+  }
+
+  private static String spec(String name, String body) {
+    return "apiVersion: imagespec.dev/v1alpha1\nkind: ImageSpec\nmetadata:\n  name: "
+        + name
+        + "\n  namespace: default\nspec:\n"
+        + body;
+  }
+
+  private static JsonNode plan(Engine e, Path f) throws Exception {
+    Result r = run("plan", "-f", f.toString(), "--host", e.host(), "-o", "json");
+    assertThat(r.code()).as(r.err()).isZero();
+    return JSON.readTree(r.out());
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("engines")
+  void convergesAndIsIdempotent(Engine engine) throws Exception {
+    try (EngineClient c = engine.client()) {
+      String a = published(c, "a");
+      String b = published(c, "b");
+      String extra = TestEnv.registry() + "/apply/extra" + TestEnv.unique() + ":stable";
+      Path f =
+          manifest(
+              "s.yaml",
+              spec(
+                  "conv",
+                  "  images:\n    - image: "
+                      + a
+                      + "\n      tags: ["
+                      + extra
+                      + "]\n    - image: "
+                      + b
+                      + "\n"));
+
+      JsonNode before = plan(engine, f);
+      assertThat(before).isNotEmpty();
+      assertThat(before.findValuesAsText("action")).contains("pull", "tag");
+      assertThat(c.images().exists(a)).as("plan changes nothing").isFalse();
+
+      Result apply = run("apply", "-f", f.toString(), "--host", engine.host());
+      assertThat(apply.code()).as(apply.out() + apply.err()).isZero();
+      assertThat(apply.out()).contains("default/conv").contains("2/2").contains("Ready");
+      assertThat(c.images().get(extra).id()).isEqualTo(c.images().get(a).id());
+      assertThat(c.images().exists(b)).isTrue();
+
+      assertThat(plan(engine, f)).isEmpty();
+      Result again = run("apply", "-f", f.toString(), "--host", engine.host(), "-o", "json");
+      assertThat(again.code()).isZero();
+      assertThat(JSON.readTree(again.out()).get(0).path("actions")).isEmpty();
+    }
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("engines")
+  void conflictRemovesNothingAndExitsOne(Engine engine) throws Exception {
+    try (EngineClient c = engine.client()) {
+      String a = TestEnv.registry() + "/apply/conflict" + TestEnv.unique() + ":1";
+      Image seeded = TestEnv.seed(c, a);
+      Path f =
+          manifest(
+              "c.yaml",
+              spec("want", "  images:\n    - image: " + a + "\n")
+                  + "---\n"
+                  + spec("revoke", "  images:\n    - image: " + a + "\n      ensure: Absent\n"));
+      Result r = run("apply", "-f", f.toString(), "--host", engine.host(), "-o", "json");
+      assertThat(r.code()).isEqualTo(1);
+      assertThat(r.out()).contains("Conflict");
+      assertThat(c.images().exists(seeded.id())).isTrue();
+    }
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("engines")
+  void absentRemovesButNeverAnImageInUse(Engine engine) throws Exception {
+    try (EngineClient c = engine.client()) {
+      String gone = TestEnv.registry() + "/apply/gone" + TestEnv.unique() + ":1";
+      String used = TestEnv.registry() + "/apply/used" + TestEnv.unique() + ":1";
+      TestEnv.seed(c, gone);
+      TestEnv.seed(c, used);
+      String container = "imagespec-it-" + TestEnv.unique();
+      RawEngine.createContainer(engine.host(), used, container);
+      Path f =
+          manifest(
+              "a.yaml",
+              spec(
+                  "revoke",
+                  "  images:\n    - image: "
+                      + gone
+                      + "\n      ensure: Absent\n    - image: "
+                      + used
+                      + "\n      ensure: Absent\n"));
+      Result r = run("apply", "-f", f.toString(), "--host", engine.host());
+      assertThat(r.code()).isEqualTo(1);
+      assertThat(r.out()).contains(container);
+      assertThat(c.images().exists(gone)).isFalse();
+      assertThat(c.images().exists(used)).isTrue();
+    }
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("engines")
+  void pruneKeepsDeclaredAndInUseImages(Engine engine) throws Exception {
+    try (EngineClient c = engine.client()) {
+      String run = TestEnv.unique();
+      Image dangling = TestEnv.seed(c, null, "prune.run=" + run);
+      Image danglingInUse = TestEnv.seed(c, null, "prune.run=" + run);
+      RawEngine.createContainer(engine.host(), danglingInUse.id(), "imagespec-it-" + run);
+      String declared = TestEnv.registry() + "/apply/declared" + run + ":1";
+      Image declaredImage = TestEnv.seed(c, declared, "prune.run=" + run);
+      String undeclared = TestEnv.registry() + "/apply/undeclared" + run + ":1";
+      Image undeclaredImage = TestEnv.seed(c, undeclared, "prune.run=" + run);
+      Path f =
+          manifest(
+              "p.yaml",
+              spec(
+                  "pruner",
+                  "  images:\n    - image: "
+                      + declared
+                      + "\n  prune:\n    schedule: \"0 3 * * *\"\n    dangling: false\n"
+                      + "    labels: [\"prune.run="
+                      + run
+                      + "\"]\n"));
+      Result r = run("apply", "-f", f.toString(), "--host", engine.host(), "--prune");
+      assertThat(r.code()).as(r.out() + r.err()).isZero();
+      assertThat(c.images().exists(dangling.id())).isFalse();
+      assertThat(c.images().exists(undeclaredImage.id())).isFalse();
+      assertThat(c.images().exists(danglingInUse.id())).isTrue();
+      assertThat(c.images().exists(declaredImage.id())).isTrue();
+    }
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("engines")
+  void mirrorsWithSecretAndReportsWrongCredentials(Engine engine) throws Exception {
+    try (EngineClient c = engine.client()) {
+      String source = published(c, "mirror");
+      String target = TestEnv.authRegistry() + "/mirror/app" + TestEnv.unique() + ":1.0";
+      String good = TestEnv.authUser() + ":" + TestEnv.authPassword();
+      Path f = manifest("m.yaml", mirror(source, target, good));
+      Result r = run("apply", "-f", f.toString(), "--host", engine.host());
+      assertThat(r.code()).as(r.out() + r.err()).isZero();
+      assertThat(r.out()).doesNotContain(TestEnv.authPassword());
+      assertThat(plan(engine, f)).isEmpty();
+
+      String target2 = TestEnv.authRegistry() + "/mirror/app" + TestEnv.unique() + ":1.0";
+      Path bad = manifest("bad.yaml", mirror(source, target2, TestEnv.authUser() + ":wrong-pw-x"));
+      Result denied = run("apply", "-f", bad.toString(), "--host", engine.host(), "-o", "json");
+      assertThat(denied.code()).isEqualTo(1);
+      assertThat(denied.out() + denied.err()).doesNotContain("wrong-pw-x");
+    }
+  }
+
+  private static String mirror(String source, String target, String userPass) {
+    String auth = Base64.getEncoder().encodeToString(userPass.getBytes(StandardCharsets.UTF_8));
+    String registry = target.substring(0, target.indexOf('/'));
+    String config = "{\"auths\":{\"" + registry + "\":{\"auth\":\"" + auth + "\"}}}";
+    String b64 = Base64.getEncoder().encodeToString(config.getBytes(StandardCharsets.UTF_8));
+    return spec(
+            "mirror",
+            "  images:\n    - image: "
+                + source
+                + "\n      pushes:\n        - to: "
+                + target
+                + "\n          credentialsSecret: cred\n")
+        + "---\napiVersion: v1\nkind: Secret\nmetadata:\n  name: cred\n  namespace: default\n"
+        + "type: kubernetes.io/dockerconfigjson\ndata:\n  .dockerconfigjson: "
+        + b64
+        + "\n";
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("engines")
+  void registryDownFailsThatImageOnly(Engine engine) throws Exception {
+    try (EngineClient c = engine.client()) {
+      String ok = published(c, "ok");
+      Path f =
+          manifest(
+              "d.yaml",
+              spec(
+                  "down",
+                  "  images:\n    - image: 127.0.0.1:1/nothing/here:1\n    - image: "
+                      + ok
+                      + "\n"));
+      Result r = run("apply", "-f", f.toString(), "--host", engine.host());
+      assertThat(r.code()).isEqualTo(1);
+      assertThat(r.out()).contains("127.0.0.1:1/nothing/here");
+      assertThat(c.images().exists(ok)).isTrue();
+    }
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("engines")
+  void invalidInputExitsTwoAndChangesNothing(Engine engine) throws Exception {
+    try (EngineClient c = engine.client()) {
+      String present = published(c, "invalid");
+      List<String> bodies =
+          List.of(
+              "  images:\n    - image: " + present + "\n    - image: Bad/Ref\n",
+              "  images:\n    - image: " + present + "\n      pullPolicy: Sometimes\n",
+              "  images:\n    - image: " + present + "\n  refreshInterval: 10 minutes\n",
+              "  images:\n    - image: " + present + "\n  prune:\n    schedule: \"every day\"\n",
+              "  images:\n    - image: " + present + "\n  colour: blue\n",
+              "  images: []\n",
+              "  images:\n    - image: busybox\n    - image: docker.io/library/busybox:latest\n",
+              "  images:\n    - image: " + present + "\n  pullSecrets: [nosuchsecret]\n",
+              "  images:\n    - image: " + present + "\n   bad: [yaml\n");
+      int i = 0;
+      for (String body : bodies) {
+        Path f = manifest("bad" + i++ + ".yaml", spec("bad", body));
+        Result r = run("apply", "-f", f.toString(), "--host", engine.host());
+        assertThat(r.code()).as(body + "\n" + r.err()).isEqualTo(2);
+        assertThat(r.err()).as(body).contains(f.getFileName().toString());
+        assertThat(c.images().exists(present)).as("nothing applied for " + body).isFalse();
+      }
+    }
+  }
+}

@@ -1,0 +1,46 @@
+package dev.imagespec.testing;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import okhttp3.MediaType;
+import okhttp3.OkHttpClient;
+import okhttp3.Request;
+import okhttp3.RequestBody;
+import okhttp3.Response;
+import org.newsclub.net.unix.AFSocketFactory;
+import org.newsclub.net.unix.AFUNIXSocketAddress;
+
+/** Test-only engine calls the product has no API for (creating containers). */
+public final class RawEngine {
+  private RawEngine() {}
+
+  /** Creates (does not start) a container from {@code image}; returns its ID. */
+  public static String createContainer(String host, String image, String name) {
+    try {
+      OkHttpClient c =
+          new OkHttpClient.Builder()
+              .socketFactory(
+                  new AFSocketFactory.FixedAddressSocketFactory(
+                      AFUNIXSocketAddress.of(Path.of(host.replace("unix://", "")))))
+              .build();
+      String body =
+          "{\"Image\":\""
+              + image
+              + "\",\"Cmd\":[\"/bin/true\"],\"HostConfig\":{\"NetworkMode\":\"none\"}}";
+      Request r =
+          new Request.Builder()
+              .url("http://localhost/v1.41/containers/create?name=" + name)
+              .post(RequestBody.create(body, MediaType.get("application/json")))
+              .build();
+      try (Response resp = c.newCall(r).execute()) {
+        String text = resp.body().string();
+        if (!resp.isSuccessful()) {
+          throw new IllegalStateException("create container: " + resp.code() + " " + text);
+        }
+        return text.replaceAll(".*\"Id\":\"([0-9a-f]+)\".*", "$1").strip();
+      }
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}
