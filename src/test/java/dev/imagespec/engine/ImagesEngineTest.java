@@ -5,9 +5,11 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.imagespec.testing.TestEnv;
 import dev.imagespec.testing.TestEnv.Engine;
+import java.net.URI;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -276,6 +278,34 @@ class ImagesEngineTest {
             .isInstanceOf(UnsupportedOperationException.class)
             .hasMessageContaining("1.48");
       }
+    }
+  }
+
+  @Test
+  void tlsWithDockerCertPathConventions() {
+    String host = TestEnv.require("IMAGESPEC_TEST_DOCKER_TLS_HOST");
+    String certs = TestEnv.require("IMAGESPEC_TEST_DOCKER_CERT_PATH");
+    Map<String, String> env =
+        Map.of("DOCKER_HOST", host, "DOCKER_TLS_VERIFY", "1", "DOCKER_CERT_PATH", certs);
+    try (EngineClient c = EngineClient.builder().environment(env).build()) {
+      assertThat(c.endpoint().tls()).isNotNull();
+      assertThat(c.ping()).isTrue();
+      assertThat(c.isPodman()).isFalse();
+      assertThat(c.images().list()).isNotNull();
+    }
+    // The server demands a client certificate: without one the handshake is refused.
+    Path dir = Path.of(certs);
+    TlsConfig noClientCert = new TlsConfig(dir.resolve("ca.pem"), null, null, true);
+    URI uri = URI.create(host);
+    try (EngineClient c =
+        EngineClient.builder()
+            .endpoint(EngineEndpoint.tcp(uri.getHost(), uri.getPort(), noClientCert))
+            .build()) {
+      assertThatThrownBy(c::ping).isInstanceOf(EngineUnavailableException.class);
+    }
+    // Plain HTTP against the TLS port is not mistaken for an engine.
+    try (EngineClient c = EngineClient.builder().host(host).environment(Map.of()).build()) {
+      assertThatThrownBy(c::ping).isInstanceOf(EngineException.class);
     }
   }
 
