@@ -137,8 +137,9 @@ final class Executor {
           case PULL -> {
             o = pull(a);
             if (o.succeeded()) {
-              if (o.image() != null && o.image().id() != null) {
-                sourceId = o.image().id();
+              // tag and push what was pulled: its ID, else the reference itself
+              sourceId = o.image() == null ? null : o.image().id();
+              if (sourceId != null) {
                 touched.add(Ids.norm(sourceId));
               }
             } else {

@@ -457,7 +457,7 @@ final class PlanBuilder {
                   tc,
                   reason,
                   List.of(),
-                  new PlannedAction.Details(null, null, null, idOf(w.local), 0, null)));
+                  new PlannedAction.Details(null, null, null, sourceId(w), 0, null)));
       chain.tags.add(key);
       d.tagKeys.add(key);
     }
@@ -532,7 +532,7 @@ final class PlanBuilder {
                   toC,
                   "push target",
                   List.of(),
-                  new PlannedAction.Details(null, null, null, idOf(w.local), 0, null)));
+                  new PlannedAction.Details(null, null, null, sourceId(w), 0, null)));
       if (!chain.tags.contains(tagKey)) {
         chain.pushes.add(tagKey);
       }
@@ -548,7 +548,7 @@ final class PlanBuilder {
                 reason,
                 List.of(),
                 new PlannedAction.Details(
-                    null, e.ctx.key.namespace(), secrets, idOf(w.local), 0, null)));
+                    null, e.ctx.key.namespace(), secrets, sourceId(w), 0, null)));
     if (!chain.pushes.contains(pushKey)) {
       chain.pushes.add(pushKey);
     }
@@ -604,6 +604,11 @@ final class PlanBuilder {
     }
     d.removeKey = key;
     d.state = ImageState.Pending;
+  }
+
+  /** The local image ID tags and pushes start from; unknown until the pull when one is planned. */
+  private static String sourceId(Want w) {
+    return w.pull ? null : idOf(w.local);
   }
 
   private static String idOf(LocalImage img) {

@@ -16,7 +16,8 @@ public final class TransientErrors {
   private static final Pattern PERMANENT =
       Pattern.compile(
           "(?i)\\b(400|401|403|404)\\b|unauthori[sz]ed|denied|forbidden|not found|manifest unknown"
-              + "|name unknown|no such|authentication required|does not exist|no basic auth");
+              + "|name unknown|no such|authentication required|does not exist|no basic auth"
+              + "|connection refused");
   private static final Pattern TRANSIENT =
       Pattern.compile(
           "(?i)\\b(5\\d\\d|429)\\b|too ?many ?requests|connection reset|reset by peer|timeout"

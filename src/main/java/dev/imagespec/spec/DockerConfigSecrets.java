@@ -71,9 +71,7 @@ public final class DockerConfigSecrets {
     String json;
     if (secret.getData() != null && secret.getData().get(KEY) != null) {
       try {
-        json =
-            new String(
-                Base64.getMimeDecoder().decode(secret.getData().get(KEY)), StandardCharsets.UTF_8);
+        json = new String(decode(secret.getData().get(KEY)), StandardCharsets.UTF_8);
       } catch (IllegalArgumentException e) {
         throw new IllegalArgumentException(
             "secret " + name + ": data[" + KEY + "] is not valid base64");
@@ -105,7 +103,7 @@ public final class DockerConfigSecrets {
       if (auth != null && !auth.isEmpty()) {
         String decoded;
         try {
-          decoded = new String(Base64.getMimeDecoder().decode(auth), StandardCharsets.UTF_8);
+          decoded = new String(decode(auth), StandardCharsets.UTF_8);
         } catch (IllegalArgumentException ex) {
           throw new IllegalArgumentException(
               "secret " + name + ": auth of '" + e.getKey() + "' is not valid base64");
@@ -143,6 +141,11 @@ public final class DockerConfigSecrets {
   /** The credential of the Secret for {@code registry}, if it has one. */
   public static Optional<AuthConfig> forRegistry(Secret secret, String registry) {
     return Optional.ofNullable(auths(secret).get(normaliseRegistry(registry)));
+  }
+
+  /** Strict base64 (whitespace and line breaks tolerated). */
+  private static byte[] decode(String value) {
+    return Base64.getDecoder().decode(value.replaceAll("\\s", ""));
   }
 
   private static String text(JsonNode node, String field) {

@@ -40,6 +40,8 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
+import org.yaml.snakeyaml.error.Mark;
+import org.yaml.snakeyaml.error.MarkedYAMLException;
 
 /**
  * Reads manifests: YAML documents from files, directories (recursively, {@code *.yaml} and {@code
@@ -173,6 +175,15 @@ public final class ManifestLoader {
     }
     String message = t.getMessage();
     String location = "";
+    if (t.getCause() instanceof MarkedYAMLException y) {
+      String context = y.getContext() == null ? "" : y.getContext().strip() + ": ";
+      String problem = y.getProblem() == null ? "" : y.getProblem().strip();
+      Mark mark = y.getProblemMark() != null ? y.getProblemMark() : y.getContextMark();
+      if (mark != null) {
+        location = " at line " + (mark.getLine() + 1) + ", column " + (mark.getColumn() + 1);
+      }
+      return "YAML syntax error" + location + ": " + firstLine(context + problem);
+    }
     if (t instanceof JsonProcessingException jpe) {
       message = jpe.getOriginalMessage();
       if (jpe.getLocation() != null && jpe.getLocation().getLineNr() > 0) {

@@ -33,14 +33,19 @@ class CredentialResolverTest {
               secret(
                   "team",
                   "hub",
-                  "{\"auths\":{\"https://index.docker.io/v1/\":{\"auth\":\"" + b64("hubuser:hubpw") + "\"}}}"),
+                  "{\"auths\":{\"https://index.docker.io/v1/\":{\"auth\":\""
+                      + b64("hubuser:hubpw")
+                      + "\"}}}"),
               secret(
                   "team",
                   "private",
                   "{\"auths\":{\"reg.example:5000\":{\"username\":\"u\",\"password\":\"p:w\"},"
                       + "\"https://other.example/v2/\":{\"identitytoken\":\"tok\"}}}"),
               secret("team", "broken", "not json"),
-              secret("elsewhere", "private", "{\"auths\":{\"reg.example:5000\":{\"username\":\"x\",\"password\":\"y\"}}}")));
+              secret(
+                  "elsewhere",
+                  "private",
+                  "{\"auths\":{\"reg.example:5000\":{\"username\":\"x\",\"password\":\"y\"}}}")));
 
   @Test
   void findsCredentialsByNormalisedRegistryInSecretOrder() {
@@ -52,13 +57,21 @@ class CredentialResolverTest {
         .get()
         .extracting(AuthConfig::username, AuthConfig::password)
         .containsExactly("u", "p:w");
-    assertThat(resolver.forRegistry("team", List.of("private"), "other.example").orElseThrow().identityToken())
+    assertThat(
+            resolver
+                .forRegistry("team", List.of("private"), "other.example")
+                .orElseThrow()
+                .identityToken())
         .isEqualTo("tok");
   }
 
   @Test
   void onlySecretsOfTheNamespaceAndTheNamedOnesCount() {
-    assertThat(resolver.forRegistry("elsewhere", List.of("private"), "reg.example:5000").orElseThrow().username())
+    assertThat(
+            resolver
+                .forRegistry("elsewhere", List.of("private"), "reg.example:5000")
+                .orElseThrow()
+                .username())
         .isEqualTo("x");
     assertThat(resolver.forRegistry("default", List.of("private"), "reg.example:5000")).isEmpty();
     assertThat(resolver.forRegistry("team", List.of(), "docker.io")).isEmpty();
@@ -67,19 +80,35 @@ class CredentialResolverTest {
 
   @Test
   void fallbackIsUsedWhenSecretsHaveNothing() {
-    CredentialResolver fallback = (ns, names, domain) -> Optional.of(AuthConfig.basic("config", "pw"));
-    CredentialResolver chained = SecretCredentialResolver.withFallback(
-        List.of(secret("team", "hub", "{\"auths\":{\"docker.io\":{\"auth\":\"" + b64("a:b") + "\"}}}")), fallback);
-    assertThat(chained.forRegistry("team", List.of("hub"), "docker.io").orElseThrow().username()).isEqualTo("a");
-    assertThat(chained.forRegistry("team", List.of("hub"), "ghcr.io").orElseThrow().username()).isEqualTo("config");
-    assertThat(CredentialResolver.chain(CredentialResolver.none(), fallback).forRegistry("x", List.of(), "q").orElseThrow().username())
+    CredentialResolver fallback =
+        (ns, names, domain) -> Optional.of(AuthConfig.basic("config", "pw"));
+    CredentialResolver chained =
+        SecretCredentialResolver.withFallback(
+            List.of(
+                secret(
+                    "team",
+                    "hub",
+                    "{\"auths\":{\"docker.io\":{\"auth\":\"" + b64("a:b") + "\"}}}")),
+            fallback);
+    assertThat(chained.forRegistry("team", List.of("hub"), "docker.io").orElseThrow().username())
+        .isEqualTo("a");
+    assertThat(chained.forRegistry("team", List.of("hub"), "ghcr.io").orElseThrow().username())
+        .isEqualTo("config");
+    assertThat(
+            CredentialResolver.chain(CredentialResolver.none(), fallback)
+                .forRegistry("x", List.of(), "q")
+                .orElseThrow()
+                .username())
         .isEqualTo("config");
     assertThat(CredentialResolver.none().forRegistry("x", List.of(), "q")).isEmpty();
   }
 
   @Test
   void toStringShowsNoCredentials() {
-    assertThat(resolver.toString()).contains("team/hub").doesNotContain("hubpw").doesNotContain("p:w");
+    assertThat(resolver.toString())
+        .contains("team/hub")
+        .doesNotContain("hubpw")
+        .doesNotContain("p:w");
     assertThat(resolver.forRegistry("team", List.of("hub"), "docker.io").orElseThrow().toString())
         .doesNotContain("hubpw");
   }

@@ -4,8 +4,8 @@ import static dev.imagespec.reconcile.Fixtures.NOW;
 import static dev.imagespec.reconcile.Fixtures.brief;
 import static dev.imagespec.reconcile.Fixtures.dg;
 import static dev.imagespec.reconcile.Fixtures.id;
-import static dev.imagespec.reconcile.Fixtures.img;
 import static dev.imagespec.reconcile.Fixtures.imagePlan;
+import static dev.imagespec.reconcile.Fixtures.img;
 import static dev.imagespec.reconcile.Fixtures.key;
 import static dev.imagespec.reconcile.Fixtures.pushPlan;
 import static dev.imagespec.reconcile.Fixtures.spec;
@@ -68,7 +68,9 @@ class PlannerTest {
     @Test
     void shortNameIsNotPodmansLocalhostName() {
       Plan plan =
-          plan(List.of(spec("s", ImageEntry.of("x:1"))), List.of(img(id(1), List.of("localhost/x:1"), List.of())));
+          plan(
+              List.of(spec("s", ImageEntry.of("x:1"))),
+              List.of(img(id(1), List.of("localhost/x:1"), List.of())));
       assertThat(brief(plan)).containsExactly("pull docker.io/library/x:1");
     }
 
@@ -92,7 +94,10 @@ class PlannerTest {
               List.of(
                   spec("b", ImageEntry.of("docker.io/library/busybox:latest")),
                   spec("a", ImageEntry.of("busybox")),
-                  spec("other", "c", ImageEntry.of("busybox:latest").withPullPolicy(PullPolicy.Always))),
+                  spec(
+                      "other",
+                      "c",
+                      ImageEntry.of("busybox:latest").withPullPolicy(PullPolicy.Always))),
               List.of());
       assertThat(brief(plan)).containsExactly("pull docker.io/library/busybox:latest");
       PlannedAction pull = plan.actions().get(0);
@@ -145,8 +150,15 @@ class PlannerTest {
     void absentReferenceThatAnotherSpecWantsAsTagOrPushTargetConflicts() {
       List<ImageSpec> specs =
           List.of(
-              spec("a", ImageEntry.of("web:1.4").withTags("web:stable").withPush("mirror.example/web:1.4", null)),
-              spec("b", ImageEntry.absent("web:stable"), ImageEntry.absent("mirror.example/web:1.4")));
+              spec(
+                  "a",
+                  ImageEntry.of("web:1.4")
+                      .withTags("web:stable")
+                      .withPush("mirror.example/web:1.4", null)),
+              spec(
+                  "b",
+                  ImageEntry.absent("web:stable"),
+                  ImageEntry.absent("mirror.example/web:1.4")));
       Plan plan = plan(specs, List.of(img(id(1), List.of("web:1.4", "web:stable"), List.of())));
       assertThat(plan.actions()).isEmpty();
       assertThat(imagePlan(plan, "a", 0).state()).isEqualTo(ImageState.Conflict);
@@ -178,7 +190,8 @@ class PlannerTest {
               spec("a", ImageEntry.of("web:1.4").withTags("web:stable")),
               spec("b", ImageEntry.of("web:1.4").withTags("web:stable")));
       Plan plan = plan(specs, List.of(img(id(1), List.of("web:1.4"), List.of())));
-      assertThat(brief(plan)).containsExactly("tag docker.io/library/web:1.4 -> docker.io/library/web:stable");
+      assertThat(brief(plan))
+          .containsExactly("tag docker.io/library/web:1.4 -> docker.io/library/web:stable");
       assertThat(plan.actions().get(0).sharedWith()).containsExactly(key("b"));
     }
 
@@ -202,7 +215,10 @@ class PlannerTest {
     void untaggingAReferenceOfAnImageAnotherSpecNeedsIsFine() {
       List<LocalImage> images = List.of(img(id(1), List.of("app:1", "app:old"), List.of()));
       Plan plan =
-          plan(List.of(spec("keep", ImageEntry.of("app:1")), spec("drop", ImageEntry.absent("app:old"))), images);
+          plan(
+              List.of(
+                  spec("keep", ImageEntry.of("app:1")), spec("drop", ImageEntry.absent("app:old"))),
+              images);
       assertThat(brief(plan)).containsExactly("remove docker.io/library/app:old");
       assertThat(plan.actions().get(0).reason()).contains("untag only");
       assertThat(imagePlan(plan, "keep", 0).state()).isEqualTo(ImageState.Present);
@@ -226,7 +242,8 @@ class PlannerTest {
         ImageEntry[] entries = new ImageEntry[5];
         for (int i = 0; i < 5; i++) {
           entries[i] = ImageEntry.of("reg.example/team" + s + "/app" + i + ":1");
-          images.add(img(id(s * 10 + i), List.of("reg.example/team" + s + "/app" + i + ":1"), List.of()));
+          images.add(
+              img(id(s * 10 + i), List.of("reg.example/team" + s + "/app" + i + ":1"), List.of()));
         }
         specs.add(spec("s" + s, entries));
       }
@@ -250,7 +267,10 @@ class PlannerTest {
               img(id(1), List.of("web:1.4", "web:ok"), List.of()),
               img(id(2), List.of("web:stable"), List.of()));
       Plan plan =
-          plan(List.of(spec("s", ImageEntry.of("web:1.4").withTags("web:stable", "web:new", "web:ok"))), images);
+          plan(
+              List.of(
+                  spec("s", ImageEntry.of("web:1.4").withTags("web:stable", "web:new", "web:ok"))),
+              images);
       assertThat(brief(plan))
           .containsExactly(
               "tag docker.io/library/web:1.4 -> docker.io/library/web:stable",
@@ -263,7 +283,8 @@ class PlannerTest {
 
     @Test
     void tagsFollowAPullInOrder() {
-      Plan plan = plan(List.of(spec("s", ImageEntry.of("web:1.4").withTags("web:stable"))), List.of());
+      Plan plan =
+          plan(List.of(spec("s", ImageEntry.of("web:1.4").withTags("web:stable"))), List.of());
       assertThat(brief(plan))
           .containsExactly(
               "pull docker.io/library/web:1.4",
@@ -286,7 +307,8 @@ class PlannerTest {
   class Always {
     private ImageSpecStatus checkedAt(String image, java.time.Instant when) {
       ImageSpecStatus st = new ImageSpecStatus();
-      st.setImages(List.of(new ImageStatus(image, ImageState.Present, id(1), dg(1), null, when.toString())));
+      st.setImages(
+          List.of(new ImageStatus(image, ImageState.Present, id(1), dg(1), null, when.toString())));
       return st;
     }
 
@@ -296,15 +318,20 @@ class PlannerTest {
       s.getSpec().setRefreshInterval("1h");
       List<LocalImage> images = List.of(img(id(1), List.of("app:1"), List.of("app@" + dg(1))));
       PlanInput recent =
-          PlanInput.of(List.of(s), images, NOW).withPrevious(Map.of(key("s"), checkedAt("app:1", NOW.minusSeconds(3599))));
+          PlanInput.of(List.of(s), images, NOW)
+              .withPrevious(Map.of(key("s"), checkedAt("app:1", NOW.minusSeconds(3599))));
       assertThat(Planner.registryChecks(recent)).isEmpty();
       Plan plan = Planner.plan(recent);
       assertThat(imagePlan(plan, "s", 0).lastChecked()).isEqualTo(NOW.minusSeconds(3599));
       assertThat(imagePlan(plan, "s", 0).state()).isEqualTo(ImageState.Present);
 
       PlanInput due =
-          PlanInput.of(List.of(s), images, NOW).withPrevious(Map.of(key("s"), checkedAt("docker.io/library/app:1", NOW.minusSeconds(3600))));
-      assertThat(Planner.registryChecks(due)).extracting(RegistryCheck::key).containsExactly("docker.io/library/app:1");
+          PlanInput.of(List.of(s), images, NOW)
+              .withPrevious(
+                  Map.of(key("s"), checkedAt("docker.io/library/app:1", NOW.minusSeconds(3600))));
+      assertThat(Planner.registryChecks(due))
+          .extracting(RegistryCheck::key)
+          .containsExactly("docker.io/library/app:1");
     }
 
     @Test
@@ -312,9 +339,11 @@ class PlannerTest {
       ImageSpec s = spec("s", ImageEntry.of("app:1").withPullPolicy(PullPolicy.Always));
       List<LocalImage> images = List.of(img(id(1), List.of("app:1"), List.of("app@" + dg(1))));
       PlanInput in =
-          PlanInput.of(List.of(s), images, NOW).withPrevious(Map.of(key("s"), checkedAt("app:1", NOW.minusSeconds(299))));
+          PlanInput.of(List.of(s), images, NOW)
+              .withPrevious(Map.of(key("s"), checkedAt("app:1", NOW.minusSeconds(299))));
       assertThat(Planner.registryChecks(in)).isEmpty();
-      assertThat(Planner.registryChecks(in.withDefaultRefreshInterval(Duration.ofSeconds(60)))).hasSize(1);
+      assertThat(Planner.registryChecks(in.withDefaultRefreshInterval(Duration.ofSeconds(60))))
+          .hasSize(1);
     }
 
     @Test
@@ -327,11 +356,17 @@ class PlannerTest {
 
     @Test
     void pullPolicyDefaultsToTheSpecs() {
-      ImageSpec s = spec("s", ImageEntry.of("app:1"), ImageEntry.of("b:1").withPullPolicy(PullPolicy.IfNotPresent));
+      ImageSpec s =
+          spec(
+              "s",
+              ImageEntry.of("app:1"),
+              ImageEntry.of("b:1").withPullPolicy(PullPolicy.IfNotPresent));
       s.getSpec().setPullPolicy(PullPolicy.Always);
       s.getSpec().setPullSecrets(List.of("regcred"));
       List<LocalImage> images =
-          List.of(img(id(1), List.of("app:1"), List.of("app@" + dg(1))), img(id(2), List.of("b:1"), List.of()));
+          List.of(
+              img(id(1), List.of("app:1"), List.of("app@" + dg(1))),
+              img(id(2), List.of("b:1"), List.of()));
       List<RegistryCheck> checks = Planner.registryChecks(PlanInput.of(List.of(s), images, NOW));
       assertThat(checks).extracting(RegistryCheck::key).containsExactly("docker.io/library/app:1");
       assertThat(checks.get(0).secretNames()).containsExactly("regcred");
@@ -357,7 +392,8 @@ class PlannerTest {
         List.of(img(id(1), List.of("web:1.4"), List.of("web@" + dg(1))));
 
     private ImageSpec pushing() {
-      return spec("s", ImageEntry.of("web:1.4").withPush("mirror.example/team/web:1.4", "mirror-cred"));
+      return spec(
+          "s", ImageEntry.of("web:1.4").withPush("mirror.example/team/web:1.4", "mirror-cred"));
     }
 
     @Test
@@ -368,7 +404,8 @@ class PlannerTest {
       assertThat(checks.get(0).key()).isEqualTo("mirror.example/team/web:1.4");
       assertThat(checks.get(0).secretNames()).containsExactly("mirror-cred");
       assertThat(checks.get(0).purpose()).isEqualTo(RegistryCheck.Purpose.PUSH);
-      Plan plan = Planner.plan(in.withRegistry(Map.of(checks.get(0).key(), RegistryAnswer.missing())));
+      Plan plan =
+          Planner.plan(in.withRegistry(Map.of(checks.get(0).key(), RegistryAnswer.missing())));
       assertThat(brief(plan))
           .containsExactly(
               "tag docker.io/library/web:1.4 -> mirror.example/team/web:1.4",
@@ -392,7 +429,8 @@ class PlannerTest {
       Plan plan =
           Planner.plan(
               PlanInput.of(List.of(pushing()), images, NOW)
-                  .withRegistry(Map.of("mirror.example/team/web:1.4", RegistryAnswer.found(dg(7)))));
+                  .withRegistry(
+                      Map.of("mirror.example/team/web:1.4", RegistryAnswer.found(dg(7)))));
       assertThat(plan.isEmpty()).isTrue();
       PushPlan pp = pushPlan(plan, "s", 0);
       assertThat(pp.state()).isEqualTo(PushState.Pushed);
@@ -405,8 +443,15 @@ class PlannerTest {
       ImageSpec s = pushing();
       ImageSpecStatus prev = new ImageSpecStatus();
       prev.setPushes(
-          List.of(new PushStatus("web:1.4", "mirror.example/team/web:1.4", PushState.Pushed, dg(7), id(1), null,
-              NOW.minus(Duration.ofHours(2)).toString())));
+          List.of(
+              new PushStatus(
+                  "web:1.4",
+                  "mirror.example/team/web:1.4",
+                  PushState.Pushed,
+                  dg(7),
+                  id(1),
+                  null,
+                  NOW.minus(Duration.ofHours(2)).toString())));
       PlanInput in =
           PlanInput.of(List.of(s), present, NOW)
               .withPrevious(Map.of(key("s"), prev))
@@ -414,19 +459,29 @@ class PlannerTest {
       assertThat(Planner.plan(in).isEmpty()).isTrue();
       // another local image (the source moved): push again
       PlanInput moved =
-          PlanInput.of(List.of(s), List.of(img(id(2), List.of("web:1.4"), List.of("web@" + dg(2)))), NOW)
+          PlanInput.of(
+                  List.of(s), List.of(img(id(2), List.of("web:1.4"), List.of("web@" + dg(2)))), NOW)
               .withPrevious(Map.of(key("s"), prev))
               .withRegistry(Map.of("mirror.example/team/web:1.4", RegistryAnswer.found(dg(7))));
-      assertThat(brief(Planner.plan(moved))).contains("push docker.io/library/web:1.4 -> mirror.example/team/web:1.4");
+      assertThat(brief(Planner.plan(moved)))
+          .contains("push docker.io/library/web:1.4 -> mirror.example/team/web:1.4");
     }
 
     @Test
     void recentlyVerifiedPushIsNotCheckedAgain() {
       ImageSpecStatus prev = new ImageSpecStatus();
       prev.setPushes(
-          List.of(new PushStatus("web:1.4", "mirror.example/team/web:1.4", PushState.Pushed, dg(7), id(1), null,
-              NOW.minusSeconds(60).toString())));
-      PlanInput in = PlanInput.of(List.of(pushing()), present, NOW).withPrevious(Map.of(key("s"), prev));
+          List.of(
+              new PushStatus(
+                  "web:1.4",
+                  "mirror.example/team/web:1.4",
+                  PushState.Pushed,
+                  dg(7),
+                  id(1),
+                  null,
+                  NOW.minusSeconds(60).toString())));
+      PlanInput in =
+          PlanInput.of(List.of(pushing()), present, NOW).withPrevious(Map.of(key("s"), prev));
       assertThat(Planner.registryChecks(in)).isEmpty();
       Plan plan = Planner.plan(in);
       assertThat(plan.isEmpty()).isTrue();
@@ -436,7 +491,8 @@ class PlannerTest {
 
     @Test
     void pushNeededWhenTargetHoldsAnotherDigestOrCheckFailed() {
-      for (RegistryAnswer a : List.of(RegistryAnswer.found(dg(9)), RegistryAnswer.error("unauthorized"))) {
+      for (RegistryAnswer a :
+          List.of(RegistryAnswer.found(dg(9)), RegistryAnswer.error("unauthorized"))) {
         Plan plan =
             Planner.plan(
                 PlanInput.of(List.of(pushing()), present, NOW)
@@ -447,12 +503,14 @@ class PlannerTest {
 
     @Test
     void localTargetTagPointingAtTheImageIsNotTaggedAgain() {
-      List<LocalImage> images = List.of(img(id(1), List.of("web:1.4", "mirror.example/team/web:1.4"), List.of()));
+      List<LocalImage> images =
+          List.of(img(id(1), List.of("web:1.4", "mirror.example/team/web:1.4"), List.of()));
       Plan plan =
           Planner.plan(
               PlanInput.of(List.of(pushing()), images, NOW)
                   .withRegistry(Map.of("mirror.example/team/web:1.4", RegistryAnswer.missing())));
-      assertThat(brief(plan)).containsExactly("push docker.io/library/web:1.4 -> mirror.example/team/web:1.4");
+      assertThat(brief(plan))
+          .containsExactly("push docker.io/library/web:1.4 -> mirror.example/team/web:1.4");
     }
 
     @Test
@@ -490,7 +548,14 @@ class PlannerTest {
     @Test
     void neverMissingImageFailsItsPushes() {
       Plan plan =
-          plan(List.of(spec("s", ImageEntry.of("web:1.4").withPullPolicy(PullPolicy.Never).withPush("m.example/w:1", null))), List.of());
+          plan(
+              List.of(
+                  spec(
+                      "s",
+                      ImageEntry.of("web:1.4")
+                          .withPullPolicy(PullPolicy.Never)
+                          .withPush("m.example/w:1", null))),
+              List.of());
       assertThat(plan.isEmpty()).isTrue();
       assertThat(pushPlan(plan, "s", 0).state()).isEqualTo(PushState.Failed);
     }
@@ -511,13 +576,21 @@ class PlannerTest {
                   + "\"reason\":\"not present\"},"
                   + "{\"spec\":\"team/web\",\"action\":\"tag\",\"image\":\"docker.io/library/web:1.4\","
                   + "\"target\":\"docker.io/library/web:stable\",\"reason\":\"after pull\"}]");
-      assertThat(new ObjectMapper().writeValueAsString(plan(List.of(), List.of()).toJson())).isEqualTo("[]");
+      assertThat(new ObjectMapper().writeValueAsString(plan(List.of(), List.of()).toJson()))
+          .isEqualTo("[]");
     }
 
     @Test
     void describeIsReadable() {
-      PlannedAction a = new PlannedAction(key("s"), ActionKind.PUSH, "docker.io/library/a:1", "m.example/a:1", "not in the target registry");
-      assertThat(a.describe()).isEqualTo("push docker.io/library/a:1 to m.example/a:1 (not in the target registry)");
+      PlannedAction a =
+          new PlannedAction(
+              key("s"),
+              ActionKind.PUSH,
+              "docker.io/library/a:1",
+              "m.example/a:1",
+              "not in the target registry");
+      assertThat(a.describe())
+          .isEqualTo("push docker.io/library/a:1 to m.example/a:1 (not in the target registry)");
       assertThat(ActionKind.PRUNE.jsonName()).isEqualTo("prune");
     }
   }

@@ -27,7 +27,9 @@ class PruneSelectionTest {
   static final Instant OLD = NOW.minus(Duration.ofDays(30));
   static final Instant NEW = NOW.minus(Duration.ofHours(1));
 
-  /** 1: dangling old, 2: dangling new, 3: tagged old unused, 4: tagged new, 5: dangling labelled. */
+  /**
+   * 1: dangling old, 2: dangling new, 3: tagged old unused, 4: tagged new, 5: dangling labelled.
+   */
   static List<LocalImage> images() {
     return List.of(
         img(id(1), List.of("<none>:<none>"), List.of(), Map.of(), OLD, 100),
@@ -58,7 +60,12 @@ class PruneSelectionTest {
   @MethodSource("filters")
   void filtersSelectCandidates(
       Boolean dangling, String olderThan, List<String> labels, List<Integer> expected) {
-    ImageSpec s = withPrune(spec("s", ImageEntry.of("declared:1")), dangling, olderThan, labels.toArray(String[]::new));
+    ImageSpec s =
+        withPrune(
+            spec("s", ImageEntry.of("declared:1")),
+            dangling,
+            olderThan,
+            labels.toArray(String[]::new));
     Plan plan =
         Planner.plan(
             PlanInput.of(List.of(s), images(), NOW)
@@ -67,12 +74,15 @@ class PruneSelectionTest {
     List<String> ids = new ArrayList<>();
     expected.forEach(n -> ids.add(id(n)));
     // declared:1 is missing, so there is a pull first
-    assertThat(plan.actions(ActionKind.PRUNE)).extracting(PlannedAction::image).containsExactlyElementsOf(ids);
+    assertThat(plan.actions(ActionKind.PRUNE))
+        .extracting(PlannedAction::image)
+        .containsExactlyElementsOf(ids);
     PrunePlan pp = plan.spec(key("s")).orElseThrow().prune();
     assertThat(pp.run()).isTrue();
     assertThat(pp.actions()).extracting(PlannedAction::image).containsExactlyElementsOf(ids);
     assertThat(pp.bytes())
-        .isEqualTo(images().stream().filter(i -> ids.contains(i.id())).mapToLong(LocalImage::size).sum());
+        .isEqualTo(
+            images().stream().filter(i -> ids.contains(i.id())).mapToLong(LocalImage::size).sum());
   }
 
   @Test
@@ -83,7 +93,10 @@ class PruneSelectionTest {
             img(id(2), List.of("app:stable"), List.of()), // tag of spec b (points elsewhere now)
             img(id(3), List.of("mirror.example/app:1"), List.of()), // push target of spec b
             img(id(4), List.of("gone:1"), List.of()), // Absent in spec b: removed, not pruned
-            img(id(5), List.of("pinned:1"), List.of("pinned@" + Fixtures.dg(5))), // pinned in spec c
+            img(
+                id(5),
+                List.of("pinned:1"),
+                List.of("pinned@" + Fixtures.dg(5))), // pinned in spec c
             img(id(6), List.of("running:1"), List.of()), // used by a container
             img(id(7), List.of(), List.of()), // dangling, used by a stopped container
             img(id(8), List.of("free:1"), List.of()), // prunable
@@ -99,12 +112,18 @@ class PruneSelectionTest {
         PlanInput.of(List.of(a, b, c), images, NOW)
             .withPruneNow(Set.of(key("a")))
             .withContainers(
-                List.of(Fixtures.container("run", id(6)), Fixtures.container("stopped", "sha256:" + Ids.norm(id(7)))));
+                List.of(
+                    Fixtures.container("run", id(6)),
+                    Fixtures.container("stopped", "sha256:" + Ids.norm(id(7)))));
     assertThat(Planner.needsContainers(in)).isTrue();
     Plan plan = Planner.plan(in);
-    assertThat(plan.actions(ActionKind.PRUNE)).extracting(PlannedAction::image).containsExactly(id(8), id(9));
+    assertThat(plan.actions(ActionKind.PRUNE))
+        .extracting(PlannedAction::image)
+        .containsExactly(id(8), id(9));
     assertThat(plan.actions().get(plan.actions().size() - 1).kind()).isEqualTo(ActionKind.PRUNE);
-    assertThat(plan.actions(ActionKind.REMOVE)).extracting(PlannedAction::image).containsExactly("docker.io/library/gone:1");
+    assertThat(plan.actions(ActionKind.REMOVE))
+        .extracting(PlannedAction::image)
+        .containsExactly("docker.io/library/gone:1");
   }
 
   @Test
@@ -128,7 +147,8 @@ class PruneSelectionTest {
     assertThat(plan.actions(ActionKind.PRUNE)).isEmpty();
     assertThat(plan.spec(key("a")).orElseThrow().prune().run()).isFalse();
     assertThat(Planner.plan(in.withPruneAll(true)).actions(ActionKind.PRUNE)).hasSize(3);
-    assertThat(Planner.plan(in.withPruneNow(Set.of(key("a")))).actions(ActionKind.PRUNE)).hasSize(3);
+    assertThat(Planner.plan(in.withPruneNow(Set.of(key("a")))).actions(ActionKind.PRUNE))
+        .hasSize(3);
   }
 
   @Test
@@ -156,7 +176,9 @@ class PruneSelectionTest {
     ImageSpec b = withPrune(spec("b", ImageEntry.of("app:1")), false, null, "team=db");
     Plan plan =
         Planner.plan(
-            PlanInput.of(List.of(b, a), images(), NOW).withContainers(List.of()).withPruneAll(true));
+            PlanInput.of(List.of(b, a), images(), NOW)
+                .withContainers(List.of())
+                .withPruneAll(true));
     assertThat(plan.spec(key("a")).orElseThrow().prune().actions())
         .extracting(PlannedAction::image)
         .containsExactly(id(1), id(2), id(5));
@@ -169,7 +191,8 @@ class PruneSelectionTest {
   void pruneReasonSaysWhatAndHowBig() {
     ImageSpec a = withPrune(spec("a", ImageEntry.of("app:1")), false, null, "team=db");
     Plan plan =
-        Planner.plan(PlanInput.of(List.of(a), images(), NOW).withContainers(List.of()).withPruneAll(true));
+        Planner.plan(
+            PlanInput.of(List.of(a), images(), NOW).withContainers(List.of()).withPruneAll(true));
     PlannedAction p = plan.actions(ActionKind.PRUNE).get(0);
     assertThat(p.reason()).startsWith("unused, 800B, other:1, created ");
     assertThat(p.details().repoTags()).containsExactly("other:1");

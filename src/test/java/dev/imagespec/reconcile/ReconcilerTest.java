@@ -73,9 +73,7 @@ class ReconcilerTest {
     @Test
     void pullTagPushRemoveThenSecondPassMakesNoMutatingCall() {
       FakeImagePort port =
-          new FakeImagePort()
-              .remote("a:1", dg(1), id(1))
-              .local(id(9), List.of("old:1"), List.of());
+          new FakeImagePort().remote("a:1", dg(1), id(1)).local(id(9), List.of("old:1"), List.of());
       ImageSpec s =
           spec(
               "s",
@@ -96,7 +94,11 @@ class ReconcilerTest {
       assertThat(first.hasFailures()).isFalse();
       ImageSpecStatus st = first.statuses().get(key("s"));
       assertThat(st.getImages())
-          .extracting(ImageStatus::getImage, ImageStatus::getState, ImageStatus::getId, ImageStatus::getDigest)
+          .extracting(
+              ImageStatus::getImage,
+              ImageStatus::getState,
+              ImageStatus::getId,
+              ImageStatus::getDigest)
           .containsExactly(
               org.assertj.core.groups.Tuple.tuple("a:1", ImageState.Present, id(1), dg(1)),
               org.assertj.core.groups.Tuple.tuple("old:1", ImageState.Absent, null, null));
@@ -124,9 +126,13 @@ class ReconcilerTest {
     void steadyStateWithoutPreviousStatusOnlyReadsTheRegistryForPushes() {
       FakeImagePort port =
           new FakeImagePort()
-              .local(id(1), List.of("a:1", "a:stable"), List.of("a@" + dg(1), "mirror.example/a@" + dg(1)))
+              .local(
+                  id(1),
+                  List.of("a:1", "a:stable"),
+                  List.of("a@" + dg(1), "mirror.example/a@" + dg(1)))
               .remote("mirror.example/a:1", dg(1), id(1));
-      ImageSpec s = spec("s", ImageEntry.of("a:1").withTags("a:stable").withPush("mirror.example/a:1", null));
+      ImageSpec s =
+          spec("s", ImageEntry.of("a:1").withTags("a:stable").withPush("mirror.example/a:1", null));
       ReconcileResult r = reconciler(port, options()).reconcile(List.of(s));
       assertThat(port.calls()).containsExactly("listImages", "registryDigest mirror.example/a:1");
       assertThat(r.calls().mutating()).isZero();
@@ -136,7 +142,9 @@ class ReconcilerTest {
     @Test
     void alwaysImageIsRefreshedWhenTheRegistryMoved() {
       FakeImagePort port =
-          new FakeImagePort().local(id(1), List.of("a:1"), List.of("a@" + dg(1))).remote("a:1", dg(2), id(2));
+          new FakeImagePort()
+              .local(id(1), List.of("a:1"), List.of("a@" + dg(1)))
+              .remote("a:1", dg(2), id(2));
       ImageSpec s = spec("s", ImageEntry.of("a:1").withPullPolicy(PullPolicy.Always));
       ReconcileResult r = reconciler(port, options()).reconcile(List.of(s));
       assertThat(port.mutatingCalls()).containsExactly("pull docker.io/library/a:1");
@@ -161,6 +169,22 @@ class ReconcilerTest {
     }
 
     @Test
+    void tagsFollowTheNewlyPulledImage() {
+      FakeImagePort port =
+          new FakeImagePort()
+              .local(id(1), List.of("a:1", "a:stable"), List.of("a@" + dg(1)))
+              .remote("a:1", dg(2), id(2));
+      ImageSpec s =
+          spec("s", ImageEntry.of("a:1").withPullPolicy(PullPolicy.Always).withTags("a:stable"));
+      ReconcileResult r = reconciler(port, options()).reconcile(List.of(s));
+      assertThat(port.mutatingCalls())
+          .containsExactly(
+              "pull docker.io/library/a:1", "tag " + id(2) + " docker.io/library/a:stable");
+      assertThat(port.idOf("a:stable")).contains(id(2));
+      assertThat(r.converged()).isTrue();
+    }
+
+    @Test
     void unreachableRegistryKeepsTheImageAndDegrades() {
       FakeImagePort port =
           new FakeImagePort()
@@ -170,13 +194,15 @@ class ReconcilerTest {
                   new StreamException("dial tcp 10.1.1.1:443: connect: connection refused"));
       ReconcileResult r =
           reconciler(port, options())
-              .reconcile(List.of(spec("s", ImageEntry.of("a:1").withPullPolicy(PullPolicy.Always))));
+              .reconcile(
+                  List.of(spec("s", ImageEntry.of("a:1").withPullPolicy(PullPolicy.Always))));
       assertThat(port.mutatingCalls()).isEmpty();
       assertThat(image(r, "s", 0).getState()).isEqualTo(ImageState.Present);
       assertThat(image(r, "s", 0).getMessage()).contains("connection refused");
       ImageSpecStatus st = r.statuses().get(key("s"));
       assertThat(st.isReady()).isTrue();
-      assertThat(st.condition("Degraded").orElseThrow().getReason()).isEqualTo("RegistryCheckFailed");
+      assertThat(st.condition("Degraded").orElseThrow().getReason())
+          .isEqualTo("RegistryCheckFailed");
     }
 
     @Test
@@ -185,7 +211,11 @@ class ReconcilerTest {
           new FakeImagePort()
               .local(id(9), List.of("old:1"), List.of())
               .local(id(8), List.of(), List.of());
-      ImageSpec s = withPrune(spec("s", ImageEntry.of("a:1").withTags("a:x"), ImageEntry.absent("old:1")), true, null);
+      ImageSpec s =
+          withPrune(
+              spec("s", ImageEntry.of("a:1").withTags("a:x"), ImageEntry.absent("old:1")),
+              true,
+              null);
       ReconcileResult r =
           reconciler(port, options().withDryRun(true).withPruneAll(true)).reconcile(List.of(s));
       assertThat(port.mutatingCalls()).isEmpty();
@@ -207,7 +237,8 @@ class ReconcilerTest {
       int before = port.calls().size();
       Plan plan = reconciler(port, options()).plan(List.of(s), Map.of());
       assertThat(plan.actions()).hasSize(3);
-      assertThat(port.calls().subList(before, port.calls().size())).containsExactly("listImages", "listContainers");
+      assertThat(port.calls().subList(before, port.calls().size()))
+          .containsExactly("listImages", "listContainers");
     }
 
     @Test
@@ -242,7 +273,10 @@ class ReconcilerTest {
               throw new EngineUnavailableException("connect: no such file or directory");
             }
           };
-      assertThatThrownBy(() -> new Reconciler(broken, null, options()).reconcile(List.of(spec("s", ImageEntry.of("a:1")))))
+      assertThatThrownBy(
+              () ->
+                  new Reconciler(broken, null, options())
+                      .reconcile(List.of(spec("s", ImageEntry.of("a:1")))))
           .isInstanceOf(EngineUnavailableException.class);
       assertThat(slept).hasSize(2);
     }
@@ -271,7 +305,8 @@ class ReconcilerTest {
               }
             });
         ReconcileResult r =
-            reconciler(port, options().withParallelism(bound)).reconcile(List.of(spec("s", entries)));
+            reconciler(port, options().withParallelism(bound))
+                .reconcile(List.of(spec("s", entries)));
         assertThat(r.outcomes()).hasSize(10).allMatch(ActionOutcome::succeeded);
         assertThat(port.maxConcurrentCalls()).as("bound %d", bound).isEqualTo(bound);
         // every worker of a fixed pool runs the task it was created for: as many threads as
@@ -326,31 +361,36 @@ class ReconcilerTest {
               "remove SUCCEEDED");
       assertThat(image(r, "s", 0).getState()).isEqualTo(ImageState.Present);
       assertThat(image(r, "s", 1).getState()).isEqualTo(ImageState.Failed);
-      assertThat(image(r, "s", 1).getMessage()).startsWith("pull failed: manifest for b:1 not found");
+      assertThat(image(r, "s", 1).getMessage())
+          .startsWith("pull failed: manifest for b:1 not found");
       assertThat(image(r, "s", 2).getState()).isEqualTo(ImageState.Present);
       assertThat(image(r, "s", 3).getState()).isEqualTo(ImageState.Absent);
       ImageSpecStatus st = r.statuses().get(key("s"));
       assertThat(st.getPushes().get(0).getState()).isEqualTo(PushState.Failed);
-      assertThat(st.getPushes().get(0).getMessage()).contains("not attempted: pull of docker.io/library/b:1 failed");
+      assertThat(st.getPushes().get(0).getMessage())
+          .contains("not attempted: pull of docker.io/library/b:1 failed");
       assertThat(st.condition("Degraded").orElseThrow().getReason()).isEqualTo("PullFailed");
       assertThat(st.condition("Degraded").orElseThrow().getMessage())
           .isEqualTo("PullFailed: b:1; PushFailed: m.example/b:1");
       assertThat(st.isReady()).isFalse();
       assertThat(r.hasFailures()).isTrue();
       assertThat(r.failures()).hasSize(1);
-      assertThat(r.problems()).containsExactly("default/s: PullFailed: b:1; PushFailed: m.example/b:1");
+      assertThat(r.problems())
+          .containsExactly("default/s: PullFailed: b:1; PushFailed: m.example/b:1");
     }
 
     @Test
     void removeOfAnImageUsedByAContainerFailsNamingIt() {
       FakeImagePort port =
           new FakeImagePort().local(id(9), List.of("old:1"), List.of()).container("web-1", id(9));
-      ReconcileResult r = reconciler(port, options()).reconcile(List.of(spec("s", ImageEntry.absent("old:1"))));
+      ReconcileResult r =
+          reconciler(port, options()).reconcile(List.of(spec("s", ImageEntry.absent("old:1"))));
       assertThat(port.mutatingCalls()).isEmpty();
       assertThat(port.calls()).containsExactly("listImages", "listContainers");
       assertThat(image(r, "s", 0).getState()).isEqualTo(ImageState.Failed);
       assertThat(image(r, "s", 0).getMessage()).contains("is used by container web-1");
-      assertThat(r.statuses().get(key("s")).condition("Degraded").orElseThrow().getReason()).isEqualTo("RemoveFailed");
+      assertThat(r.statuses().get(key("s")).condition("Degraded").orElseThrow().getReason())
+          .isEqualTo("RemoveFailed");
     }
 
     @Test
@@ -358,8 +398,11 @@ class ReconcilerTest {
       FakeImagePort port =
           new FakeImagePort()
               .local(id(9), List.of("old:1"), List.of())
-              .fail("remove docker.io/library/old:1", new ImageNotFoundException("No such image: old:1"));
-      ReconcileResult r = reconciler(port, options()).reconcile(List.of(spec("s", ImageEntry.absent("old:1"))));
+              .fail(
+                  "remove docker.io/library/old:1",
+                  new ImageNotFoundException("No such image: old:1"));
+      ReconcileResult r =
+          reconciler(port, options()).reconcile(List.of(spec("s", ImageEntry.absent("old:1"))));
       assertThat(image(r, "s", 0).getState()).isEqualTo(ImageState.Absent);
       assertThat(image(r, "s", 0).getMessage()).isEqualTo("already absent");
     }
@@ -368,7 +411,8 @@ class ReconcilerTest {
     void neverMissingImageIsFailedWithoutAnyCall() {
       FakeImagePort port = new FakeImagePort().remote("a:1", dg(1), id(1));
       ReconcileResult r =
-          reconciler(port, options()).reconcile(List.of(spec("s", ImageEntry.of("a:1").withPullPolicy(PullPolicy.Never))));
+          reconciler(port, options())
+              .reconcile(List.of(spec("s", ImageEntry.of("a:1").withPullPolicy(PullPolicy.Never))));
       assertThat(port.calls()).containsExactly("listImages");
       assertThat(image(r, "s", 0).getState()).isEqualTo(ImageState.Failed);
       assertThat(image(r, "s", 0).getMessage()).isEqualTo("not present and pullPolicy is Never");
@@ -379,11 +423,13 @@ class ReconcilerTest {
       FakeImagePort port = new FakeImagePort().remote("a:1", dg(1), id(1));
       ReconcileResult r =
           reconciler(port, options())
-              .reconcile(List.of(spec("x", ImageEntry.of("a:1")), spec("y", ImageEntry.absent("a:1"))));
+              .reconcile(
+                  List.of(spec("x", ImageEntry.of("a:1")), spec("y", ImageEntry.absent("a:1"))));
       assertThat(port.calls()).containsExactly("listImages");
       for (String s : List.of("x", "y")) {
         assertThat(image(r, s, 0).getState()).isEqualTo(ImageState.Conflict);
-        assertThat(r.statuses().get(key(s)).condition("Degraded").orElseThrow().getReason()).isEqualTo("Conflict");
+        assertThat(r.statuses().get(key(s)).condition("Degraded").orElseThrow().getReason())
+            .isEqualTo("Conflict");
       }
     }
   }
@@ -392,23 +438,48 @@ class ReconcilerTest {
   class Retries {
     static Stream<Arguments> errors() {
       return Stream.of(
-          Arguments.of(new EngineUnavailableException("connection refused: /var/run/docker.sock"), true),
+          Arguments.of(
+              new EngineUnavailableException("connection refused: /var/run/docker.sock"), true),
           Arguments.of(new ApiException(500, "Internal Server Error"), true),
           Arguments.of(new ApiException(503, "service unavailable"), true),
           Arguments.of(new ApiException(429, "toomanyrequests: rate limit"), true),
-          Arguments.of(new StreamException("received unexpected HTTP status: 503 Service Unavailable"), true),
-          Arguments.of(new StreamException("Get \"https://r.example/v2/\": net/http: TLS handshake timeout"), true),
-          Arguments.of(new StreamException("read tcp 1.2.3.4:5->6.7.8.9:443: read: connection reset by peer"), true),
-          Arguments.of(new StreamException("toomanyrequests: You have reached your pull rate limit"), true),
-          Arguments.of(new ImageNotFoundException("pull access denied for x, repository does not exist"), false),
+          Arguments.of(
+              new StreamException("received unexpected HTTP status: 503 Service Unavailable"),
+              true),
+          Arguments.of(
+              new StreamException("Get \"https://r.example/v2/\": net/http: TLS handshake timeout"),
+              true),
+          Arguments.of(
+              new StreamException(
+                  "read tcp 1.2.3.4:5->6.7.8.9:443: read: connection reset by peer"),
+              true),
+          Arguments.of(
+              new StreamException("toomanyrequests: You have reached your pull rate limit"), true),
+          Arguments.of(
+              new ImageNotFoundException("pull access denied for x, repository does not exist"),
+              false),
           Arguments.of(new ApiException(400, "invalid reference format"), false),
           Arguments.of(new ApiException(401, "unauthorized"), false),
           Arguments.of(new ApiException(403, "forbidden"), false),
-          Arguments.of(new ApiException(500, "Get https://r.example/v2/: unauthorized: authentication required"), false),
+          Arguments.of(
+              new ApiException(
+                  500, "Get https://r.example/v2/: unauthorized: authentication required"),
+              false),
           Arguments.of(new StreamException("unauthorized: authentication required"), false),
-          Arguments.of(new StreamException("denied: requested access to the resource is denied"), false),
+          Arguments.of(
+              new StreamException("denied: requested access to the resource is denied"), false),
           Arguments.of(new StreamException("manifest for a:1 not found: manifest unknown"), false),
-          Arguments.of(new StreamException("dial tcp 10.0.0.1:5000: connect: connection refused"), false),
+          Arguments.of(
+              new StreamException("dial tcp 10.0.0.1:5000: connect: connection refused"), false),
+          Arguments.of(
+              new ApiException(
+                  500,
+                  "Get \"http://127.0.0.1:1/v2/\": dial tcp 127.0.0.1:1: connect: connection refused"),
+              false),
+          Arguments.of(
+              new ApiException(
+                  500, "Get https://nope.example/v2/: dial tcp: lookup nope.example: no such host"),
+              false),
           Arguments.of(new IllegalStateException("bug"), false));
     }
 
@@ -416,10 +487,13 @@ class ReconcilerTest {
     @MethodSource("errors")
     void transientFailuresAreRetriedOthersNot(RuntimeException error, boolean transientError) {
       assertThat(TransientErrors.isTransient(error)).isEqualTo(transientError);
-      FakeImagePort port = new FakeImagePort().remote("a:1", dg(1), id(1)).fail("pull docker.io/library/a:1", error);
-      ReconcileResult r = reconciler(port, options()).reconcile(List.of(spec("s", ImageEntry.of("a:1"))));
+      FakeImagePort port =
+          new FakeImagePort().remote("a:1", dg(1), id(1)).fail("pull docker.io/library/a:1", error);
+      ReconcileResult r =
+          reconciler(port, options()).reconcile(List.of(spec("s", ImageEntry.of("a:1"))));
       if (transientError) {
-        assertThat(port.mutatingCalls()).containsExactly("pull docker.io/library/a:1", "pull docker.io/library/a:1");
+        assertThat(port.mutatingCalls())
+            .containsExactly("pull docker.io/library/a:1", "pull docker.io/library/a:1");
         assertThat(r.outcomes().get(0).succeeded()).isTrue();
         assertThat(r.outcomes().get(0).attempts()).isEqualTo(2);
         assertThat(slept).containsExactly(Duration.ofSeconds(1));
@@ -445,14 +519,17 @@ class ReconcilerTest {
                   new ApiException(502, "bad gateway"));
       RetryPolicy policy = new RetryPolicy(4, Duration.ofMillis(10), Duration.ofMillis(30), 2);
       ReconcileResult r =
-          reconciler(port, options().withRetry(policy)).reconcile(List.of(spec("s", ImageEntry.of("a:1"))));
+          reconciler(port, options().withRetry(policy))
+              .reconcile(List.of(spec("s", ImageEntry.of("a:1"))));
       assertThat(port.mutatingCalls()).hasSize(4);
-      assertThat(slept).containsExactly(Duration.ofMillis(10), Duration.ofMillis(20), Duration.ofMillis(30));
+      assertThat(slept)
+          .containsExactly(Duration.ofMillis(10), Duration.ofMillis(20), Duration.ofMillis(30));
       ActionOutcome o = r.outcomes().get(0);
       assertThat(o.result()).isEqualTo(ActionOutcome.Result.FAILED);
       assertThat(o.attempts()).isEqualTo(4);
       assertThat(o.message()).isEqualTo("bad gateway (after 4 attempts)");
-      assertThat(image(r, "s", 0).getMessage()).isEqualTo("pull failed: bad gateway (after 4 attempts)");
+      assertThat(image(r, "s", 0).getMessage())
+          .isEqualTo("pull failed: bad gateway (after 4 attempts)");
     }
 
     @Test
@@ -462,7 +539,8 @@ class ReconcilerTest {
       assertThat(RetryPolicy.DEFAULT.delayAfter(2)).isEqualTo(Duration.ofSeconds(2));
       assertThat(RetryPolicy.DEFAULT.delayAfter(10)).isEqualTo(Duration.ofSeconds(30));
       assertThat(RetryPolicy.none().maxAttempts()).isEqualTo(1);
-      assertThat(RetryPolicy.of(5, Duration.ofMillis(1)).delayAfter(3)).isEqualTo(Duration.ofMillis(4));
+      assertThat(RetryPolicy.of(5, Duration.ofMillis(1)).delayAfter(3))
+          .isEqualTo(Duration.ofMillis(4));
       assertThatThrownBy(() -> new RetryPolicy(0, Duration.ZERO, Duration.ZERO, 1))
           .hasMessageContaining("maxAttempts");
     }
@@ -473,9 +551,13 @@ class ReconcilerTest {
           new FakeImagePort()
               .local(id(1), List.of("a:1"), List.of("a@" + dg(1)))
               .fail("registryDigest m.example/a:1", new EngineUnavailableException("reset"))
-              .fail("push m.example/a:1", new StreamException("received unexpected HTTP status: 500 Internal Server Error"));
+              .fail(
+                  "push m.example/a:1",
+                  new StreamException(
+                      "received unexpected HTTP status: 500 Internal Server Error"));
       ReconcileResult r =
-          reconciler(port, options()).reconcile(List.of(spec("s", ImageEntry.of("a:1").withPush("m.example/a:1", null))));
+          reconciler(port, options())
+              .reconcile(List.of(spec("s", ImageEntry.of("a:1").withPush("m.example/a:1", null))));
       assertThat(port.calls())
           .containsExactly(
               "listImages",
@@ -484,14 +566,17 @@ class ReconcilerTest {
               "tag " + id(1) + " m.example/a:1",
               "push m.example/a:1",
               "push m.example/a:1");
-      assertThat(r.statuses().get(key("s")).getPushes().get(0).getState()).isEqualTo(PushState.Pushed);
+      assertThat(r.statuses().get(key("s")).getPushes().get(0).getState())
+          .isEqualTo(PushState.Pushed);
     }
   }
 
   @Nested
   class Credentials {
     private Secret dockerConfig(String name, String registry, String user, String password) {
-      String auth = Base64.getEncoder().encodeToString((user + ":" + password).getBytes(StandardCharsets.UTF_8));
+      String auth =
+          Base64.getEncoder()
+              .encodeToString((user + ":" + password).getBytes(StandardCharsets.UTF_8));
       String json = "{\"auths\":{\"" + registry + "\":{\"auth\":\"" + auth + "\"}}}";
       return new SecretBuilder()
           .withNewMetadata()
@@ -499,7 +584,9 @@ class ReconcilerTest {
           .withNamespace("default")
           .endMetadata()
           .withType("kubernetes.io/dockerconfigjson")
-          .addToData(".dockerconfigjson", Base64.getEncoder().encodeToString(json.getBytes(StandardCharsets.UTF_8)))
+          .addToData(
+              ".dockerconfigjson",
+              Base64.getEncoder().encodeToString(json.getBytes(StandardCharsets.UTF_8)))
           .build();
     }
 
@@ -509,11 +596,14 @@ class ReconcilerTest {
           new FakeImagePort()
               .remote("reg.example/p/app:1", dg(1), id(1))
               .local(id(2), List.of("reg.example/p/b:1"), List.of("reg.example/p/b@" + dg(2)))
-              .fail("pull reg.example/p/app:1", new StreamException("unauthorized: authentication required"));
+              .fail(
+                  "pull reg.example/p/app:1",
+                  new StreamException("unauthorized: authentication required"));
       ImageSpec s =
           spec(
               "s",
-              ImageEntry.of("reg.example/p/app:1").withPush("mirror.example/p/app:1", "mirror-cred"),
+              ImageEntry.of("reg.example/p/app:1")
+                  .withPush("mirror.example/p/app:1", "mirror-cred"),
               ImageEntry.of("reg.example/p/b:1").withPullPolicy(PullPolicy.Always));
       s.getSpec().setPullSecrets(List.of("regcred"));
       CredentialResolver fallback =
@@ -536,7 +626,8 @@ class ReconcilerTest {
       String everything =
           r.toString() + r.statuses() + r.outcomes() + r.plan() + r.problems() + creds;
       assertThat(everything).doesNotContain("s3cret").doesNotContain("fallback-pw");
-      assertThat(image(r, "s", 0).getMessage()).isEqualTo("pull failed: unauthorized: authentication required");
+      assertThat(image(r, "s", 0).getMessage())
+          .isEqualTo("pull failed: unauthorized: authentication required");
 
       // the push target uses its own Secret; an unknown registry falls back
       FakeImagePort port2 = new FakeImagePort().remote("reg.example/p/app:1", dg(1), id(1));
@@ -547,7 +638,9 @@ class ReconcilerTest {
       ImageSpec other = spec("o", ImageEntry.of("elsewhere.example/x:1"));
       FakeImagePort port3 = new FakeImagePort().remote("elsewhere.example/x:1", dg(1), id(1));
       new Reconciler(port3, creds, options()).reconcile(List.of(other));
-      assertThat(port3.authsFor("pull elsewhere.example/x:1")).extracting(AuthConfig::username).containsExactly("fallback");
+      assertThat(port3.authsFor("pull elsewhere.example/x:1"))
+          .extracting(AuthConfig::username)
+          .containsExactly("fallback");
     }
 
     @Test
@@ -557,9 +650,12 @@ class ReconcilerTest {
           (ns, names, domain) -> {
             throw new IllegalStateException("docker config unreadable");
           };
-      ReconcileResult r = new Reconciler(port, broken, options()).reconcile(List.of(spec("s", ImageEntry.of("a:1"))));
+      ReconcileResult r =
+          new Reconciler(port, broken, options())
+              .reconcile(List.of(spec("s", ImageEntry.of("a:1"))));
       assertThat(port.mutatingCalls()).isEmpty();
-      assertThat(image(r, "s", 0).getMessage()).isEqualTo("pull failed: cannot resolve credentials: docker config unreadable");
+      assertThat(image(r, "s", 0).getMessage())
+          .isEqualTo("pull failed: cannot resolve credentials: docker config unreadable");
     }
   }
 
@@ -577,7 +673,9 @@ class ReconcilerTest {
               .localDetails(id(7), Map.of(), NOW.minusSeconds(10), 1_500)
               .localDetails(id(8), Map.of(), NOW.minusSeconds(10), 2_500)
               .container("stopped", id(6))
-              .fail("remove " + id(8), new ApiException(409, "conflict: image is being used by running container 1234"));
+              .fail(
+                  "remove " + id(8),
+                  new ApiException(409, "conflict: image is being used by running container 1234"));
       ImageSpec s = withPrune(spec("s", ImageEntry.of("a:1")), true, null);
       ReconcileResult r =
           reconciler(port, options().withPruneNow(Set.of(key("s")))).reconcile(List.of(s));
@@ -589,8 +687,10 @@ class ReconcilerTest {
       assertThat(prune.getSpaceReclaimed()).isEqualTo(1_500);
       assertThat(prune.getLastRun()).isEqualTo("2025-01-15T12:00:00Z");
       assertThat(prune.getNextRun()).isEqualTo("2025-01-16T03:00:00Z");
-      assertThat(prune.getMessage()).startsWith("deleted 1 image, reclaimed 1.5kB; could not delete " + Ids.shortId(id(8)));
-      assertThat(r.statuses().get(key("s")).condition("Degraded").orElseThrow().getReason()).isEqualTo("PruneFailed");
+      assertThat(prune.getMessage())
+          .startsWith("deleted 1 image, reclaimed 1.5kB; could not delete " + Ids.shortId(id(8)));
+      assertThat(r.statuses().get(key("s")).condition("Degraded").orElseThrow().getReason())
+          .isEqualTo("PruneFailed");
       assertThat(port.hasImage(id(7))).isFalse();
       assertThat(port.hasImage(id(6))).isTrue();
     }
@@ -598,10 +698,13 @@ class ReconcilerTest {
     @Test
     void imageWithSeveralTagsIsRemovedTagByTagWhenRemovalByIdIsRefused() {
       FakeImagePort port =
-          new FakeImagePort().local(id(1), List.of("a:1"), List.of()).local(id(7), List.of("x:1", "x:2"), List.of());
+          new FakeImagePort()
+              .local(id(1), List.of("a:1"), List.of())
+              .local(id(7), List.of("x:1", "x:2"), List.of());
       ImageSpec s = withPrune(spec("s", ImageEntry.of("a:1")), false, null);
       ReconcileResult r = reconciler(port, options().withPruneAll(true)).reconcile(List.of(s));
-      assertThat(port.mutatingCalls()).containsExactly("remove " + id(7), "remove x:1", "remove x:2");
+      assertThat(port.mutatingCalls())
+          .containsExactly("remove " + id(7), "remove x:1", "remove x:2");
       assertThat(port.hasImage(id(7))).isFalse();
       assertThat(r.statuses().get(key("s")).getPrune().getImagesDeleted()).isEqualTo(1);
     }
@@ -609,7 +712,8 @@ class ReconcilerTest {
     @Test
     void imageTakenBackByAPullInThisPassIsNotPruned() {
       // id(7) is dangling, and the registry's a:1 is exactly that image
-      FakeImagePort port = new FakeImagePort().remote("a:1", dg(1), id(7)).local(id(7), List.of(), List.of());
+      FakeImagePort port =
+          new FakeImagePort().remote("a:1", dg(1), id(7)).local(id(7), List.of(), List.of());
       ImageSpec s = withPrune(spec("s", ImageEntry.of("a:1")), true, null);
       ReconcileResult r = reconciler(port, options().withPruneAll(true)).reconcile(List.of(s));
       assertThat(port.mutatingCalls()).containsExactly("pull docker.io/library/a:1");
@@ -621,12 +725,16 @@ class ReconcilerTest {
     @Test
     void scheduledPruneIsDueAfterNextRun() {
       ImageSpec s = withPrune(spec("s", ImageEntry.of("a:1")), true, null);
-      FakeImagePort port = new FakeImagePort().local(id(1), List.of("a:1"), List.of()).local(id(7), List.of(), List.of());
+      FakeImagePort port =
+          new FakeImagePort()
+              .local(id(1), List.of("a:1"), List.of())
+              .local(id(7), List.of(), List.of());
       // first pass: not due yet (nothing recorded), records nextRun
       Map<SpecKey, ImageSpecStatus> prev = Map.of();
       assertThat(PruneSchedule.due(List.of(s), prev, NOW)).isEmpty();
       ReconcileResult first = reconciler(port, options()).reconcile(List.of(s), prev);
-      assertThat(first.statuses().get(key("s")).getPrune().getNextRun()).isEqualTo("2025-01-16T03:00:00Z");
+      assertThat(first.statuses().get(key("s")).getPrune().getNextRun())
+          .isEqualTo("2025-01-16T03:00:00Z");
       assertThat(port.mutatingCalls()).isEmpty();
       Instant at3 = Instant.parse("2025-01-16T03:00:00Z");
       assertThat(PruneSchedule.due(List.of(s), first.statuses(), at3.minusSeconds(1))).isEmpty();
@@ -635,14 +743,18 @@ class ReconcilerTest {
       ReconcileResult second =
           reconciler(port, options(at3).withPruneNow(due)).reconcile(List.of(s), first.statuses());
       assertThat(port.mutatingCalls()).containsExactly("remove " + id(7));
-      assertThat(second.statuses().get(key("s")).getPrune().getLastRun()).isEqualTo("2025-01-16T03:00:00Z");
-      assertThat(second.statuses().get(key("s")).getPrune().getNextRun()).isEqualTo("2025-01-17T03:00:00Z");
+      assertThat(second.statuses().get(key("s")).getPrune().getLastRun())
+          .isEqualTo("2025-01-16T03:00:00Z");
+      assertThat(second.statuses().get(key("s")).getPrune().getNextRun())
+          .isEqualTo("2025-01-17T03:00:00Z");
       assertThat(PruneSchedule.due(List.of(s), second.statuses(), at3.plusSeconds(3600))).isEmpty();
-      assertThat(PruneSchedule.due(List.of(s), second.statuses(), at3.plus(Duration.ofDays(1)))).containsExactly(key("s"));
+      assertThat(PruneSchedule.due(List.of(s), second.statuses(), at3.plus(Duration.ofDays(1))))
+          .containsExactly(key("s"));
       // a pass without prune keeps the last run's figures
       ReconcileResult third =
           reconciler(port, options(at3.plusSeconds(60))).reconcile(List.of(s), second.statuses());
-      assertThat(third.statuses().get(key("s")).getPrune().getLastRun()).isEqualTo("2025-01-16T03:00:00Z");
+      assertThat(third.statuses().get(key("s")).getPrune().getLastRun())
+          .isEqualTo("2025-01-16T03:00:00Z");
       assertThat(third.statuses().get(key("s")).getPrune().getImagesDeleted()).isEqualTo(1);
     }
   }

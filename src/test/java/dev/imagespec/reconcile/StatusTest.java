@@ -52,7 +52,12 @@ class StatusTest {
             org.assertj.core.groups.Tuple.tuple(
                 "Ready", "True", "Converged", "2 images converged", 7L, "2025-01-15T12:00:00Z"),
             org.assertj.core.groups.Tuple.tuple(
-                "Progressing", "False", "Reconciled", "no action pending", 7L, "2025-01-15T12:00:00Z"),
+                "Progressing",
+                "False",
+                "Reconciled",
+                "no action pending",
+                7L,
+                "2025-01-15T12:00:00Z"),
             org.assertj.core.groups.Tuple.tuple(
                 "Degraded", "False", "AsExpected", "no failures", 7L, "2025-01-15T12:00:00Z"));
     assertThat(st.isReady()).isTrue();
@@ -70,7 +75,8 @@ class StatusTest {
     s.getMetadata().setGeneration(2L);
 
     ReconcileResult second = pass(port, LATER, s);
-    assertThat(condition(second, "s", "Ready").getLastTransitionTime()).isEqualTo("2025-01-15T12:00:00Z");
+    assertThat(condition(second, "s", "Ready").getLastTransitionTime())
+        .isEqualTo("2025-01-15T12:00:00Z");
     assertThat(condition(second, "s", "Ready").getObservedGeneration()).isEqualTo(2L);
 
     // now the image disappears and cannot be pulled: Ready flips, Degraded flips
@@ -79,11 +85,14 @@ class StatusTest {
     ReconcileResult third = pass(empty, LATER.plusSeconds(5), s);
     assertThat(condition(third, "s", "Ready").getStatus()).isEqualTo("False");
     assertThat(condition(third, "s", "Ready").getReason()).isEqualTo("PullFailed");
-    assertThat(condition(third, "s", "Ready").getLastTransitionTime()).isEqualTo("2025-01-15T12:10:05Z");
+    assertThat(condition(third, "s", "Ready").getLastTransitionTime())
+        .isEqualTo("2025-01-15T12:10:05Z");
     assertThat(condition(third, "s", "Degraded").getStatus()).isEqualTo("True");
-    assertThat(condition(third, "s", "Degraded").getLastTransitionTime()).isEqualTo("2025-01-15T12:10:05Z");
+    assertThat(condition(third, "s", "Degraded").getLastTransitionTime())
+        .isEqualTo("2025-01-15T12:10:05Z");
     // Progressing stayed False
-    assertThat(condition(third, "s", "Progressing").getLastTransitionTime()).isEqualTo("2025-01-15T12:00:00Z");
+    assertThat(condition(third, "s", "Progressing").getLastTransitionTime())
+        .isEqualTo("2025-01-15T12:00:00Z");
   }
 
   @Test
@@ -108,9 +117,11 @@ class StatusTest {
   void statusBuilderCanBeUsedForAPlanOnly() {
     Plan plan =
         Planner.plan(PlanInput.of(List.of(spec("s", ImageEntry.of("a:1"))), List.of(), NOW));
-    Map<dev.imagespec.spec.SpecKey, ImageSpecStatus> statuses = StatusBuilder.build(plan, Map.of(), false);
+    Map<dev.imagespec.spec.SpecKey, ImageSpecStatus> statuses =
+        StatusBuilder.build(plan, Map.of(), false);
     ImageSpecStatus st = statuses.get(key("s"));
-    assertThat(st.condition("Progressing").orElseThrow().getMessage()).isEqualTo("1 action(s) pending");
+    assertThat(st.condition("Progressing").orElseThrow().getMessage())
+        .isEqualTo("1 action(s) pending");
     assertThat(st.getImages().get(0).getState()).isEqualTo(dev.imagespec.spec.ImageState.Pending);
     assertThat(dg(1)).isNotEqualTo(id(1));
   }
