@@ -32,7 +32,9 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -253,9 +255,18 @@ final class ApplyCommand implements Callable<Integer> {
 
   // ---------------------------------------------------------------------------------- watch
 
+  /** Stop signals of the running watch loops (Ctrl-C sets them through a shutdown hook). */
+  private static final Set<CountDownLatch> WATCHES = ConcurrentHashMap.newKeySet();
+
+  /** Stops every running {@code --watch} loop in this JVM, as Ctrl-C does. */
+  static void stopWatching() {
+    WATCHES.forEach(CountDownLatch::countDown);
+  }
+
   private int watchLoop(EngineClient client, Manifests initial) {
     PrintWriter err = spec.commandLine().getErr();
     CountDownLatch stop = new CountDownLatch(1);
+    WATCHES.add(stop);
     Thread hook = new Thread(stop::countDown, "imagespec-stop");
     Runtime.getRuntime().addShutdownHook(hook);
     Manifests manifests = initial;
@@ -299,6 +310,7 @@ final class ApplyCommand implements Callable<Integer> {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     } finally {
+      WATCHES.remove(stop);
       try {
         Runtime.getRuntime().removeShutdownHook(hook);
       } catch (IllegalStateException shuttingDown) {

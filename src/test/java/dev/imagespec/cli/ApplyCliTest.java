@@ -15,9 +15,11 @@ import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Base64;
 import java.util.List;
 import java.util.stream.Stream;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -242,6 +244,45 @@ class ApplyCliTest {
       assertThat(r.code()).isEqualTo(1);
       assertThat(r.out()).contains("127.0.0.1:1/nothing/here");
       assertThat(c.images().exists(ok)).isTrue();
+    }
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("engines")
+  void watchReappliesWhenAManifestChanges(Engine engine) throws Exception {
+    try (EngineClient c = engine.client()) {
+      String first = published(c, "watch1");
+      String second = published(c, "watch2");
+      Path f = manifest("w.yaml", spec("watch", "  images:\n    - image: " + first + "\n"));
+      StringWriter out = new StringWriter();
+      StringWriter err = new StringWriter();
+      int[] code = {-1};
+      Thread watcher =
+          new Thread(
+              () ->
+                  code[0] =
+                      Main.run(
+                          new PrintWriter(out, true),
+                          new PrintWriter(err, true),
+                          "apply",
+                          "-f",
+                          dir.toString(),
+                          "--watch",
+                          "--host",
+                          engine.host()));
+      watcher.start();
+      try {
+        Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> c.images().exists(first));
+        Files.writeString(
+            f, spec("watch", "  images:\n    - image: " + first + "\n    - image: " + second + "\n"));
+        Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> c.images().exists(second));
+      } finally {
+        ApplyCommand.stopWatching();
+        watcher.join(Duration.ofSeconds(30).toMillis());
+      }
+      assertThat(watcher.isAlive()).isFalse();
+      assertThat(code[0]).as(err.toString()).isZero();
+      assertThat(err.toString()).contains("manifests changed").contains("stopped");
     }
   }
 
