@@ -45,6 +45,12 @@ import picocli.CommandLine.Spec;
       ImagesCommand.Rm.class,
       ImagesCommand.Prune.class,
       ImagesCommand.PruneBuilds.class,
+      ImagesBuildCommand.class,
+      ImagesSaveCommand.class,
+      ImagesLoadCommand.class,
+      ImagesImportCommand.class,
+      ImagesSearchCommand.class,
+      ImagesRegistryDataCommand.class,
       CommandLine.HelpCommand.class
     })
 final class ImagesCommand {

@@ -4,6 +4,12 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.io.Closeable;
 import java.time.Duration;
 import java.util.Map;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import okhttp3.Request;
 import okhttp3.Response;
 
@@ -34,6 +40,11 @@ public final class EngineClient implements Closeable {
   private volatile ServerInfo info;
   private final Images images;
   private final Containers containers;
+  private final RegistryClient registryClient;
+  private RegistryClient defaultRegistryClient; // guarded by this
+  private final Executor executor;
+  private final ExecutorService ownExecutor;
+  private final AsyncImages async;
 
   private EngineClient(Builder b) {
     EngineEndpoint endpoint =
@@ -43,6 +54,34 @@ public final class EngineClient implements Closeable {
     this.credentials = b.credentials;
     this.images = new Images(this);
     this.containers = new Containers(this);
+    this.registryClient = b.registryClient;
+    if (b.executor != null) {
+      this.executor = b.executor;
+      this.ownExecutor = null;
+    } else {
+      this.ownExecutor = defaultExecutor();
+      this.executor = ownExecutor;
+    }
+    this.async = new AsyncImages(images, executor);
+  }
+
+  /** Up to 8 threads, started on demand and ended after 60 s idle; daemon threads. */
+  private static ExecutorService defaultExecutor() {
+    AtomicInteger n = new AtomicInteger();
+    ThreadPoolExecutor pool =
+        new ThreadPoolExecutor(
+            8,
+            8,
+            60,
+            TimeUnit.SECONDS,
+            new LinkedBlockingQueue<>(),
+            r -> {
+              Thread t = new Thread(r, "imagespec-engine-" + n.incrementAndGet());
+              t.setDaemon(true);
+              return t;
+            });
+    pool.allowCoreThreadTimeOut(true);
+    return pool;
   }
 
   public static Builder builder() {
@@ -52,6 +91,20 @@ public final class EngineClient implements Closeable {
   /** The image operations (podman-py's {@code ImagesManager}). */
   public Images images() {
     return images;
+  }
+
+  /**
+   * Every image operation as a {@link java.util.concurrent.CompletableFuture}, and streams as
+   * {@link java.util.concurrent.Flow.Publisher}s, run on the builder's executor (default: a small
+   * pool of daemon threads).
+   */
+  public AsyncImages async() {
+    return async;
+  }
+
+  /** The engine's image events ({@code GET /events}), for watching the engine. */
+  public Events events() {
+    return new Events(this);
   }
 
   /** The container listing the reconciler needs to protect images in use. */
@@ -166,6 +219,20 @@ public final class EngineClient implements Closeable {
     return credentials;
   }
 
+  /** The registry client for what the engine cannot answer (registry data on Podman). */
+  RegistryClient registryClient() {
+    RegistryClient r = registryClient;
+    if (r == null) {
+      synchronized (this) {
+        if (defaultRegistryClient == null) {
+          defaultRegistryClient = RegistryClient.builder().build();
+        }
+        r = defaultRegistryClient;
+      }
+    }
+    return r;
+  }
+
   /** URL builder on the Docker-compatible API ({@code /v1.xx/...}). */
   okhttp3.HttpUrl.Builder compat(String path) {
     return transport.url("v" + info().apiVersion(), path);
@@ -191,6 +258,9 @@ public final class EngineClient implements Closeable {
   @Override
   public void close() {
     transport.close();
+    if (ownExecutor != null) {
+      ownExecutor.shutdown();
+    }
   }
 
   @Override
@@ -220,6 +290,8 @@ public final class EngineClient implements Closeable {
     private Duration connectTimeout = Duration.ofSeconds(10);
     private Duration readTimeout = Duration.ofSeconds(60);
     private RegistryCredentials credentials = RegistryCredentials.none();
+    private Executor executor;
+    private RegistryClient registryClient;
 
     /** {@code unix:///path}, {@code tcp://host:port}, {@code https://host:port}, or a path. */
     public Builder host(String host) {
@@ -258,6 +330,25 @@ public final class EngineClient implements Closeable {
     /** Credentials used when a pull or push brings no {@link AuthConfig} of its own. */
     public Builder credentials(RegistryCredentials credentials) {
       this.credentials = credentials;
+      return this;
+    }
+
+    /**
+     * Where {@link #async()} runs its calls; not shut down by {@link EngineClient#close()}.
+     * Default: a pool of up to 8 daemon threads owned by the client.
+     */
+    public Builder executor(Executor executor) {
+      this.executor = executor;
+      return this;
+    }
+
+    /**
+     * The registry client used where the engine cannot ask the registry itself (registry data on
+     * Podman); e.g. one that knows insecure registries. Default: {@code
+     * RegistryClient.builder().build()}.
+     */
+    public Builder registryClient(RegistryClient registryClient) {
+      this.registryClient = registryClient;
       return this;
     }
 

@@ -125,6 +125,20 @@ public final class Image {
     return manager.tag(id(), repository, tag, force);
   }
 
+  /**
+   * This image as a {@code docker-archive} tarball (podman-py's {@code Image.save}): by default
+   * unnamed (saved by ID, {@code named=False}); {@link SaveOptions#named()} true names it by its
+   * first tag, {@link SaveOptions#namedTag()} by that tag. Read and close the archive.
+   */
+  public ImageArchive save(SaveOptions options) {
+    return manager.save(id(), options);
+  }
+
+  /** {@link #save(SaveOptions)} with 2 MiB chunks, unnamed. */
+  public ImageArchive save() {
+    return save(SaveOptions.defaults());
+  }
+
   @Override
   public String toString() {
     return "Image[" + shortId() + " " + tags() + "]";

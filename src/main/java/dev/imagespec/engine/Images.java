@@ -227,8 +227,9 @@ public final class Images {
     }
     Request request =
         client.transport().request(url.build(), headers).post(Transport.emptyBody()).build();
-    Response response = client.transport().execute(request, true, Transport.NotFound.IMAGE);
-    return new ProgressStream(response, "pull " + ref.familiar());
+    okhttp3.Call call = client.transport().newCall(request, true);
+    Response response = client.transport().execute(call, Transport.NotFound.IMAGE);
+    return new ProgressStream(response, "pull " + ref.familiar(), call);
   }
 
   private static ImageReference pullReference(String reference, PullOptions options) {
@@ -326,8 +327,9 @@ public final class Images {
     }
     Request request =
         client.transport().request(url.build(), headers).post(Transport.emptyBody()).build();
-    Response response = client.transport().execute(request, true, Transport.NotFound.IMAGE);
-    return new ProgressStream(response, "push " + target.familiar());
+    okhttp3.Call call = client.transport().newCall(request, true);
+    Response response = client.transport().execute(call, Transport.NotFound.IMAGE);
+    return new ProgressStream(response, "push " + target.familiar(), call);
   }
 
   private static ImageReference pushReference(String repository, PushOptions options) {
@@ -564,6 +566,75 @@ public final class Images {
    * @throws StreamException when the engine reports an error (e.g. not a tarball)
    */
   public Image importImage(java.io.InputStream tarball, ImportOptions options) {
+    return doImport(new StreamBody(tarball), null, options);
+  }
+
+  /** Imports a tarball file; see {@link #importImage(java.io.InputStream, ImportOptions)}. */
+  public Image importImage(java.nio.file.Path tarball, ImportOptions options) {
+    try (java.io.InputStream in = java.nio.file.Files.newInputStream(tarball)) {
+      return importImage(in, options);
+    } catch (java.nio.file.NoSuchFileException e) {
+      throw new InvalidArgumentException("import: no such file " + tarball);
+    } catch (java.io.IOException e) {
+      throw new InvalidArgumentException("import: cannot read " + tarball + ": " + e.getMessage());
+    }
+  }
+
+  /** Imports a tarball held in memory (docker-py's {@code import_image_from_data}). */
+  public Image importImageFromData(byte[] data, ImportOptions options) {
+    return doImport(okhttp3.RequestBody.create(data, Transport.TAR_TYPE), null, options);
+  }
+
+  /**
+   * Imports a tarball that the engine downloads from {@code url} (docker-py's {@code
+   * import_image_from_url}: Docker's {@code fromSrc=URL}, libpod's {@code url}). The engine, not
+   * this client, fetches it: the URL must be reachable from the engine.
+   *
+   * @throws InvalidArgumentException for anything but an http or https URL
+   */
+  public Image importImageFromUrl(String url, ImportOptions options) {
+    okhttp3.HttpUrl parsed = url == null ? null : okhttp3.HttpUrl.parse(url);
+    if (parsed == null) {
+      throw new InvalidArgumentException(
+          "import: '" + url + "' is not an http or https URL the engine can fetch");
+    }
+    return doImport(Transport.emptyBody(), url, options);
+  }
+
+  /**
+   * Makes a new image from another one, like a Dockerfile's {@code FROM} (docker-py's {@code
+   * import_image_from_image}): a build of {@code FROM image} followed by the options' {@code
+   * changes} (Dockerfile instructions), named {@code repository:tag}. docker-py sends {@code
+   * fromImage}, which engines take as a pull that ignores repository, tag and changes; a build does
+   * what the method promises, on both engines, for local images too. The image is pulled when
+   * absent; {@code platform} is the build's; {@code message} (a history comment) cannot be set this
+   * way and raises {@link UnsupportedOperationException}.
+   */
+  public Image importImageFromImage(String image, ImportOptions options) {
+    checkName(image);
+    StringBuilder dockerfile = new StringBuilder("FROM ").append(image).append('\n');
+    for (String change : options.changes()) {
+      if (change.contains("\n") || change.contains("\r")) {
+        throw new InvalidArgumentException(
+            "import: a change must be one Dockerfile instruction: '" + change + "'");
+      }
+      if (change.strip().toUpperCase(java.util.Locale.ROOT).startsWith("FROM")) {
+        throw new InvalidArgumentException("import: FROM is not a change: '" + change + "'");
+      }
+      dockerfile.append(change).append('\n');
+    }
+    if (options.message() != null) {
+      throw new UnsupportedOperationException(
+          "import from an image: 'message' (a history comment) cannot be set by a build");
+    }
+    BuildOptions.Builder b = BuildOptions.builder().platform(options.platform());
+    if (options.repository() != null) {
+      b.tag(options.repository() + (options.tag() == null ? "" : ":" + options.tag()));
+    }
+    return build(BuildContext.dockerfile(dockerfile.toString()), b.build()).image();
+  }
+
+  private Image doImport(okhttp3.RequestBody body, String fromUrl, ImportOptions options) {
     ImageReference target = null;
     if (options.repository() != null) {
       target =
@@ -578,8 +649,14 @@ public final class Images {
       if (target != null) {
         url.addQueryParameter("reference", target.canonical());
       }
+      if (fromUrl != null) {
+        url.addQueryParameter("url", fromUrl);
+      }
     } else {
-      url = client.compat("images/create").addQueryParameter("fromSrc", "-");
+      url =
+          client
+              .compat("images/create")
+              .addQueryParameter("fromSrc", fromUrl == null ? "-" : fromUrl);
       if (target != null) {
         url.addQueryParameter("repo", target.familiarRepository());
         url.addQueryParameter("tag", target.tag().orElseThrow());
@@ -595,7 +672,6 @@ public final class Images {
       Platform.parse(options.platform());
       url.addQueryParameter("platform", options.platform());
     }
-    okhttp3.RequestBody body = new StreamBody(tarball);
     Request request = client.transport().request(url.build(), null).post(body).build();
     Response response = client.transport().execute(request, true, Transport.NotFound.OTHER);
     String[] id = new String[1];
@@ -623,17 +699,6 @@ public final class Images {
     throw new StreamException("import: the engine did not report the new image's ID");
   }
 
-  /** Imports a tarball file; see {@link #importImage(java.io.InputStream, ImportOptions)}. */
-  public Image importImage(java.nio.file.Path tarball, ImportOptions options) {
-    try (java.io.InputStream in = java.nio.file.Files.newInputStream(tarball)) {
-      return importImage(in, options);
-    } catch (java.nio.file.NoSuchFileException e) {
-      throw new InvalidArgumentException("import: no such file " + tarball);
-    } catch (java.io.IOException e) {
-      throw new InvalidArgumentException("import: cannot read " + tarball + ": " + e.getMessage());
-    }
-  }
-
   /** A request body copied from a stream as OkHttp writes it: never buffered whole. */
   static final class StreamBody extends okhttp3.RequestBody {
     private final java.io.InputStream in;
@@ -657,6 +722,713 @@ public final class Images {
     @Override
     public boolean isOneShot() {
       return true;
+    }
+  }
+
+  // ---------------------------------------------------------------------------------- build
+
+  /**
+   * Builds an image and returns it with the build's log (podman-py's {@code build}, docker-py's
+   * {@code build} read to the end).
+   *
+   * <p>Docker: {@code POST /build}. Podman: libpod's {@code /build}, which has what the compat
+   * endpoint lacks on Podman 4 ({@code remote}, and the same {@code layers}/{@code output}/{@code
+   * outputformat}); tags are sent fully qualified ({@code docker.io/team/app:1}) so the image gets
+   * the names Docker would give it, not libpod's {@code localhost/} ones.
+   *
+   * @throws BuildException when a step fails (the exception carries the log)
+   * @throws InvalidArgumentException for a malformed tag, platform or unreadable context, before
+   *     any call
+   */
+  public BuildResult build(BuildContext context, BuildOptions options) {
+    return build(context, options, null);
+  }
+
+  /** Builds an image, handing each item of the build's stream to {@code progress}. */
+  public BuildResult build(
+      BuildContext context, BuildOptions options, Consumer<ProgressEvent> progress) {
+    BuildLog log = new BuildLog();
+    String[] id = new String[1];
+    try (ProgressStream s = openBuild(context, options, log)) {
+      s.drain(
+          e -> {
+            id[0] = BuildLog.imageId(e, id[0]);
+            if (progress != null) {
+              progress.accept(e);
+            }
+          });
+    }
+    if (id[0] == null) {
+      throw new BuildException(
+          "build: the engine did not report the image's ID", null, log.lines());
+    }
+    return new BuildResult(get(id[0]), log.lines());
+  }
+
+  /**
+   * Starts a build and returns its stream (docker-py's {@code stream=True, decode=True}): {@code
+   * stream} log lines, {@code aux} with the image ID on Docker, the ID as the last line on Podman.
+   * An error item raises {@link BuildException} with the log so far. The caller must read it to the
+   * end or close it.
+   */
+  public ProgressStream buildStream(BuildContext context, BuildOptions options) {
+    return openBuild(context, options, new BuildLog());
+  }
+
+  private ProgressStream openBuild(BuildContext context, BuildOptions o, BuildLog log) {
+    List<ImageReference> tags = new ArrayList<>();
+    for (String t : o.tags()) {
+      ImageReference r = ImageReference.parse(t);
+      if (r.hasDigest()) {
+        throw new InvalidArgumentException("invalid build tag '" + t + "': a tag, not a digest");
+      }
+      tags.add(r.withDefaultTag());
+    }
+    Platform.parse(o.platform());
+    o.extraHosts()
+        .forEach(
+            (host, ip) -> {
+              if (host.isBlank()
+                  || ip.isBlank()
+                  || (host + ip).chars().anyMatch(Character::isWhitespace)) {
+                throw new InvalidArgumentException("invalid extra host '" + host + ":" + ip + "'");
+              }
+            });
+    o.cacheFrom().forEach(Images::checkName);
+    // The context is checked (and a directory listed) before any engine call.
+    BuildContext.Prepared p = context.prepare(o.dockerfile());
+    boolean podman = client.isPodman();
+    if (!podman) {
+      podmanOnly("layers", o.layers() != null);
+      podmanOnly("output", o.output() != null);
+      podmanOnly("outputFormat", o.outputFormat() != null);
+    }
+    HttpUrl.Builder url = podman ? client.libpod("build") : client.compat("build");
+    if (p.dockerfileParam() != null) {
+      url.addQueryParameter("dockerfile", p.dockerfileParam());
+    }
+    for (ImageReference t : tags) {
+      url.addQueryParameter("t", podman ? t.canonical() : t.familiar());
+    }
+    if (context.kind() == BuildContext.Kind.REMOTE) {
+      url.addQueryParameter("remote", context.remote());
+    }
+    flag(url, "q", o.quiet());
+    flag(url, "nocache", o.nocache());
+    if (o.rm() != null) {
+      url.addQueryParameter("rm", o.rm().toString());
+    }
+    flag(url, "forcerm", o.forcerm());
+    flag(url, "pull", o.pull());
+    if (!o.buildargs().isEmpty()) {
+      url.addQueryParameter("buildargs", json(o.buildargs()));
+    }
+    if (!o.labels().isEmpty()) {
+      url.addQueryParameter("labels", json(o.labels()));
+    }
+    if (o.target() != null) {
+      url.addQueryParameter("target", o.target());
+    }
+    if (!o.cacheFrom().isEmpty()) {
+      url.addQueryParameter("cachefrom", json(o.cacheFrom()));
+    }
+    if (o.networkMode() != null) {
+      url.addQueryParameter("networkmode", o.networkMode());
+    }
+    if (o.platform() != null) {
+      url.addQueryParameter("platform", o.platform());
+    }
+    if (!o.extraHosts().isEmpty()) {
+      List<String> hosts = new ArrayList<>();
+      o.extraHosts().forEach((h, ip) -> hosts.add(h + ":" + ip));
+      if (podman) {
+        url.addQueryParameter("extrahosts", json(hosts)); // libpod wants a JSON array
+      } else {
+        hosts.forEach(h -> url.addQueryParameter("extrahosts", h));
+      }
+    }
+    if (o.shmsize() != null) {
+      url.addQueryParameter("shmsize", o.shmsize().toString());
+    }
+    ContainerLimits l = o.containerLimits();
+    param(url, "memory", l.memory());
+    param(url, "memswap", l.memswap());
+    param(url, "cpushares", l.cpushares());
+    param(url, "cpusetcpus", l.cpusetcpus());
+    param(url, "cpuperiod", l.cpuperiod());
+    param(url, "cpuquota", l.cpuquota());
+    flag(url, "squash", o.squash());
+    if (o.layers() != null) {
+      url.addQueryParameter("layers", o.layers().toString());
+    }
+    param(url, "output", o.output());
+    param(url, "outputformat", o.outputFormat());
+
+    Map<String, String> headers = new HashMap<>();
+    Map<String, AuthConfig> registries = registryConfig(o, p.dockerfileText());
+    if (!registries.isEmpty()) {
+      headers.put("X-Registry-Config", registryConfigHeader(registries));
+    }
+    if (p.contentEncoding() != null) {
+      headers.put("Content-Encoding", p.contentEncoding());
+    }
+    okhttp3.RequestBody body = p.body() != null ? p.body() : Transport.emptyBody();
+    Request request = client.transport().request(url.build(), headers).post(body).build();
+    okhttp3.Call call = client.transport().newCall(request, true);
+    Response response;
+    try {
+      response = client.transport().execute(call, Transport.NotFound.OTHER);
+    } catch (EngineUnavailableException e) {
+      if (p.body() instanceof BuildContext.ContextBody cb && cb.failure() != null) {
+        throw new InvalidArgumentException(
+            "build context: " + Transport.describe(cb.failure()) + " (while sending it)");
+      }
+      throw e;
+    }
+    return new ProgressStream(
+        response, "build", call, log, (m, item) -> new BuildException(m, item, log.lines()));
+  }
+
+  private void podmanOnly(String option, boolean set) {
+    if (set) {
+      throw new UnsupportedOperationException(
+          "build option '"
+              + option
+              + "' is a Podman option; the docker engine at "
+              + client.endpoint()
+              + " has no equivalent");
+    }
+  }
+
+  private static void flag(HttpUrl.Builder url, String name, boolean value) {
+    if (value) {
+      url.addQueryParameter(name, "true");
+    }
+  }
+
+  private static void param(HttpUrl.Builder url, String name, Object value) {
+    if (value != null) {
+      url.addQueryParameter(name, value.toString());
+    }
+  }
+
+  private static String json(Object value) {
+    try {
+      return Transport.JSON.writeValueAsString(value);
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /**
+   * The registries → credentials a build sends: the options' own, else the client's credentials for
+   * the registries of the Dockerfile's base images and of {@code cacheFrom}.
+   */
+  Map<String, AuthConfig> registryConfig(BuildOptions o, String dockerfileText) {
+    Map<String, AuthConfig> out = new java.util.LinkedHashMap<>();
+    if (!o.registryConfig().isEmpty()) {
+      o.registryConfig()
+          .forEach((registry, auth) -> out.put(configKey(registry), withServer(auth, registry)));
+      return out;
+    }
+    Set<String> domains = new LinkedHashSet<>();
+    List<String> images = new ArrayList<>(o.cacheFrom());
+    if (dockerfileText != null) {
+      images.addAll(DockerfileRefs.baseImages(dockerfileText, o.buildargs()));
+    }
+    for (String image : images) {
+      try {
+        domains.add(ImageReference.parse(image).domain());
+      } catch (InvalidArgumentException e) {
+        // an unresolved ARG or a stage name: no registry to look up
+      }
+    }
+    for (String domain : domains) {
+      client
+          .credentials()
+          .forRegistry(domain)
+          .ifPresent(a -> out.put(configKey(domain), withServer(a, domain)));
+    }
+    return out;
+  }
+
+  private static String configKey(String registry) {
+    return registry.equals("docker.io") || registry.equals("index.docker.io")
+        ? DockerConfigCredentials.DOCKER_HUB_SERVER
+        : registry;
+  }
+
+  private static AuthConfig withServer(AuthConfig a, String registry) {
+    return a.serverAddress() == null ? a.withServerAddress(configKey(registry)) : a;
+  }
+
+  /** {@code X-Registry-Config}: base64url of the JSON map registry → AuthConfig. */
+  static String registryConfigHeader(Map<String, AuthConfig> config) {
+    return java.util.Base64.getUrlEncoder()
+        .encodeToString(json(config).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+  }
+
+  /** Keeps a build's log lines (stream text split at newlines) and finds the image ID. */
+  static final class BuildLog implements Consumer<ProgressEvent> {
+    private static final java.util.regex.Pattern FULL_ID =
+        java.util.regex.Pattern.compile("(sha256:)?[0-9a-f]{64}");
+    private static final java.util.regex.Pattern BUILT =
+        java.util.regex.Pattern.compile("Successfully built ([0-9a-f]{12,64})\\s*");
+    private final List<String> lines = new ArrayList<>();
+    private final StringBuilder partial = new StringBuilder();
+
+    @Override
+    public synchronized void accept(ProgressEvent e) {
+      if (e.stream() != null) {
+        partial.append(e.stream());
+        int nl;
+        while ((nl = partial.indexOf("\n")) >= 0) {
+          lines.add(partial.substring(0, nl).stripTrailing());
+          partial.delete(0, nl + 1);
+        }
+      } else if (e.isError()) {
+        flush();
+        lines.add("ERROR: " + e.error().strip());
+      } else if (e.status() != null) {
+        flush();
+        lines.add(e.describe());
+      }
+    }
+
+    private void flush() {
+      if (partial.length() > 0) {
+        lines.add(partial.toString().stripTrailing());
+        partial.setLength(0);
+      }
+    }
+
+    synchronized List<String> lines() {
+      List<String> out = new ArrayList<>(lines);
+      if (partial.length() > 0) {
+        out.add(partial.toString().stripTrailing());
+      }
+      return out;
+    }
+
+    /** The image ID an item reports, else {@code current}: a full ID beats a short one. */
+    static String imageId(ProgressEvent e, String current) {
+      String aux = e.aux().path("ID").asText(null);
+      if (aux != null && FULL_ID.matcher(aux).matches()) {
+        return aux;
+      }
+      if (e.stream() != null) {
+        String line = e.stream().strip();
+        if (FULL_ID.matcher(line).matches()) {
+          return line;
+        }
+        java.util.regex.Matcher m = BUILT.matcher(line);
+        if (m.matches() && (current == null || !FULL_ID.matcher(current).matches())) {
+          return m.group(1);
+        }
+      }
+      return current;
+    }
+  }
+
+  // ----------------------------------------------------------------------------- save / load
+
+  /**
+   * Saves images as one {@code docker-archive} tarball streamed from the engine (docker-py's {@code
+   * get_image}, aiodocker's {@code export_image}, {@code docker save}). Docker: {@code GET
+   * /images/get}; Podman: libpod's {@code /images/{name}/get} (one image) or {@code /images/export}
+   * (several), both {@code format=docker-archive}.
+   *
+   * @throws ImageNotFoundException when an image does not exist
+   */
+  public ImageArchive save(List<String> names, SaveOptions options) {
+    if (names == null || names.isEmpty()) {
+      throw new InvalidArgumentException("save: name at least one image");
+    }
+    names.forEach(Images::checkName);
+    List<String> resolved = saveNames(names, options);
+    HttpUrl.Builder url;
+    if (client.isPodman()) {
+      if (resolved.size() == 1) {
+        url = client.libpod("images/" + resolved.get(0) + "/get");
+      } else {
+        url = client.libpod("images/export");
+        resolved.forEach(n -> url.addQueryParameter("references", n));
+      }
+      url.addQueryParameter("format", "docker-archive");
+    } else {
+      url = client.compat("images/get");
+      resolved.forEach(n -> url.addQueryParameter("names", n));
+    }
+    Request request = client.get(url);
+    okhttp3.Call call = client.transport().newCall(request, true);
+    Response response;
+    try {
+      response = client.transport().execute(call, Transport.NotFound.IMAGE);
+    } catch (ApiException e) {
+      if (!(e instanceof ImageNotFoundException) && e.getMessage().contains("image not known")) {
+        throw new ImageNotFoundException(e.getMessage()); // libpod export answers 400
+      }
+      throw e;
+    }
+    return new ImageArchive(response, call, options.chunkSize(), resolved);
+  }
+
+  /** Saves one image; see {@link #save(List, SaveOptions)}. */
+  public ImageArchive save(String name, SaveOptions options) {
+    return save(List.of(name), options);
+  }
+
+  private List<String> saveNames(List<String> names, SaveOptions options) {
+    if (options.named() == null) {
+      return List.copyOf(names);
+    }
+    if (options.namedTag() != null && names.size() != 1) {
+      throw new InvalidArgumentException("save: a named tag names one image, not " + names.size());
+    }
+    List<String> out = new ArrayList<>();
+    for (String name : names) {
+      Image image = get(name);
+      if (!options.named()) {
+        out.add(image.id());
+      } else if (options.namedTag() != null) {
+        ImageReference wanted = ImageReference.parse(options.namedTag()).withDefaultTag();
+        boolean has =
+            image.tags().stream()
+                .anyMatch(t -> ImageReference.parse(t).withDefaultTag().equals(wanted));
+        if (!has) {
+          throw new InvalidArgumentException(
+              "save: '" + options.namedTag() + "' is not a tag of " + name + " " + image.tags());
+        }
+        out.add(options.namedTag());
+      } else {
+        if (image.tags().isEmpty()) {
+          throw new InvalidArgumentException("save: " + name + " has no tag to name it by");
+        }
+        out.add(image.tags().get(0));
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Loads images from a {@code docker-archive} (or OCI) tarball streamed from {@code tarball},
+   * never buffered (docker-py's {@code load_image}, podman-py's {@code load}); returns them.
+   * Docker: the names come from its {@code Loaded image: X} / {@code Loaded image ID: sha256:...}
+   * lines; Podman: libpod's {@code Names}.
+   *
+   * @throws InvalidArchiveException when the engine cannot read the tarball
+   */
+  public List<Image> load(java.io.InputStream tarball) {
+    return load(tarball, null);
+  }
+
+  /**
+   * Loads images, handing Docker's progress items to {@code progress} (docker-py's {@code
+   * quiet=False}; null: {@code quiet}). Podman reports no progress.
+   */
+  public List<Image> load(java.io.InputStream tarball, Consumer<ProgressEvent> progress) {
+    List<String> names = new ArrayList<>();
+    okhttp3.RequestBody body = new StreamBody(tarball);
+    try {
+      if (client.isPodman()) {
+        Request request =
+            client
+                .transport()
+                .request(client.libpod("images/load").build(), null)
+                .post(body)
+                .build();
+        // The stream client: Podman answers only once it has stored every layer.
+        try (Response r = client.transport().execute(request, true, Transport.NotFound.OTHER)) {
+          JsonNode answer = Transport.JSON.readTree(r.body().byteStream());
+          names.addAll(texts(answer == null ? null : answer.path("Names")));
+        } catch (java.io.IOException e) {
+          throw new EngineUnavailableException(
+              "load: cannot read engine answer: " + Transport.describe(e), e);
+        }
+      } else {
+        HttpUrl.Builder url = client.compat("images/load");
+        if (progress == null) {
+          url.addQueryParameter("quiet", "1");
+        }
+        Request request = client.transport().request(url.build(), null).post(body).build();
+        Response response = client.transport().execute(request, true, Transport.NotFound.OTHER);
+        try (ProgressStream s = new ProgressStream(response, "load")) {
+          s.drain(
+              e -> {
+                String loaded = loadedName(e.stream());
+                if (loaded != null) {
+                  names.add(loaded);
+                }
+                if (progress != null) {
+                  progress.accept(e);
+                }
+              });
+        }
+      }
+    } catch (StreamException | ApiException e) {
+      if (e instanceof ImageNotFoundException || !isArchiveError(e.getMessage())) {
+        throw e;
+      }
+      throw new InvalidArchiveException("load: " + strip(e.getMessage(), "load: "), e);
+    }
+    if (names.isEmpty()) {
+      throw new InvalidArchiveException("load: the engine loaded no image from the archive", null);
+    }
+    Map<String, Image> images = new java.util.LinkedHashMap<>();
+    for (String n : names) {
+      Image i = get(n);
+      images.putIfAbsent(i.id(), i);
+    }
+    return List.copyOf(images.values());
+  }
+
+  /** Loads a tarball file; see {@link #load(java.io.InputStream)}. */
+  public List<Image> load(java.nio.file.Path tarball) {
+    try (java.io.InputStream in = java.nio.file.Files.newInputStream(tarball)) {
+      return load(in);
+    } catch (java.nio.file.NoSuchFileException e) {
+      throw new InvalidArgumentException("load: no such file " + tarball);
+    } catch (java.io.IOException e) {
+      throw new InvalidArgumentException("load: cannot read " + tarball + ": " + e.getMessage());
+    }
+  }
+
+  static String loadedName(String line) {
+    if (line == null) {
+      return null;
+    }
+    String l = line.strip();
+    for (String prefix : List.of("Loaded image ID: ", "Loaded image: ")) {
+      if (l.startsWith(prefix)) {
+        return l.substring(prefix.length()).strip();
+      }
+    }
+    return null;
+  }
+
+  private static final java.util.regex.Pattern ARCHIVE_ERROR =
+      java.util.regex.Pattern.compile(
+          "(?i).*(tar|archive|manifest|payload does not match|unexpected EOF|gzip|invalid|"
+              + "no such file|not a directory|json|format).*",
+          java.util.regex.Pattern.DOTALL);
+
+  private static boolean isArchiveError(String message) {
+    return message != null && ARCHIVE_ERROR.matcher(message).matches();
+  }
+
+  private static String strip(String s, String prefix) {
+    return s.startsWith(prefix) ? s.substring(prefix.length()) : s;
+  }
+
+  // --------------------------------------------------------------------------------- search
+
+  /**
+   * Searches a registry ({@code GET /images/search}): docker-py's and podman-py's {@code search}.
+   * Podman uses libpod's endpoint (searching {@code host:port/term} asks that registry's catalog;
+   * {@code listTags} lists a repository's tags). Docker searches the index's v1 search API only
+   * (Docker Hub, or a registry that offers it: the distribution registry does not).
+   *
+   * @throws UnsupportedOperationException for {@code listTags} on Docker
+   */
+  public List<SearchResult> search(String term, SearchOptions options) {
+    if (term == null || term.isBlank()) {
+      throw new InvalidArgumentException("search term must not be empty");
+    }
+    boolean podman = client.isPodman();
+    if (!podman && options.listTags()) {
+      throw new UnsupportedOperationException(
+          "search listTags is a Podman (libpod) option; the docker engine at "
+              + client.endpoint()
+              + " has no equivalent");
+    }
+    HttpUrl.Builder url = podman ? client.libpod("images/search") : client.compat("images/search");
+    url.addQueryParameter("term", term);
+    param(url, "limit", options.limit());
+    if (!options.filters().isEmpty()) {
+      url.addQueryParameter("filters", Filters.encode(options.filters()));
+    }
+    if (podman) {
+      param(url, "noTrunc", options.noTrunc());
+      flag(url, "listTags", options.listTags());
+      param(url, "tlsVerify", options.tlsVerify());
+    }
+    Map<String, String> headers = Map.of();
+    AuthConfig auth = options.auth();
+    String domain = searchDomain(term);
+    if (auth == null) {
+      auth = client.credentials().forRegistry(domain).orElse(null);
+    }
+    if (auth != null) {
+      headers = Map.of("X-Registry-Auth", withServer(auth, domain).toHeader());
+    }
+    JsonNode arr =
+        client
+            .transport()
+            .json(
+                client.transport().request(url.build(), headers).get().build(),
+                Transport.NotFound.OTHER);
+    List<SearchResult> out = new ArrayList<>();
+    if (arr != null) {
+      for (JsonNode n : arr) {
+        out.add(
+            podman
+                ? new SearchResult(
+                    n.path("Index").asText(domain),
+                    n.path("Name").asText(),
+                    n.path("Description").asText(""),
+                    n.path("Stars").asInt(0),
+                    isOk(n.path("Official")),
+                    isOk(n.path("Automated")),
+                    n.path("Tag").asText("").isEmpty() ? null : n.path("Tag").asText())
+                : new SearchResult(
+                    domain,
+                    n.path("name").asText(),
+                    n.path("description").asText(""),
+                    n.path("star_count").asInt(0),
+                    n.path("is_official").asBoolean(false),
+                    n.path("is_automated").asBoolean(false),
+                    null));
+      }
+    }
+    return Collections.unmodifiableList(out);
+  }
+
+  private static boolean isOk(JsonNode n) {
+    return n.isBoolean() ? n.asBoolean() : n.asText("").equals("[OK]");
+  }
+
+  /** The registry a search term names ({@code host[:port]/...}), else {@code docker.io}. */
+  static String searchDomain(String term) {
+    int slash = term.indexOf('/');
+    if (slash > 0) {
+      String first = term.substring(0, slash);
+      if (first.contains(".") || first.contains(":") || first.equals("localhost")) {
+        return first;
+      }
+    }
+    return "docker.io";
+  }
+
+  // -------------------------------------------------------------------------- registry data
+
+  /**
+   * What the registry serves for a reference, without pulling (docker-py's {@code
+   * inspect_distribution}, podman-py's {@code get_registry_data}). Docker (API 1.30+) asks the
+   * engine ({@code GET /distribution/{name}/json}); Podman 4 has no such endpoint, so the client
+   * asks the registry itself through {@link RegistryClient}. Credentials: {@code auth}, else the
+   * client's for that registry.
+   *
+   * @throws ImageNotFoundException when the registry has no such manifest or repository
+   * @throws ApiException with status 401 when the registry wants (other) credentials
+   */
+  public RegistryData registryData(String name, AuthConfig auth) {
+    ImageReference ref = ImageReference.parse(name);
+    if (!ref.hasDigest()) {
+      ref = ref.withDefaultTag();
+    }
+    AuthConfig a =
+        auth != null ? auth : client.credentials().forRegistry(ref.domain()).orElse(null);
+    if (client.isPodman() || !client.apiAtLeast("1.30")) {
+      return client.registryClient().inspect(ref, a);
+    }
+    Map<String, String> headers =
+        a == null ? Map.of() : Map.of("X-Registry-Auth", withServer(a, ref.domain()).toHeader());
+    Request request =
+        client
+            .transport()
+            .request(client.compat("distribution/" + ref.familiar() + "/json").build(), headers)
+            .get()
+            .build();
+    JsonNode r;
+    try {
+      r = client.transport().json(request, Transport.NotFound.IMAGE);
+    } catch (ApiException e) {
+      String m = e.getMessage() == null ? "" : e.getMessage();
+      if (e.status() != 401
+          && (m.contains("no basic auth credentials")
+              || m.contains("unauthorized")
+              || m.contains("authentication required"))) {
+        throw new ApiException(401, m);
+      }
+      throw e;
+    }
+    JsonNode d = r == null ? null : r.path("Descriptor");
+    if (d == null || !d.hasNonNull("digest")) {
+      throw new ApiException(
+          500, "registry data of " + ref.familiar() + ": the engine sent no digest");
+    }
+    List<RegistryData.Platform> platforms = new ArrayList<>();
+    for (JsonNode pl : r.path("Platforms")) {
+      platforms.add(
+          new RegistryData.Platform(
+              pl.path("os").asText(null),
+              pl.path("architecture").asText(null),
+              pl.path("variant").asText(null)));
+    }
+    return new RegistryData(
+        d.get("digest").asText(),
+        d.path("mediaType").asText(null),
+        d.path("size").asLong(0),
+        platforms);
+  }
+
+  // ------------------------------------------------------------------------------------ scp
+
+  /**
+   * Copies an image to another Podman host or user (podman-py's {@code scp}): libpod's {@code POST
+   * /images/scp/{source}?destination=&quiet=}. Returns what the engine answers (the loaded image).
+   *
+   * @throws UnsupportedOperationException on Docker, on Podman before 4.0, and where Podman refuses
+   *     the transfer over its API (Podman 4.3 refuses transfers between local users)
+   */
+  public String scp(String source, String destination, boolean quiet) {
+    checkName(source);
+    EngineClient.ServerInfo info = client.info();
+    if (!info.podman()) {
+      throw new UnsupportedOperationException(
+          "scp is a Podman operation (libpod /images/scp); the docker engine at "
+              + client.endpoint()
+              + " has none");
+    }
+    if (EngineClient.compareVersions(info.libpodVersion(), "4.0") < 0) {
+      throw new UnsupportedOperationException(
+          "scp needs Podman 4.0 or later; the engine at "
+              + client.endpoint()
+              + " is Podman "
+              + info.libpodVersion());
+    }
+    HttpUrl.Builder url = client.libpod("images/scp/" + source);
+    param(url, "destination", destination);
+    url.addQueryParameter("quiet", Boolean.toString(quiet));
+    Request request =
+        client.transport().request(url.build(), null).post(Transport.emptyBody()).build();
+    try (Response r = client.transport().execute(request, true, Transport.NotFound.IMAGE)) {
+      String text = r.body() == null ? "" : r.body().string();
+      try {
+        JsonNode n = Transport.JSON.readTree(text);
+        if (n != null && n.hasNonNull("Id")) {
+          return n.get("Id").asText();
+        }
+      } catch (java.io.IOException notJson) {
+        // plain text answer
+      }
+      return text.strip();
+    } catch (ImageNotFoundException e) {
+      if (e.getMessage().strip().equalsIgnoreCase("Not Found")
+          || e.getMessage().contains("page not found")) {
+        throw new UnsupportedOperationException(
+            "the Podman engine at " + client.endpoint() + " has no images/scp endpoint");
+      }
+      throw e;
+    } catch (ApiException e) {
+      if (e.getMessage().contains("cannot use the user transfer function on the remote client")) {
+        throw new UnsupportedOperationException(
+            "Podman " + info.libpodVersion() + " refuses this scp over its API: " + e.getMessage());
+      }
+      throw e;
+    } catch (java.io.IOException e) {
+      throw new EngineUnavailableException(
+          "scp: cannot read engine answer: " + Transport.describe(e), e);
     }
   }
 

@@ -5,7 +5,9 @@ import com.fasterxml.jackson.databind.MappingIterator;
 import java.io.IOException;
 import java.util.Iterator;
 import java.util.NoSuchElementException;
+import java.util.function.BiFunction;
 import java.util.function.Consumer;
+import okhttp3.Call;
 import okhttp3.Response;
 
 /**
@@ -19,12 +21,37 @@ public final class ProgressStream implements Iterator<ProgressEvent>, AutoClosea
   private final Response response;
   private final MappingIterator<JsonNode> items;
   private final String what;
+  private final Call call;
+  private final Consumer<ProgressEvent> observer;
+  private final BiFunction<String, JsonNode, StreamException> errors;
   private ProgressEvent last;
-  private boolean closed;
+  private volatile boolean closed;
+  private volatile boolean aborted;
 
   ProgressStream(Response response, String what) {
+    this(response, what, null, null, null);
+  }
+
+  ProgressStream(Response response, String what, Call call) {
+    this(response, what, call, null, null);
+  }
+
+  /**
+   * @param call the call behind {@code response}, so {@link #abort()} can cut it from any thread
+   * @param observer sees every item before it is returned (e.g. to keep a build's log)
+   * @param errors makes the exception for an error item from the message and the item
+   */
+  ProgressStream(
+      Response response,
+      String what,
+      Call call,
+      Consumer<ProgressEvent> observer,
+      BiFunction<String, JsonNode, StreamException> errors) {
     this.response = response;
     this.what = what;
+    this.call = call;
+    this.observer = observer;
+    this.errors = errors != null ? errors : StreamException::new;
     try {
       this.items =
           Transport.JSON.readerFor(JsonNode.class).readValues(response.body().byteStream());
@@ -47,6 +74,9 @@ public final class ProgressStream implements Iterator<ProgressEvent>, AutoClosea
       return more;
     } catch (IOException e) {
       close();
+      if (aborted) {
+        return false;
+      }
       throw new EngineUnavailableException(
           what + ": progress stream broke off: " + Transport.describe(e), e);
     }
@@ -66,9 +96,12 @@ public final class ProgressStream implements Iterator<ProgressEvent>, AutoClosea
           what + ": progress stream broke off: " + Transport.describe(e), e);
     }
     ProgressEvent event = ProgressEvent.of(node);
+    if (observer != null) {
+      observer.accept(event);
+    }
     if (event.isError()) {
       close();
-      throw new StreamException(what + ": " + event.error(), node);
+      throw errors.apply(what + ": " + event.error().strip(), node);
     }
     last = event;
     return event;
@@ -90,6 +123,24 @@ public final class ProgressStream implements Iterator<ProgressEvent>, AutoClosea
   /** Reads the stream to its end; returns the last item (null for an empty stream). */
   public ProgressEvent drain() {
     return drain(null);
+  }
+
+  /**
+   * Cuts the connection at once, from any thread: a thread blocked reading this stream sees its
+   * end. Use {@link #close()} from the reading thread.
+   */
+  public void abort() {
+    aborted = true;
+    if (call != null) {
+      call.cancel();
+    } else {
+      close();
+    }
+  }
+
+  /** True once the stream was closed or read to its end. */
+  public boolean isClosed() {
+    return closed;
   }
 
   @Override

@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import okhttp3.Call;
 import okhttp3.ConnectionPool;
 import okhttp3.Headers;
 import okhttp3.HttpUrl;
@@ -93,6 +94,21 @@ final class Transport implements Closeable {
 
   /** Executes a call and returns the successful response; the caller closes it. */
   Response execute(Request request, boolean stream, NotFound notFound) {
+    return execute(newCall(request, stream), notFound);
+  }
+
+  /**
+   * A call not yet executed, for streams that must be cancellable from another thread ({@link
+   * Call#cancel()} closes the connection at once, which closing the response body cannot do while
+   * another thread reads it).
+   */
+  Call newCall(Request request, boolean stream) {
+    return (stream ? streamClient : client).newCall(request);
+  }
+
+  /** Executes {@code call} and returns the successful response; the caller closes it. */
+  Response execute(Call call, NotFound notFound) {
+    Request request = call.request();
     if (endpoint.isUnix() && !Files.exists(endpoint.socketPath())) {
       throw new EngineUnavailableException(
           "cannot connect to engine at " + endpoint + ": socket does not exist");
@@ -103,7 +119,7 @@ final class Transport implements Closeable {
     }
     Response response;
     try {
-      response = (stream ? streamClient : client).newCall(request).execute();
+      response = call.execute();
     } catch (IOException e) {
       throw new EngineUnavailableException(
           "cannot talk to engine at " + endpoint + ": " + describe(e), e);
@@ -191,6 +207,11 @@ final class Transport implements Closeable {
 
   static RequestBody emptyBody() {
     return RequestBody.create(new byte[0], null);
+  }
+
+  /** Connections open in the pool, in use or idle (for tests of cancellation). */
+  int connectionCount() {
+    return client.connectionPool().connectionCount();
   }
 
   @Override

@@ -1,0 +1,85 @@
+package dev.imagespec.cli;
+
+import dev.imagespec.engine.EngineClient;
+import dev.imagespec.engine.ImageArchive;
+import dev.imagespec.engine.Images;
+import dev.imagespec.engine.SaveOptions;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code imagespec images save IMAGE... -o FILE}. Here {@code -o} is the output file, as in {@code
+ * docker save}, so this command has no {@code -o table|json}.
+ */
+@Command(
+    name = "save",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Save images to a docker-archive tarball (what 'images load' and 'docker load' read).",
+      "Names keep their tags; an image ID is saved unnamed. Streamed: never held in memory."
+    })
+final class ImagesSaveCommand implements Callable<Integer> {
+  @Spec CommandLine.Model.CommandSpec spec;
+  @Mixin EngineOptions engine;
+
+  @Parameters(arity = "1..*", paramLabel = "IMAGE")
+  List<String> names;
+
+  @Option(
+      names = {"-o", "--output"},
+      paramLabel = "FILE",
+      description =
+          "Write to FILE (written beside it, then moved into place). Default: stdout, which must"
+              + " not be a terminal.")
+  Path file;
+
+  @Override
+  public Integer call() {
+    names.forEach(Images::checkName);
+    if (file == null && System.console() != null) {
+      throw new CliUsageException("refusing to write a tarball to a terminal: use -o FILE");
+    }
+    if (file != null) {
+      Path dir = file.toAbsolutePath().getParent();
+      if (dir == null || !Files.isDirectory(dir) || !Files.isWritable(dir)) {
+        throw new CliUsageException("cannot write " + file + ": no writable directory " + dir);
+      }
+      if (Files.isDirectory(file)) {
+        throw new CliUsageException("cannot write " + file + ": it is a directory");
+      }
+    }
+    try (EngineClient client = engine.connect();
+        ImageArchive archive = client.images().save(names, SaveOptions.defaults())) {
+      long bytes;
+      if (file != null) {
+        bytes = archive.writeTo(file);
+      } else {
+        OutputStream stdout = System.out;
+        bytes = archive.writeTo(stdout);
+        stdout.flush();
+      }
+      org.slf4j.LoggerFactory.getLogger(ImagesSaveCommand.class)
+          .info("saved {} ({} bytes)", names, bytes);
+      return ExitCodes.OK;
+    } catch (IOException e) {
+      spec.commandLine()
+          .getErr()
+          .println(
+              "imagespec: cannot write "
+                  + (file == null ? "stdout" : file)
+                  + ": "
+                  + e.getMessage());
+      return ExitCodes.FAILED;
+    }
+  }
+}

@@ -1,0 +1,478 @@
+package dev.imagespec.engine;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.PosixFileAttributes;
+import java.nio.file.attribute.PosixFilePermission;
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+import okhttp3.MediaType;
+import okhttp3.RequestBody;
+import okio.BufferedSink;
+import okio.ForwardingSink;
+import okio.GzipSink;
+import okio.Okio;
+import okio.Sink;
+
+/**
+ * What a build starts from, as the seeds take it: a directory (docker-py's and podman-py's {@code
+ * path}), a tar stream (their {@code fileobj} with {@code custom_context}, plain or compressed,
+ * with aiodocker's {@code encoding}), a lone Dockerfile ({@code fileobj} without {@code
+ * custom_context}), or a {@code remote} URL that the engine fetches (a Git repository, a tarball or
+ * a Dockerfile).
+ *
+ * <p>A directory is sent as a tar written on the fly while the request goes out: files are read as
+ * they are sent, never held whole. Its {@code .dockerignore} is honoured as Docker does (see {@link
+ * DockerIgnore}); the Dockerfile and the {@code .dockerignore} themselves are always sent, as the
+ * docker CLI does. A Dockerfile outside the directory is added to the tar under a random name, as
+ * docker-py does.
+ */
+public final class BuildContext {
+  /** Longest Dockerfile read into memory (a lone Dockerfile, or one outside the directory). */
+  static final int MAX_DOCKERFILE_BYTES = 16 << 20;
+
+  enum Kind {
+    DIRECTORY,
+    TAR,
+    DOCKERFILE,
+    REMOTE
+  }
+
+  private final Kind kind;
+  private final Path directory;
+  private final boolean gzip;
+  private final InputStream stream;
+  private final String encoding;
+  private final byte[] dockerfile;
+  private final String remote;
+
+  private BuildContext(
+      Kind kind,
+      Path directory,
+      boolean gzip,
+      InputStream stream,
+      String encoding,
+      byte[] dockerfile,
+      String remote) {
+    this.kind = kind;
+    this.directory = directory;
+    this.gzip = gzip;
+    this.stream = stream;
+    this.encoding = encoding;
+    this.dockerfile = dockerfile;
+    this.remote = remote;
+  }
+
+  /** A context directory, sent as a plain tar. */
+  public static BuildContext directory(Path directory) {
+    return directory(directory, false);
+  }
+
+  /** A context directory, sent as a tar, gzip-compressed when {@code gzip} (docker-py's gzip). */
+  public static BuildContext directory(Path directory, boolean gzip) {
+    Objects.requireNonNull(directory, "directory");
+    return new BuildContext(Kind.DIRECTORY, directory, gzip, null, null, null, null);
+  }
+
+  /**
+   * A context tarball read from {@code tar} as it is sent (plain, gzip, bzip2 or xz: the engine
+   * finds out). The stream is closed when the request is sent.
+   */
+  public static BuildContext tar(InputStream tar) {
+    return tar(tar, null);
+  }
+
+  /**
+   * A context tarball with a {@code Content-Encoding} (aiodocker's and docker-py's {@code
+   * encoding}, e.g. {@code gzip}); null for none.
+   */
+  public static BuildContext tar(InputStream tar, String encoding) {
+    Objects.requireNonNull(tar, "tar");
+    if (encoding != null && !encoding.matches("[A-Za-z0-9._-]+")) {
+      throw new InvalidArgumentException("invalid build context encoding '" + encoding + "'");
+    }
+    return new BuildContext(Kind.TAR, null, false, tar, encoding, null, null);
+  }
+
+  /** A lone Dockerfile: the context is a tar holding just it, as {@code Dockerfile}. */
+  public static BuildContext dockerfile(String content) {
+    Objects.requireNonNull(content, "content");
+    return new BuildContext(
+        Kind.DOCKERFILE, null, false, null, null, content.getBytes(StandardCharsets.UTF_8), null);
+  }
+
+  /** A lone Dockerfile read from {@code in} (at most 16 MiB); the stream is not closed. */
+  public static BuildContext dockerfile(InputStream in) {
+    Objects.requireNonNull(in, "in");
+    try {
+      byte[] bytes = in.readNBytes(MAX_DOCKERFILE_BYTES + 1);
+      if (bytes.length > MAX_DOCKERFILE_BYTES) {
+        throw new InvalidArgumentException("Dockerfile is larger than 16 MiB");
+      }
+      return new BuildContext(Kind.DOCKERFILE, null, false, null, null, bytes, null);
+    } catch (IOException e) {
+      throw new InvalidArgumentException("cannot read the Dockerfile: " + e.getMessage());
+    }
+  }
+
+  /** A URL the engine fetches the context from: a Git repository, a tarball or a Dockerfile. */
+  public static BuildContext remote(String url) {
+    if (url == null || url.isBlank() || url.chars().anyMatch(Character::isWhitespace)) {
+      throw new InvalidArgumentException("invalid remote build context '" + url + "'");
+    }
+    return new BuildContext(Kind.REMOTE, null, false, null, null, null, url);
+  }
+
+  Kind kind() {
+    return kind;
+  }
+
+  String remote() {
+    return remote;
+  }
+
+  @Override
+  public String toString() {
+    return switch (kind) {
+      case DIRECTORY -> "BuildContext[directory " + directory + "]";
+      case TAR -> "BuildContext[tar stream" + (encoding == null ? "" : ", " + encoding) + "]";
+      case DOCKERFILE -> "BuildContext[Dockerfile]";
+      case REMOTE -> "BuildContext[remote " + remote + "]";
+    };
+  }
+
+  // ------------------------------------------------------------------------------ preparation
+
+  /**
+   * What to send: the body (null for a remote context), the {@code dockerfile} parameter (null for
+   * the engine's default), the {@code Content-Encoding}, and the Dockerfile's text when it is known
+   * without reading the context (to find the registries its {@code FROM} lines name).
+   */
+  record Prepared(
+      RequestBody body, String dockerfileParam, String contentEncoding, String dockerfileText) {}
+
+  /** Checks the context and works out what to send; nothing is read but the Dockerfile. */
+  Prepared prepare(String dockerfileOption) {
+    return switch (kind) {
+      case REMOTE -> new Prepared(null, dockerfileOption, null, null);
+      case TAR -> new Prepared(new Images.StreamBody(stream), dockerfileOption, encoding, null);
+      case DOCKERFILE ->
+          new Prepared(
+              new DockerfileBody(dockerfile),
+              null,
+              null,
+              new String(dockerfile, StandardCharsets.UTF_8));
+      case DIRECTORY -> prepareDirectory(dockerfileOption);
+    };
+  }
+
+  private Prepared prepareDirectory(String dockerfileOption) {
+    Path root;
+    try {
+      root = directory.toRealPath();
+    } catch (NoSuchFileException e) {
+      throw new InvalidArgumentException("build context " + directory + " does not exist");
+    } catch (IOException e) {
+      throw new InvalidArgumentException(
+          "cannot read build context " + directory + ": " + e.getMessage());
+    }
+    if (!Files.isDirectory(root)) {
+      throw new InvalidArgumentException("build context " + directory + " is not a directory");
+    }
+    String name = dockerfileOption == null || dockerfileOption.isEmpty() ? "Dockerfile" : null;
+    Path dockerfilePath =
+        name != null ? root.resolve(name) : resolveDockerfile(root, dockerfileOption);
+    String relative = null;
+    byte[] outside = null;
+    String param = dockerfileOption;
+    if (dockerfilePath.normalize().startsWith(root)) {
+      relative = root.relativize(dockerfilePath.normalize()).toString().replace('\\', '/');
+      if (dockerfileOption != null && !dockerfileOption.isEmpty()) {
+        param = relative;
+      }
+    } else {
+      outside = readDockerfile(dockerfilePath);
+      relative = ".dockerfile." + HexFormat.of().formatHex(randomBytes());
+      param = relative;
+    }
+    DockerIgnore ignore = DockerIgnore.load(root);
+    if (ignore.excludes(".dockerignore")) {
+      ignore = ignore.with("!.dockerignore");
+    }
+    if (outside == null && ignore.excludes(relative)) {
+      ignore = ignore.with("!" + relative);
+    }
+    List<Entry> entries = new ArrayList<>();
+    walk(root, root, "", ignore, entries);
+    String text = null;
+    if (outside != null) {
+      text = new String(outside, StandardCharsets.UTF_8);
+    } else if (Files.isRegularFile(dockerfilePath)) {
+      try {
+        if (Files.size(dockerfilePath) <= MAX_DOCKERFILE_BYTES) {
+          text = Files.readString(dockerfilePath, StandardCharsets.UTF_8);
+        }
+      } catch (IOException | RuntimeException e) {
+        text = null; // only used to find registries; the engine reads it from the context
+      }
+    }
+    ContextBody body = new ContextBody(entries, outside == null ? null : relative, outside, gzip);
+    return new Prepared(body, param, null, text);
+  }
+
+  private static Path resolveDockerfile(Path root, String option) {
+    Path p = Path.of(option);
+    return p.isAbsolute() ? p : root.resolve(p);
+  }
+
+  private static byte[] readDockerfile(Path path) {
+    try {
+      if (Files.size(path) > MAX_DOCKERFILE_BYTES) {
+        throw new InvalidArgumentException("Dockerfile " + path + " is larger than 16 MiB");
+      }
+      return Files.readAllBytes(path);
+    } catch (NoSuchFileException e) {
+      throw new InvalidArgumentException("Dockerfile " + path + " does not exist");
+    } catch (IOException e) {
+      throw new InvalidArgumentException("cannot read Dockerfile " + path + ": " + e.getMessage());
+    }
+  }
+
+  private static byte[] randomBytes() {
+    byte[] b = new byte[8];
+    new SecureRandom().nextBytes(b);
+    return b;
+  }
+
+  /** One entry of a directory context: what the tar will hold, read again when it is sent. */
+  record Entry(String name, Path path, char type, int mode, long mtime, long size, String link) {}
+
+  /**
+   * Lists what goes into the tar, in lexical order, skipping what {@code .dockerignore} excludes
+   * (and not descending into an excluded directory unless a {@code !} pattern may re-include
+   * something below it, as Docker). Fails here, before any call, on anything unreadable.
+   */
+  private static void walk(
+      Path root, Path dir, String prefix, DockerIgnore ignore, List<Entry> out) {
+    List<Path> children = new ArrayList<>();
+    try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
+      ds.forEach(children::add);
+    } catch (IOException e) {
+      throw new InvalidArgumentException(
+          "cannot read build context directory " + dir + ": " + e.getMessage());
+    }
+    children.sort((a, b) -> a.getFileName().toString().compareTo(b.getFileName().toString()));
+    for (Path child : children) {
+      String name = prefix + child.getFileName().toString();
+      BasicFileAttributes attrs;
+      try {
+        attrs = Files.readAttributes(child, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+      } catch (IOException e) {
+        throw new InvalidArgumentException(
+            "cannot read build context file " + child + ": " + e.getMessage());
+      }
+      boolean excluded = ignore.excludes(name);
+      if (excluded && !attrs.isDirectory()) {
+        continue;
+      }
+      long mtime = attrs.lastModifiedTime().toInstant().getEpochSecond();
+      int mode = mode(child, attrs);
+      if (attrs.isDirectory()) {
+        if (excluded && (!ignore.hasExclusions() || !ignore.mayReinclude(name))) {
+          continue;
+        }
+        if (!excluded) {
+          out.add(new Entry(name + "/", child, '5', mode, mtime, 0, null));
+        }
+        walk(root, child, name + "/", ignore, out);
+      } else if (attrs.isSymbolicLink()) {
+        try {
+          String target = Files.readSymbolicLink(child).toString();
+          out.add(new Entry(name, child, '2', 0777, mtime, 0, target));
+        } catch (IOException e) {
+          throw new InvalidArgumentException(
+              "cannot read build context link " + child + ": " + e.getMessage());
+        }
+      } else if (attrs.isRegularFile()) {
+        if (!Files.isReadable(child)) {
+          throw new InvalidArgumentException(
+              "cannot read build context file " + child + ": permission denied");
+        }
+        out.add(new Entry(name, child, '0', mode, mtime, attrs.size(), null));
+      }
+      // sockets, pipes and devices are left out, as Docker leaves sockets out
+    }
+  }
+
+  private static int mode(Path p, BasicFileAttributes attrs) {
+    try {
+      PosixFileAttributes posix =
+          Files.readAttributes(p, PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+      return bits(posix.permissions());
+    } catch (IOException | UnsupportedOperationException e) {
+      return attrs.isDirectory() ? 0755 : 0644;
+    }
+  }
+
+  private static int bits(Set<PosixFilePermission> perms) {
+    int m = 0;
+    for (PosixFilePermission p : perms) {
+      m |=
+          switch (p) {
+            case OWNER_READ -> 0400;
+            case OWNER_WRITE -> 0200;
+            case OWNER_EXECUTE -> 0100;
+            case GROUP_READ -> 040;
+            case GROUP_WRITE -> 020;
+            case GROUP_EXECUTE -> 010;
+            case OTHERS_READ -> 04;
+            case OTHERS_WRITE -> 02;
+            case OTHERS_EXECUTE -> 01;
+          };
+    }
+    return m;
+  }
+
+  /**
+   * The tar of a directory context, written while the request goes out. It can be written again
+   * (OkHttp retries on a stale pooled connection); a file that cannot be read meanwhile is kept in
+   * {@link #failure()} so the caller reports it rather than a transport error.
+   */
+  static final class ContextBody extends RequestBody {
+    private final List<Entry> entries;
+    private final String extraName;
+    private final byte[] extraDockerfile;
+    private final boolean gzip;
+    private volatile IOException failure;
+
+    ContextBody(List<Entry> entries, String extraName, byte[] extraDockerfile, boolean gzip) {
+      this.entries = List.copyOf(entries);
+      this.extraName = extraName;
+      this.extraDockerfile = extraDockerfile;
+      this.gzip = gzip;
+    }
+
+    List<Entry> entries() {
+      return entries;
+    }
+
+    IOException failure() {
+      return failure;
+    }
+
+    @Override
+    public MediaType contentType() {
+      return Transport.TAR_TYPE;
+    }
+
+    @Override
+    public void writeTo(BufferedSink sink) throws IOException {
+      if (gzip) {
+        // Closing the gzip sink writes its trailer; the request's own sink stays open for OkHttp.
+        Sink keepOpen =
+            new ForwardingSink(sink) {
+              @Override
+              public void close() throws IOException {
+                flush();
+              }
+            };
+        BufferedSink zipped = Okio.buffer(new GzipSink(keepOpen));
+        writeTar(zipped);
+        zipped.close();
+      } else {
+        writeTar(sink);
+      }
+    }
+
+    void writeTar(BufferedSink sink) throws IOException {
+      TarWriter tar = new TarWriter(sink);
+      for (Entry e : entries) {
+        switch (e.type()) {
+          case '5' -> tar.directory(e.name(), e.mode(), e.mtime());
+          case '2' -> tar.symlink(e.name(), e.link(), e.mtime());
+          default -> {
+            InputStream in = open(e.path());
+            try (in) {
+              tar.file(e.name(), e.mode(), e.mtime(), e.size(), new Recording(in, this));
+            } catch (TarWriter.SourceChangedException changed) {
+              failure = changed;
+              throw changed;
+            }
+          }
+        }
+      }
+      if (extraDockerfile != null) {
+        tar.file(extraName, 0644, System.currentTimeMillis() / 1000, extraDockerfile);
+      }
+      tar.finish();
+      sink.flush();
+    }
+
+    private InputStream open(Path p) throws IOException {
+      try {
+        return Files.newInputStream(p);
+      } catch (IOException e) {
+        failure = new IOException("cannot read " + p + ": " + Transport.describe(e), e);
+        throw e;
+      }
+    }
+  }
+
+  /** Keeps a file's read failure (as opposed to the connection's) in its body. */
+  private static final class Recording extends java.io.FilterInputStream {
+    private final ContextBody body;
+
+    Recording(InputStream in, ContextBody body) {
+      super(in);
+      this.body = body;
+    }
+
+    @Override
+    public int read(byte[] b, int off, int len) throws IOException {
+      try {
+        return super.read(b, off, len);
+      } catch (IOException e) {
+        body.failure = e;
+        throw e;
+      }
+    }
+  }
+
+  /** A tar holding one file, {@code Dockerfile}. */
+  static final class DockerfileBody extends RequestBody {
+    private final byte[] dockerfile;
+
+    DockerfileBody(byte[] dockerfile) {
+      this.dockerfile = dockerfile;
+    }
+
+    @Override
+    public MediaType contentType() {
+      return Transport.TAR_TYPE;
+    }
+
+    @Override
+    public long contentLength() {
+      long data = (dockerfile.length + TarWriter.BLOCK - 1) / TarWriter.BLOCK * TarWriter.BLOCK;
+      return TarWriter.BLOCK + data + 2L * TarWriter.BLOCK;
+    }
+
+    @Override
+    public void writeTo(BufferedSink sink) throws IOException {
+      TarWriter tar = new TarWriter(sink);
+      tar.file("Dockerfile", 0644, System.currentTimeMillis() / 1000, dockerfile);
+      tar.finish();
+    }
+  }
+}

@@ -1,0 +1,220 @@
+package dev.imagespec.engine;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
+import java.util.Map;
+import java.util.zip.GZIPInputStream;
+import okio.Buffer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Directory contexts: what goes into the tar, written on the fly; no engine needed. */
+class BuildContextTest {
+  @TempDir Path dir;
+
+  private void write(String path, String text) throws IOException {
+    Path p = dir.resolve(path);
+    Files.createDirectories(p.getParent());
+    Files.writeString(p, text);
+  }
+
+  private static List<ArchiveContents.Entry> tar(BuildContext.Prepared p, boolean gzip)
+      throws IOException {
+    Buffer b = new Buffer();
+    p.body().writeTo(b);
+    byte[] bytes = b.readByteArray();
+    return ArchiveContents.entries(
+        gzip
+            ? new GZIPInputStream(new ByteArrayInputStream(bytes))
+            : new ByteArrayInputStream(bytes),
+        Long.MAX_VALUE);
+  }
+
+  private static List<String> names(List<ArchiveContents.Entry> entries) {
+    return entries.stream().map(ArchiveContents.Entry::name).toList();
+  }
+
+  @Test
+  void directoryTarHonoursDockerignoreAndKeepsDockerfileAndIgnoreFile() throws Exception {
+    write("Dockerfile", "FROM scratch\n");
+    write(".dockerignore", "*.tmp\nbuild\n!build/keep\nDockerfile\n.dockerignore\n");
+    write("a.txt", "a");
+    write("b.tmp", "b");
+    write("build/out.o", "o");
+    write("build/keep", "k");
+    write("src/x/y.txt", "y");
+    Path exe = dir.resolve("run.sh");
+    Files.writeString(exe, "#!/bin/sh\n");
+    Files.setPosixFilePermissions(exe, PosixFilePermissions.fromString("rwxr-xr-x"));
+    Files.createSymbolicLink(dir.resolve("link"), Path.of("a.txt"));
+
+    BuildContext.Prepared p = BuildContext.directory(dir).prepare(null);
+    assertThat(p.dockerfileParam()).isNull();
+    assertThat(p.dockerfileText()).isEqualTo("FROM scratch\n");
+    List<ArchiveContents.Entry> entries = tar(p, false);
+    assertThat(names(entries))
+        .containsExactly(
+            ".dockerignore",
+            "Dockerfile",
+            "a.txt",
+            "build/keep",
+            "link",
+            "run.sh",
+            "src/",
+            "src/x/",
+            "src/x/y.txt");
+    ArchiveContents.Entry link = entries.get(4);
+    assertThat(link.type()).isEqualTo('2');
+    assertThat(link.link()).isEqualTo("a.txt");
+    assertThat(new String(entries.get(2).content(), StandardCharsets.UTF_8)).isEqualTo("a");
+
+    // The same with tar's own reader, modes included.
+    Buffer b = new Buffer();
+    p.body().writeTo(b);
+    Path file = dir.resolveSibling(dir.getFileName() + ".tar");
+    Files.write(file, b.readByteArray());
+    Process tar =
+        new ProcessBuilder("tar", "tvf", file.toString()).redirectErrorStream(true).start();
+    String listing = new String(tar.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(tar.waitFor()).as(listing).isZero();
+    assertThat(listing).contains("-rwxr-xr-x").contains("run.sh").contains("link -> a.txt");
+    Files.delete(file);
+  }
+
+  @Test
+  void longAndNonAsciiNamesUsePaxHeadersAndGzipWorks() throws Exception {
+    String deep = "d".repeat(60) + "/" + "e".repeat(60) + "/" + "f".repeat(30) + ".txt";
+    write(deep, "deep");
+    write("ünïcödé.txt", "u");
+    List<ArchiveContents.Entry> entries =
+        tar(BuildContext.directory(dir, true).prepare(null), true);
+    assertThat(names(entries)).contains(deep, "ünïcödé.txt");
+  }
+
+  @Test
+  void dockerfileOutsideTheContextIsAddedUnderARandomName() throws Exception {
+    Path ctx = dir.resolve("ctx");
+    Files.createDirectories(ctx);
+    Files.writeString(ctx.resolve("a"), "a");
+    Path df = dir.resolve("other/My.Dockerfile");
+    Files.createDirectories(df.getParent());
+    Files.writeString(df, "FROM busybox\n");
+    BuildContext.Prepared p = BuildContext.directory(ctx).prepare(df.toString());
+    assertThat(p.dockerfileParam()).startsWith(".dockerfile.");
+    assertThat(p.dockerfileText()).isEqualTo("FROM busybox\n");
+    List<ArchiveContents.Entry> entries = tar(p, false);
+    assertThat(names(entries)).containsExactly("a", p.dockerfileParam());
+
+    // Inside the context: passed through, relative.
+    Files.writeString(ctx.resolve("sub.Dockerfile"), "FROM x\n");
+    assertThat(
+            BuildContext.directory(ctx)
+                .prepare(ctx.resolve("sub.Dockerfile").toString())
+                .dockerfileParam())
+        .isEqualTo("sub.Dockerfile");
+    assertThat(BuildContext.directory(ctx).prepare("sub.Dockerfile").dockerfileParam())
+        .isEqualTo("sub.Dockerfile");
+  }
+
+  @Test
+  void loneDockerfileIsATarOfOneFile() throws Exception {
+    BuildContext.Prepared p = BuildContext.dockerfile("FROM scratch\n").prepare(null);
+    Buffer b = new Buffer();
+    p.body().writeTo(b);
+    assertThat(b.size()).isEqualTo(p.body().contentLength());
+    List<ArchiveContents.Entry> entries =
+        ArchiveContents.entries(new ByteArrayInputStream(b.readByteArray()), 1024);
+    assertThat(entries)
+        .singleElement()
+        .satisfies(e -> assertThat(e.name()).isEqualTo("Dockerfile"));
+  }
+
+  @Test
+  void badContextsFailBeforeAnyCall() {
+    assertThatThrownBy(() -> BuildContext.directory(dir.resolve("missing")).prepare(null))
+        .isInstanceOf(InvalidArgumentException.class)
+        .hasMessageContaining("does not exist");
+    assertThatThrownBy(() -> BuildContext.directory(dir).prepare("/nonexistent/Dockerfile"))
+        .isInstanceOf(InvalidArgumentException.class);
+    assertThatThrownBy(() -> BuildContext.tar(new ByteArrayInputStream(new byte[0]), "gz ip"))
+        .isInstanceOf(InvalidArgumentException.class);
+    assertThatThrownBy(() -> BuildContext.remote(" ")).isInstanceOf(InvalidArgumentException.class);
+  }
+
+  @Test
+  void paxRecordLengthsCountThemselves() {
+    byte[] r = TarWriter.paxRecords(Map.of("path", "x".repeat(93)));
+    // " path=" + 93 + "\n" = 100 bytes, plus "103" = 103
+    assertThat(new String(r, StandardCharsets.UTF_8)).startsWith("103 path=");
+    assertThat(r).hasSize(103);
+  }
+
+  @Test
+  void dockerfileRefsFindBaseImagesAndSkipStages() {
+    String df =
+        "# syntax=docker/dockerfile:1\n"
+            + "ARG BASE=127.0.0.1:5000/team/base:1\n"
+            + "ARG OTHER\n"
+            + "FROM --platform=linux/amd64 ${BASE} AS build\n"
+            + "RUN make \\\n  all\n"
+            + "FROM build AS test\n"
+            + "from $OTHER\n"
+            + "COPY --from=build /out /out\n"
+            + "COPY --from=registry.example.com/tools:2 /bin/t /t\n"
+            + "FROM scratch\n";
+    assertThat(DockerfileRefs.baseImages(df, Map.of("OTHER", "quay.io/x/y:3")))
+        .containsExactly(
+            "127.0.0.1:5000/team/base:1", "quay.io/x/y:3", "registry.example.com/tools:2");
+  }
+
+  @Test
+  void buildLogSplitsLinesAndFindsTheImageId() {
+    Images.BuildLog log = new Images.BuildLog();
+    String id = "sha256:" + "a".repeat(64);
+    String found = null;
+    for (String json :
+        List.of(
+            "{\"stream\":\"Step 1/2 : FROM x\"}",
+            "{\"stream\":\"\\n\"}",
+            "{\"stream\":\"one\\ntwo\\n\"}",
+            "{\"aux\":{\"ID\":\"" + id + "\"}}",
+            "{\"stream\":\"Successfully built aaaaaaaaaaaa\\n\"}")) {
+      ProgressEvent e;
+      try {
+        e = ProgressEvent.of(Transport.JSON.readTree(json));
+      } catch (IOException ex) {
+        throw new IllegalStateException(ex);
+      }
+      log.accept(e);
+      found = Images.BuildLog.imageId(e, found);
+    }
+    assertThat(log.lines())
+        .containsExactly("Step 1/2 : FROM x", "one", "two", "Successfully built aaaaaaaaaaaa");
+    assertThat(found).isEqualTo(id);
+    assertThat(Images.loadedName("Loaded image: a/b:1\n")).isEqualTo("a/b:1");
+    assertThat(Images.loadedName("Loaded image ID: " + id)).isEqualTo(id);
+    assertThat(Images.loadedName("other")).isNull();
+    assertThat(Images.searchDomain("127.0.0.1:5000/x")).isEqualTo("127.0.0.1:5000");
+    assertThat(Images.searchDomain("busybox")).isEqualTo("docker.io");
+    assertThat(Images.searchDomain("team/app")).isEqualTo("docker.io");
+  }
+
+  @Test
+  void registryConfigHeaderIsBase64UrlJson() throws Exception {
+    String h =
+        Images.registryConfigHeader(
+            Map.of(
+                "127.0.0.1:5000", AuthConfig.basic("u", "p").withServerAddress("127.0.0.1:5000")));
+    String json = new String(java.util.Base64.getUrlDecoder().decode(h), StandardCharsets.UTF_8);
+    assertThat(Transport.JSON.readTree(json).path("127.0.0.1:5000").path("username").asText())
+        .isEqualTo("u");
+  }
+}
