@@ -68,12 +68,7 @@ final class ApplyCommand implements Callable<Integer> {
   @Mixin EngineOptions engine;
   @Mixin OutputOptions output;
 
-  @Option(
-      names = {"-f", "--filename"},
-      paramLabel = "PATH",
-      required = true,
-      description = "YAML file or directory (recursive), or - for stdin. Repeatable.")
-  List<String> paths;
+  @Mixin ManifestOptions input;
 
   @Option(names = "--prune", description = "Run the specs' prune policies now.")
   boolean prune;
@@ -101,14 +96,14 @@ final class ApplyCommand implements Callable<Integer> {
       throw new CliUsageException("--parallel " + parallel + ": must be between 1 and 64");
     }
     PrintWriter err = spec.commandLine().getErr();
-    Manifests manifests = ReconcileSupport.load(paths, err);
+    Manifests loaded = input.load(err);
     try (EngineClient client = engine.connect()) {
       if (!watch) {
-        ReconcileResult result = pass(client, manifests, Map.of(), prune);
+        ReconcileResult result = pass(client, loaded, Map.of(), prune);
         report(result);
         return exitCode(result);
       }
-      return watchLoop(client, manifests);
+      return watchLoop(client, loaded);
     }
   }
 
@@ -283,7 +278,7 @@ final class ApplyCommand implements Callable<Integer> {
         if (!current.equals(fingerprint)) {
           fingerprint = current;
           try {
-            manifests = ReconcileSupport.load(paths, err);
+            manifests = input.load(err);
             err.println("manifests changed: re-applying");
             due = true;
           } catch (CliUsageException e) {
@@ -354,7 +349,7 @@ final class ApplyCommand implements Callable<Integer> {
   /** Paths and modification times of every YAML file under the inputs (stdin is read once). */
   private Map<Path, Long> fingerprint() {
     Map<Path, Long> out = new TreeMap<>();
-    for (String p : paths) {
+    for (String p : input.paths) {
       if (p.equals("-")) {
         continue;
       }

@@ -6,7 +6,6 @@ import dev.imagespec.reconcile.PlannedAction;
 import dev.imagespec.reconcile.ReconcileOptions;
 import dev.imagespec.reconcile.Reconciler;
 import dev.imagespec.spec.Manifests;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
@@ -28,19 +27,14 @@ final class PlanCommand implements Callable<Integer> {
   @Mixin EngineOptions engine;
   @Mixin OutputOptions output;
 
-  @Option(
-      names = {"-f", "--filename"},
-      paramLabel = "PATH",
-      required = true,
-      description = "YAML file or directory (recursive), or - for stdin. Repeatable.")
-  List<String> paths;
+  @Mixin ManifestOptions input;
 
   @Option(names = "--prune", description = "Include the specs' prune policies now.")
   boolean prune;
 
   @Override
   public Integer call() {
-    Manifests m = ReconcileSupport.load(paths, spec.commandLine().getErr());
+    Manifests m = input.load(spec.commandLine().getErr());
     try (EngineClient client = engine.connect()) {
       Reconciler r =
           new Reconciler(
