@@ -27,6 +27,7 @@ import picocli.CommandLine.Option;
       ApplyCommand.class,
       PlanCommand.class,
       ImagesCommand.class,
+      OperatorCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class Main {
@@ -102,8 +103,11 @@ public final class Main {
                 .anyMatch(a -> a.equals("-v") || a.equals("--verbose") || a.matches("-[a-zA-Z]*v"));
     System.setProperty("org.slf4j.simpleLogger.logFile", "System.err");
     System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", debug ? "info" : "warn");
+    // the operator's roles are long-running services: they log what they do by default
+    boolean operator = args.length > 0 && args[0].equals("operator");
     System.setProperty(
-        "org.slf4j.simpleLogger.log.dev.imagespec", debug ? "debug" : verbose ? "info" : "warn");
+        "org.slf4j.simpleLogger.log.dev.imagespec",
+        debug ? "debug" : verbose || operator ? "info" : "warn");
     System.setProperty("org.slf4j.simpleLogger.showThreadName", "false");
     System.setProperty("org.slf4j.simpleLogger.showShortLogName", "true");
     if (debug) {

@@ -7,6 +7,8 @@ import com.fasterxml.jackson.annotation.JsonPropertyOrder;
 import io.fabric8.generator.annotation.Default;
 import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.generator.annotation.Required;
+import io.fabric8.generator.annotation.Size;
+import io.fabric8.generator.annotation.ValidationRule;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -14,11 +16,21 @@ import java.util.Objects;
 /** One entry of {@code spec.images}. */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @JsonPropertyOrder({"image", "ensure", "pullPolicy", "platform", "tags", "pushes"})
+@ValidationRule(
+    value =
+        "!has(self.ensure) || self.ensure != 'Absent' || !has(self.tags) || size(self.tags) == 0",
+    message = "tags must be empty when ensure is Absent")
+@ValidationRule(
+    value =
+        "!has(self.ensure) || self.ensure != 'Absent' || !has(self.pushes) || size(self.pushes) == 0",
+    message = "pushes must be empty when ensure is Absent")
 public class ImageEntry {
   /** {@code os/arch[/variant]}, e.g. {@code linux/arm64/v8}. */
   public static final String PLATFORM_PATTERN = "^[a-z0-9]+/[a-z0-9_]+(/[a-z0-9]+)?$";
 
   @Required
+  @Pattern(SchemaPatterns.REFERENCE)
+  @Size(max = SchemaPatterns.REFERENCE_MAX_LENGTH)
   @JsonPropertyDescription(
       "Image reference: [registry/]repository[:tag][@sha256:digest]; ':latest' when no tag.")
   private String image;
@@ -36,7 +48,7 @@ public class ImageEntry {
   private String platform;
 
   @JsonPropertyDescription("Extra local references that must point at the same image ID.")
-  private List<String> tags;
+  private List<@Pattern(SchemaPatterns.LOCAL_REFERENCE) String> tags;
 
   @JsonPropertyDescription("Copies to other registries: tag locally as 'to', then push.")
   private List<PushTarget> pushes;

@@ -1,5 +1,7 @@
 package dev.imagespec.spec;
 
+import io.fabric8.crd.generator.annotation.AdditionalPrinterColumn;
+import io.fabric8.crd.generator.annotation.SchemaSwap;
 import io.fabric8.kubernetes.api.model.Namespaced;
 import io.fabric8.kubernetes.api.model.ObjectMeta;
 import io.fabric8.kubernetes.client.CustomResource;
@@ -14,6 +16,31 @@ import io.fabric8.kubernetes.model.annotation.Version;
 @Group(ImageSpec.GROUP)
 @Version(ImageSpec.VERSION)
 @ShortNames("ispec")
+@AdditionalPrinterColumn(
+    name = "Ready",
+    jsonPath = ".status.conditions[?(@.type==\"Ready\")].status",
+    type = AdditionalPrinterColumn.Type.STRING)
+@AdditionalPrinterColumn(
+    name = "Nodes",
+    jsonPath = ".status.nodes.summary",
+    type = AdditionalPrinterColumn.Type.STRING)
+@AdditionalPrinterColumn(
+    name = "Images",
+    jsonPath = ".status.imagesReady",
+    type = AdditionalPrinterColumn.Type.STRING)
+@AdditionalPrinterColumn(
+    name = "Reason",
+    jsonPath = ".status.conditions[?(@.type==\"Ready\")].reason",
+    type = AdditionalPrinterColumn.Type.STRING,
+    priority = 1)
+@AdditionalPrinterColumn(
+    name = "Age",
+    jsonPath = ".metadata.creationTimestamp",
+    type = AdditionalPrinterColumn.Type.DATE)
+@SchemaSwap(
+    originalType = ImageSpecSpec.class,
+    fieldName = "nodeSelector",
+    targetType = NodeSelectorSchema.class)
 public class ImageSpec extends CustomResource<ImageSpecSpec, ImageSpecStatus>
     implements Namespaced {
   public static final String GROUP = "imagespec.dev";

@@ -44,9 +44,12 @@ public class ImageSpecSpec {
 
   @JsonPropertyDescription(
       "Names of kubernetes.io/dockerconfigjson Secrets in the same namespace used to pull.")
-  private List<String> pullSecrets;
+  private List<
+          @Pattern(SchemaPatterns.DNS_SUBDOMAIN)
+          @Size(max = SchemaPatterns.DNS_SUBDOMAIN_MAX_LENGTH) String>
+      pullSecrets;
 
-  @Pattern(GoDuration.PATTERN)
+  @Pattern(SchemaPatterns.POSITIVE_DURATION)
   @JsonPropertyDescription(
       "How often images with pullPolicy Always are re-checked against their registry, and push"
           + " targets re-verified (Go duration, e.g. 1h30m; default 5m).")

@@ -11,7 +11,15 @@ import java.util.Optional;
 
 /** The observed state of an {@link ImageSpec}. */
 @JsonInclude(JsonInclude.Include.NON_NULL)
-@JsonPropertyOrder({"observedGeneration", "conditions", "images", "pushes", "prune"})
+@JsonPropertyOrder({
+  "observedGeneration",
+  "conditions",
+  "nodes",
+  "imagesReady",
+  "images",
+  "pushes",
+  "prune"
+})
 public class ImageSpecStatus {
   public static final String READY = "Ready";
   public static final String PROGRESSING = "Progressing";
@@ -31,6 +39,12 @@ public class ImageSpecStatus {
 
   @JsonPropertyDescription("The last and next prune run.")
   private PruneStatus prune;
+
+  @JsonPropertyDescription("Operator mode: nodes this spec applies to, ready and failed.")
+  private NodeCounts nodes;
+
+  @JsonPropertyDescription("Operator mode: images ready on every node / images declared, e.g. 3/4.")
+  private String imagesReady;
 
   public ImageSpecStatus() {}
 
@@ -74,6 +88,22 @@ public class ImageSpecStatus {
     this.prune = prune;
   }
 
+  public NodeCounts getNodes() {
+    return nodes;
+  }
+
+  public void setNodes(NodeCounts nodes) {
+    this.nodes = nodes;
+  }
+
+  public String getImagesReady() {
+    return imagesReady;
+  }
+
+  public void setImagesReady(String imagesReady) {
+    this.imagesReady = imagesReady;
+  }
+
   /** The condition of that type, if any. */
   @JsonIgnore
   public Optional<Condition> condition(String type) {
@@ -101,12 +131,14 @@ public class ImageSpecStatus {
         && Objects.equals(conditions, s.conditions)
         && Objects.equals(images, s.images)
         && Objects.equals(pushes, s.pushes)
-        && Objects.equals(prune, s.prune);
+        && Objects.equals(prune, s.prune)
+        && Objects.equals(nodes, s.nodes)
+        && Objects.equals(imagesReady, s.imagesReady);
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(observedGeneration, conditions, images, pushes, prune);
+    return Objects.hash(observedGeneration, conditions, images, pushes, prune, nodes, imagesReady);
   }
 
   @Override
@@ -121,6 +153,8 @@ public class ImageSpecStatus {
         + pushes
         + ", prune="
         + prune
+        + (nodes == null ? "" : ", nodes=" + nodes)
+        + (imagesReady == null ? "" : ", imagesReady=" + imagesReady)
         + "}";
   }
 }

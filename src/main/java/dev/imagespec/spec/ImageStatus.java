@@ -3,11 +3,21 @@ package dev.imagespec.spec;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import com.fasterxml.jackson.annotation.JsonPropertyOrder;
+import java.util.List;
 import java.util.Objects;
 
 /** Observed state of one {@code spec.images} entry. */
 @JsonInclude(JsonInclude.Include.NON_NULL)
-@JsonPropertyOrder({"image", "state", "id", "digest", "message", "lastChecked"})
+@JsonPropertyOrder({
+  "image",
+  "state",
+  "id",
+  "digest",
+  "message",
+  "lastChecked",
+  "nodes",
+  "failedNodes"
+})
 public class ImageStatus {
   @JsonPropertyDescription("The image as written in the spec.")
   private String image;
@@ -26,6 +36,12 @@ public class ImageStatus {
 
   @JsonPropertyDescription("When the registry was last asked for the tag's digest (RFC 3339).")
   private String lastChecked;
+
+  @JsonPropertyDescription("Operator mode: on how many nodes the image is ready, failed, pending.")
+  private ImageNodeCounts nodes;
+
+  @JsonPropertyDescription("Operator mode: the first few nodes where the image failed, and why.")
+  private List<NodeMessage> failedNodes;
 
   public ImageStatus() {}
 
@@ -92,6 +108,22 @@ public class ImageStatus {
     this.lastChecked = lastChecked;
   }
 
+  public ImageNodeCounts getNodes() {
+    return nodes;
+  }
+
+  public void setNodes(ImageNodeCounts nodes) {
+    this.nodes = nodes;
+  }
+
+  public List<NodeMessage> getFailedNodes() {
+    return failedNodes;
+  }
+
+  public void setFailedNodes(List<NodeMessage> failedNodes) {
+    this.failedNodes = failedNodes;
+  }
+
   @Override
   public boolean equals(Object o) {
     return o instanceof ImageStatus s
@@ -100,12 +132,14 @@ public class ImageStatus {
         && Objects.equals(id, s.id)
         && Objects.equals(digest, s.digest)
         && Objects.equals(message, s.message)
-        && Objects.equals(lastChecked, s.lastChecked);
+        && Objects.equals(lastChecked, s.lastChecked)
+        && Objects.equals(nodes, s.nodes)
+        && Objects.equals(failedNodes, s.failedNodes);
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(image, state, id, digest, message, lastChecked);
+    return Objects.hash(image, state, id, digest, message, lastChecked, nodes, failedNodes);
   }
 
   @Override
@@ -122,6 +156,8 @@ public class ImageStatus {
         + message
         + ", lastChecked="
         + lastChecked
+        + (nodes == null ? "" : ", nodes=" + nodes)
+        + (failedNodes == null ? "" : ", failedNodes=" + failedNodes)
         + "}";
   }
 }

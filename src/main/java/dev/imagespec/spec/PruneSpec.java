@@ -36,7 +36,7 @@ public class PruneSpec {
 
   @JsonPropertyDescription(
       "Label filters, all must match: 'key', 'key=value', '!key', 'key!=value'.")
-  private List<String> labels;
+  private List<@Pattern(SchemaPatterns.LABEL_FILTER) String> labels;
 
   public PruneSpec() {}
 

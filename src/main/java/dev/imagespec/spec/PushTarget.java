@@ -3,7 +3,9 @@ package dev.imagespec.spec;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import com.fasterxml.jackson.annotation.JsonPropertyOrder;
+import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.generator.annotation.Required;
+import io.fabric8.generator.annotation.Size;
 import java.util.Objects;
 
 /** A copy of an image to another registry. */
@@ -11,9 +13,13 @@ import java.util.Objects;
 @JsonPropertyOrder({"to", "credentialsSecret"})
 public class PushTarget {
   @Required
+  @Pattern(SchemaPatterns.LOCAL_REFERENCE)
+  @Size(max = SchemaPatterns.REFERENCE_MAX_LENGTH)
   @JsonPropertyDescription("Target reference (with tag, without digest); tagged locally, pushed.")
   private String to;
 
+  @Pattern(SchemaPatterns.DNS_SUBDOMAIN)
+  @Size(max = SchemaPatterns.DNS_SUBDOMAIN_MAX_LENGTH)
   @JsonPropertyDescription(
       "Name of a kubernetes.io/dockerconfigjson Secret in the same namespace used to push.")
   private String credentialsSecret;

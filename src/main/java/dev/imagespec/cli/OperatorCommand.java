@@ -1,0 +1,282 @@
+package dev.imagespec.cli;
+
+import dev.imagespec.engine.DockerConfigCredentials;
+import dev.imagespec.engine.EngineClient;
+import dev.imagespec.operator.AgentReconciler;
+import dev.imagespec.operator.OperatorRuntime;
+import dev.imagespec.reconcile.CredentialResolver;
+import dev.imagespec.spec.GoDuration;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import java.io.PrintWriter;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code imagespec operator agent|aggregator|all}: the Kubernetes front end. */
+@Command(
+    name = "operator",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Run imagespec inside Kubernetes (see deploy/): the node agent applies the ImageSpecs that"
+          + " select its node to the node's engine and reports in the node's ImageNode; the"
+          + " aggregator folds the ImageNodes into each ImageSpec's status.",
+      "Kubernetes access: in-cluster service account, else KUBECONFIG / ~/.kube/config.",
+      "Stops gracefully on SIGTERM: running passes finish first."
+    },
+    subcommands = {
+      OperatorCommand.Agent.class,
+      OperatorCommand.Aggregator.class,
+      OperatorCommand.All.class
+    })
+final class OperatorCommand implements Callable<Integer> {
+  @Spec CommandLine.Model.CommandSpec spec;
+
+  @Override
+  public Integer call() {
+    spec.commandLine().usage(spec.commandLine().getErr());
+    return ExitCodes.USAGE;
+  }
+
+  /** Options of every role. */
+  static final class Common {
+    @Option(
+        names = "--http-port",
+        paramLabel = "PORT",
+        defaultValue = "8080",
+        description = "Port of /metrics, /healthz, /readyz (default ${DEFAULT-VALUE}; 0: none).")
+    int httpPort;
+
+    @Option(
+        names = "--http-address",
+        paramLabel = "ADDR",
+        defaultValue = "0.0.0.0",
+        description = "Address of the HTTP endpoints (default ${DEFAULT-VALUE}).")
+    String httpAddress;
+
+    @Option(
+        names = "--event-interval",
+        paramLabel = "DURATION",
+        defaultValue = "30s",
+        description =
+            "At most one Kubernetes Event per object and reason in this interval (default"
+                + " ${DEFAULT-VALUE}).")
+    String eventInterval;
+
+    @Option(
+        names = "--event-burst",
+        paramLabel = "N",
+        defaultValue = "25",
+        description = "At most N Events per interval in all (default ${DEFAULT-VALUE}).")
+    int eventBurst;
+
+    InetSocketAddress http() {
+      return httpPort <= 0 ? null : new InetSocketAddress(httpAddress, httpPort);
+    }
+
+    Duration eventInterval() {
+      return duration("--event-interval", eventInterval);
+    }
+  }
+
+  /** Options of the agent. */
+  static final class AgentOptions {
+    @Option(
+        names = "--node",
+        paramLabel = "NAME",
+        defaultValue = "${env:NODE_NAME}",
+        description = "This node's name (default: $NODE_NAME, from the downward API).")
+    String node;
+
+    @Option(
+        names = "--parallel",
+        paramLabel = "N",
+        defaultValue = "4",
+        description = "Pulls and pushes at once (default ${DEFAULT-VALUE}).")
+    int parallel;
+
+    @Option(
+        names = "--retry-interval",
+        paramLabel = "DURATION",
+        defaultValue = "1m",
+        description = "Next pass after one with failures (default ${DEFAULT-VALUE}).")
+    String retryInterval;
+
+    AgentReconciler.Settings settings() {
+      if (node == null || node.isBlank()) {
+        throw new CliUsageException("--node NAME (or NODE_NAME) is required for the agent");
+      }
+      if (parallel < 1 || parallel > 64) {
+        throw new CliUsageException("--parallel " + parallel + ": must be between 1 and 64");
+      }
+      DockerConfigCredentials docker = DockerConfigCredentials.fromEnvironment(System.getenv());
+      CredentialResolver fallback = (namespace, names, domain) -> docker.forRegistry(domain);
+      return new AgentReconciler.Settings(
+          node, parallel, duration("--retry-interval", retryInterval), fallback);
+    }
+  }
+
+  /** Options of the aggregator. */
+  static final class AggregatorOptions {
+    @Option(
+        names = "--leader-election",
+        negatable = true,
+        defaultValue = "true",
+        fallbackValue = "true",
+        description = "Elect one active aggregator with a Lease (default ${DEFAULT-VALUE}).")
+    boolean leaderElection;
+
+    @Option(
+        names = "--lease-name",
+        paramLabel = "NAME",
+        defaultValue = "imagespec-aggregator",
+        description = "Name of the Lease (default ${DEFAULT-VALUE}).")
+    String leaseName;
+
+    @Option(
+        names = "--lease-namespace",
+        paramLabel = "NS",
+        defaultValue = "${env:POD_NAMESPACE}",
+        description = "Namespace of the Lease (default: $POD_NAMESPACE, else the client's).")
+    String leaseNamespace;
+
+    @Option(
+        names = "--identity",
+        paramLabel = "ID",
+        defaultValue = "${env:POD_NAME}",
+        description = "This instance in the election (default: $POD_NAME, else $HOSTNAME).")
+    String identity;
+  }
+
+  static Duration duration(String option, String value) {
+    try {
+      Duration d = GoDuration.parse(value);
+      if (d.isNegative() || d.isZero()) {
+        throw new IllegalArgumentException("invalid duration '" + value + "': must be positive");
+      }
+      return d;
+    } catch (IllegalArgumentException e) {
+      throw new CliUsageException(option + ": " + e.getMessage());
+    }
+  }
+
+  static int run(
+      CommandLine.Model.CommandSpec spec,
+      Common common,
+      AgentOptions agent,
+      AggregatorOptions aggregator,
+      EngineOptions engineOptions) {
+    PrintWriter err = spec.commandLine().getErr();
+    AgentReconciler.Settings settings = agent == null ? null : agent.settings();
+    OperatorRuntime.Options options =
+        new OperatorRuntime.Options(
+            agent != null,
+            aggregator != null,
+            settings,
+            common.http(),
+            aggregator != null && aggregator.leaderElection,
+            aggregator == null ? null : aggregator.leaseName,
+            aggregator == null ? null : blankToNull(aggregator.leaseNamespace),
+            aggregator == null ? null : blankToNull(aggregator.identity),
+            common.eventInterval(),
+            common.eventBurst,
+            null);
+    CountDownLatch stopped = new CountDownLatch(1);
+    KubernetesClient client = new KubernetesClientBuilder().build();
+    EngineClient engine = agent == null ? null : engineOptions.connect();
+    OperatorRuntime runtime;
+    try {
+      runtime = OperatorRuntime.start(options, client, engine);
+    } catch (Exception e) {
+      client.close();
+      err.println("imagespec: cannot start: " + e.getMessage());
+      err.flush();
+      return ExitCodes.FAILED;
+    }
+    Thread hook =
+        new Thread(
+            () -> {
+              runtime.close();
+              client.close();
+              stopped.countDown();
+            },
+            "imagespec-shutdown");
+    Runtime.getRuntime().addShutdownHook(hook);
+    try {
+      stopped.await();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      runtime.close();
+      client.close();
+    }
+    return ExitCodes.OK;
+  }
+
+  private static String blankToNull(String s) {
+    return s == null || s.isBlank() ? null : s;
+  }
+
+  @Command(
+      name = "agent",
+      mixinStandardHelpOptions = true,
+      description = {
+        "Node agent (DaemonSet): reconcile this node's engine against every ImageSpec whose"
+            + " nodeSelector matches the node's labels; report in the ImageNode named after the"
+            + " node. Reacts to ImageSpec and node-label changes, the engine's image events,"
+            + " refresh intervals and prune schedules."
+      })
+  static final class Agent implements Callable<Integer> {
+    @Spec CommandLine.Model.CommandSpec spec;
+    @Mixin EngineOptions engine;
+    @Mixin AgentOptions agent;
+    @Mixin Common common;
+
+    @Override
+    public Integer call() {
+      return run(spec, common, agent, null, engine);
+    }
+  }
+
+  @Command(
+      name = "aggregator",
+      mixinStandardHelpOptions = true,
+      description = {
+        "Aggregator (Deployment, leader-elected): write each ImageSpec's status from the"
+            + " ImageNodes (node and image counts, Ready/Progressing/Degraded naming failing"
+            + " nodes) and release deleted specs once their images are removed (deletionPolicy"
+            + " Remove)."
+      })
+  static final class Aggregator implements Callable<Integer> {
+    @Spec CommandLine.Model.CommandSpec spec;
+    @Mixin AggregatorOptions aggregator;
+    @Mixin Common common;
+
+    @Override
+    public Integer call() {
+      return run(spec, common, null, aggregator, null);
+    }
+  }
+
+  @Command(
+      name = "all",
+      mixinStandardHelpOptions = true,
+      description = {"Agent and aggregator in one process (single-node clusters, development)."})
+  static final class All implements Callable<Integer> {
+    @Spec CommandLine.Model.CommandSpec spec;
+    @Mixin EngineOptions engine;
+    @Mixin AgentOptions agent;
+    @Mixin AggregatorOptions aggregator;
+    @Mixin Common common;
+
+    @Override
+    public Integer call() {
+      return run(spec, common, agent, aggregator, engine);
+    }
+  }
+}

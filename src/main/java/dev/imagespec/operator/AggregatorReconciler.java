@@ -1,0 +1,188 @@
+package dev.imagespec.operator;
+
+import dev.imagespec.spec.DeletionPolicy;
+import dev.imagespec.spec.ImageNode;
+import dev.imagespec.spec.ImageSpec;
+import dev.imagespec.spec.ImageSpecStatus;
+import dev.imagespec.spec.NodeSpecStatus;
+import dev.imagespec.spec.SpecKey;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
+import io.javaoperatorsdk.operator.api.reconciler.Context;
+import io.javaoperatorsdk.operator.api.reconciler.DeleteControl;
+import io.javaoperatorsdk.operator.api.reconciler.ErrorStatusUpdateControl;
+import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
+import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
+import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
+import io.javaoperatorsdk.operator.processing.event.source.EventSource;
+import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.stream.Collectors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The aggregator's controller: primary resource the {@link ImageSpec}, secondary the {@link
+ * ImageNode}s. It writes the spec's status from what the agents report, and — as a {@link Cleaner}
+ * — holds a deleted {@code deletionPolicy: Remove} spec until every agent that applied it reports
+ * its images removed. Specs with {@code Retain} are released at once.
+ */
+public final class AggregatorReconciler implements Reconciler<ImageSpec>, Cleaner<ImageSpec> {
+  private static final Logger LOG = LoggerFactory.getLogger(AggregatorReconciler.class);
+  public static final String CONTROLLER = "imagespec-aggregator";
+
+  /** Held by every ImageSpec while the aggregator runs; agents act on it for Remove. */
+  public static final String FINALIZER = "imagespec.dev/finalizer";
+
+  static final Duration REMOVAL_RECHECK = Duration.ofSeconds(30);
+
+  private final KubernetesClient client;
+  private final Metrics metrics;
+  private final EventRecorder events;
+  private final Clock clock = Clock.systemUTC();
+  private InformerEventSource<ImageNode, ImageSpec> nodes;
+
+  /** Specs each ImageNode reported last time, so that a spec a node drops is updated too. */
+  private final Map<String, Set<ResourceID>> reported = new ConcurrentHashMap<>();
+
+  public AggregatorReconciler(KubernetesClient client, Metrics metrics, EventRecorder events) {
+    this.client = client;
+    this.metrics = metrics;
+    this.events = events;
+  }
+
+  @Override
+  public List<EventSource<?, ImageSpec>> prepareEventSources(EventSourceContext<ImageSpec> ctx) {
+    nodes =
+        new InformerEventSource<>(
+            InformerEventSourceConfiguration.from(ImageNode.class, ImageSpec.class)
+                .withName("imagenodes")
+                .withSecondaryToPrimaryMapper(this::specsOf)
+                .build(),
+            ctx);
+    return List.of(nodes);
+  }
+
+  /** The specs an ImageNode reports on now, plus those it reported on before. */
+  private Set<ResourceID> specsOf(ImageNode node) {
+    Set<ResourceID> now =
+        node.getStatus() == null || node.getStatus().getSpecs() == null
+            ? Set.of()
+            : node.getStatus().getSpecs().stream()
+                .map(s -> new ResourceID(s.getName(), s.getNamespace()))
+                .collect(Collectors.toSet());
+    Set<ResourceID> before = reported.put(node.getMetadata().getName(), now);
+    if (before == null || before.isEmpty()) {
+      return now;
+    }
+    Set<ResourceID> all = new HashSet<>(now);
+    all.addAll(before);
+    return all;
+  }
+
+  private List<ImageNode> imageNodes() {
+    return nodes.list(n -> true).toList();
+  }
+
+  @Override
+  public UpdateControl<ImageSpec> reconcile(ImageSpec spec, Context<ImageSpec> context) {
+    long start = System.nanoTime();
+    try {
+      Instant now = clock.instant();
+      ImageSpecStatus previous = spec.getStatus();
+      List<SpecAggregation.Report> reports = SpecAggregation.reports(spec, imageNodes());
+      ImageSpecStatus status = SpecAggregation.aggregate(spec, reports, previous, now);
+      announce(spec, previous, status);
+      if (!status.equals(previous)) {
+        StatusPatch.write(client, ImageSpec.class, spec, status);
+      }
+      return UpdateControl.noUpdate();
+    } finally {
+      metrics.reconciled("aggregator", Duration.ofNanos(System.nanoTime() - start));
+    }
+  }
+
+  /** Events when the spec becomes Ready or Degraded (rate-limited by the recorder). */
+  private void announce(ImageSpec spec, ImageSpecStatus previous, ImageSpecStatus status) {
+    boolean wasDegraded = previous != null && previous.isDegraded();
+    boolean wasReady = previous != null && previous.isReady();
+    if (status.isDegraded()) {
+      String message = status.condition(ImageSpecStatus.DEGRADED).get().getMessage();
+      String prevMessage =
+          previous == null
+              ? null
+              : previous.condition(ImageSpecStatus.DEGRADED).map(c -> c.getMessage()).orElse(null);
+      if (!wasDegraded || !message.equals(prevMessage)) {
+        events.record(spec, EventRecorder.Type.Warning, "Degraded", message);
+      }
+    } else if (status.isReady() && !wasReady) {
+      events.record(
+          spec,
+          EventRecorder.Type.Normal,
+          "Ready",
+          status.condition(ImageSpecStatus.READY).get().getMessage());
+    }
+  }
+
+  @Override
+  public ErrorStatusUpdateControl<ImageSpec> updateErrorStatus(
+      ImageSpec spec, Context<ImageSpec> context, Exception e) {
+    metrics.reconcileFailed("aggregator");
+    LOG.warn("aggregating {} failed: {}", SpecKey.of(spec), e.toString());
+    return ErrorStatusUpdateControl.defaultErrorProcessing();
+  }
+
+  @Override
+  public DeleteControl cleanup(ImageSpec spec, Context<ImageSpec> context) {
+    if (spec.getSpec() == null
+        || spec.getSpec().deletionPolicyOrDefault() != DeletionPolicy.Remove) {
+      return DeleteControl.defaultDelete();
+    }
+    List<SpecAggregation.Report> reports = SpecAggregation.reports(spec, imageNodes());
+    List<String> waiting =
+        reports.stream()
+            .filter(r -> !Boolean.TRUE.equals(r.entry().getRemoved()))
+            .map(SpecAggregation.Report::node)
+            .toList();
+    if (waiting.isEmpty()) {
+      LOG.info("{}: images removed on {} node(s); releasing it", SpecKey.of(spec), reports.size());
+      events.record(
+          spec,
+          EventRecorder.Type.Normal,
+          "ImagesRemoved",
+          "images removed on " + reports.size() + " node(s)");
+      return DeleteControl.defaultDelete();
+    }
+    String failing =
+        reports.stream()
+            .filter(r -> waiting.contains(r.node()) && r.entry().isDegraded())
+            .map(r -> r.node() + ": " + degradedMessage(r.entry()))
+            .findFirst()
+            .orElse(null);
+    events.record(
+        spec,
+        failing == null ? EventRecorder.Type.Normal : EventRecorder.Type.Warning,
+        failing == null ? "RemovingImages" : "RemoveFailed",
+        "waiting for "
+            + waiting.size()
+            + " node(s) to remove the images: "
+            + String.join(", ", waiting.subList(0, Math.min(3, waiting.size())))
+            + (failing == null ? "" : "; " + failing));
+    return DeleteControl.noFinalizerRemoval().rescheduleAfter(REMOVAL_RECHECK.toMillis());
+  }
+
+  private static String degradedMessage(NodeSpecStatus e) {
+    return Conditions.find(e.getConditions(), ImageSpecStatus.DEGRADED)
+        .map(c -> c.getMessage())
+        .orElse("degraded");
+  }
+}

@@ -1,0 +1,143 @@
+package dev.imagespec.spec;
+
+import com.fasterxml.jackson.annotation.JsonIgnore;
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import com.fasterxml.jackson.annotation.JsonPropertyOrder;
+import io.fabric8.kubernetes.api.model.Condition;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+
+/** What a node's agent found and did. */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+@JsonPropertyOrder({
+  "observedGeneration",
+  "conditions",
+  "engine",
+  "specsReady",
+  "lastPrune",
+  "specs"
+})
+public class ImageNodeStatus {
+  @JsonPropertyDescription("metadata.generation of this ImageNode the status describes.")
+  private Long observedGeneration;
+
+  @JsonPropertyDescription(
+      "Ready: the engine answers and every matching ImageSpec is converged on this node.")
+  private List<Condition> conditions;
+
+  @JsonPropertyDescription("The engine the agent drives.")
+  private EngineInfo engine;
+
+  @JsonPropertyDescription("Matching ImageSpecs converged on this node / matching, e.g. 2/3.")
+  private String specsReady;
+
+  @JsonPropertyDescription("The most recent prune on this node, of any spec.")
+  private NodePrune lastPrune;
+
+  @JsonPropertyDescription("One entry per ImageSpec whose nodeSelector matches this node.")
+  private List<NodeSpecStatus> specs;
+
+  public ImageNodeStatus() {}
+
+  public Long getObservedGeneration() {
+    return observedGeneration;
+  }
+
+  public void setObservedGeneration(Long observedGeneration) {
+    this.observedGeneration = observedGeneration;
+  }
+
+  public List<Condition> getConditions() {
+    return conditions;
+  }
+
+  public void setConditions(List<Condition> conditions) {
+    this.conditions = conditions;
+  }
+
+  public EngineInfo getEngine() {
+    return engine;
+  }
+
+  public void setEngine(EngineInfo engine) {
+    this.engine = engine;
+  }
+
+  public String getSpecsReady() {
+    return specsReady;
+  }
+
+  public void setSpecsReady(String specsReady) {
+    this.specsReady = specsReady;
+  }
+
+  public NodePrune getLastPrune() {
+    return lastPrune;
+  }
+
+  public void setLastPrune(NodePrune lastPrune) {
+    this.lastPrune = lastPrune;
+  }
+
+  public List<NodeSpecStatus> getSpecs() {
+    return specs;
+  }
+
+  public void setSpecs(List<NodeSpecStatus> specs) {
+    this.specs = specs;
+  }
+
+  /** The condition of that type, if any. */
+  @JsonIgnore
+  public Optional<Condition> condition(String type) {
+    return conditions == null
+        ? Optional.empty()
+        : conditions.stream().filter(c -> type.equals(c.getType())).findFirst();
+  }
+
+  /** The entry of the spec {@code namespace/name}, if any. */
+  @JsonIgnore
+  public Optional<NodeSpecStatus> spec(String namespace, String name) {
+    return specs == null
+        ? Optional.empty()
+        : specs.stream()
+            .filter(s -> Objects.equals(namespace, s.getNamespace()))
+            .filter(s -> Objects.equals(name, s.getName()))
+            .findFirst();
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof ImageNodeStatus s
+        && Objects.equals(observedGeneration, s.observedGeneration)
+        && Objects.equals(conditions, s.conditions)
+        && Objects.equals(engine, s.engine)
+        && Objects.equals(specsReady, s.specsReady)
+        && Objects.equals(lastPrune, s.lastPrune)
+        && Objects.equals(specs, s.specs);
+  }
+
+  @Override
+  public int hashCode() {
+    return Objects.hash(observedGeneration, conditions, engine, specsReady, lastPrune, specs);
+  }
+
+  @Override
+  public String toString() {
+    return "ImageNodeStatus{observedGeneration="
+        + observedGeneration
+        + ", conditions="
+        + conditions
+        + ", engine="
+        + engine
+        + ", specsReady="
+        + specsReady
+        + ", lastPrune="
+        + lastPrune
+        + ", specs="
+        + specs
+        + "}";
+  }
+}

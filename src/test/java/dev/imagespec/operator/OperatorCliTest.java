@@ -1,0 +1,46 @@
+package dev.imagespec.operator;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.imagespec.cli.Main;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import org.junit.jupiter.api.Test;
+
+/** The {@code imagespec operator} command line: help and usage errors (no cluster needed). */
+class OperatorCliTest {
+  record Result(int code, String out, String err) {}
+
+  static Result run(String... args) {
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    int code = Main.run(new PrintWriter(out, true), new PrintWriter(err, true), args);
+    return new Result(code, out.toString(), err.toString());
+  }
+
+  @Test
+  void helpListsTheRolesAndTheirOptions() {
+    Result r = run("operator", "--help");
+    assertThat(r.code()).isZero();
+    assertThat(r.out()).contains("agent", "aggregator", "all");
+    Result agent = run("operator", "agent", "--help");
+    assertThat(agent.code()).isZero();
+    assertThat(agent.out())
+        .contains("--node", "--host", "--parallel", "--retry-interval", "--http-port")
+        .contains("default 8080");
+    Result aggregator = run("operator", "aggregator", "--help");
+    assertThat(aggregator.out()).contains("--[no-]leader-election", "--lease-namespace");
+  }
+
+  @Test
+  void badDurationsAndAMissingNodeAreUsageErrors() {
+    Result r = run("operator", "agent", "--node", "n1", "--retry-interval", "soon");
+    assertThat(r.code()).isEqualTo(2);
+    assertThat(r.err()).contains("--retry-interval", "soon");
+    if (System.getenv("NODE_NAME") == null) {
+      Result noNode = run("operator", "agent");
+      assertThat(noNode.code()).isEqualTo(2);
+      assertThat(noNode.err()).contains("--node");
+    }
+  }
+}
