@@ -357,6 +357,28 @@ public final class RegistryClient {
   }
 
   /**
+   * The image ID (config digest) of the single-platform manifest the registry serves for {@code
+   * ref}: the same value whatever compression the pusher chose, so it tells whether the registry
+   * holds a given local image. Empty when the registry has no such manifest, or serves an index.
+   *
+   * @param auth credentials, or null for anonymous access
+   */
+  public Optional<String> configDigest(ImageReference ref, AuthConfig auth) {
+    Target t = target(ref, auth);
+    String what = describe(ref);
+    byte[] body;
+    try (Response r = send(t, "GET", manifestPath(t, manifestReference(ref)), ACCEPT)) {
+      if (r.code() == 404) {
+        return Optional.empty();
+      }
+      check(t, r, "GET manifest of " + what);
+      body = read(t, r, MAX_MANIFEST_BYTES, "manifest of " + what);
+    }
+    JsonNode config = parseJson(t, body, "manifest of " + what).get("config");
+    return Optional.ofNullable(config == null ? null : text(config, "digest"));
+  }
+
+  /**
    * Every tag of the repository of {@code repo} (its tag and digest are ignored), following the
    * registry's {@code Link} pagination, in the registry's order.
    *

@@ -86,4 +86,10 @@ final class CountingImagePort implements ImagePort {
     registryDigest.incrementAndGet();
     return delegate.registryDigest(reference, auth);
   }
+
+  @Override
+  public Optional<String> registryImageId(ImageReference reference, AuthConfig auth) {
+    registryDigest.incrementAndGet();
+    return delegate.registryImageId(reference, auth);
+  }
 }

@@ -104,4 +104,9 @@ public final class EngineImagePort implements ImagePort {
   public Optional<String> registryDigest(ImageReference reference, AuthConfig auth) {
     return registry.digest(reference, auth);
   }
+
+  @Override
+  public Optional<String> registryImageId(ImageReference reference, AuthConfig auth) {
+    return registry.configDigest(reference, auth);
+  }
 }

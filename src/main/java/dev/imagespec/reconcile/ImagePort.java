@@ -45,4 +45,14 @@ public interface ImagePort {
    * pull by tag resolves to), empty when the registry has no such tag.
    */
   Optional<String> registryDigest(ImageReference reference, AuthConfig auth);
+
+  /**
+   * The image ID (config digest) of what the registry serves for {@code reference}, empty when
+   * unknown (no such tag, a multi-platform index, or a store that cannot tell). Lets a push be
+   * skipped when the registry holds the same image under another manifest digest (another
+   * compression).
+   */
+  default Optional<String> registryImageId(ImageReference reference, AuthConfig auth) {
+    return Optional.empty();
+  }
 }

@@ -502,6 +502,7 @@ final class PlanBuilder {
           case FOUND -> {
             boolean same =
                 LocalIndex.digests(local, p.to.repository()).contains(a.digest())
+                    || (a.imageId() != null && Ids.same(a.imageId(), local.id()))
                     || (prev != null
                         && a.digest().equals(prev.getDigest())
                         && Ids.same(prev.getId(), local.id()));

@@ -125,8 +125,18 @@ public final class Reconciler {
     if (!r.ok()) {
       return RegistryAnswer.error(Executor.message(r.error()));
     }
-    return r.value() == null || r.value().isEmpty()
-        ? RegistryAnswer.missing()
-        : RegistryAnswer.found(r.value().get());
+    if (r.value() == null || r.value().isEmpty()) {
+      return RegistryAnswer.missing();
+    }
+    if (c.purpose() == RegistryCheck.Purpose.PUSH) {
+      // A push target may hold this very image under another manifest digest (the pusher
+      // compressed differently): its image ID tells. Unknown IDs just mean "push".
+      Retrier.Result<Optional<String>> id =
+          retrier.call(() -> counting.registryImageId(c.reference(), auth));
+      if (id.ok() && id.value() != null && id.value().isPresent()) {
+        return RegistryAnswer.found(r.value().get(), id.value().get());
+      }
+    }
+    return RegistryAnswer.found(r.value().get());
   }
 }

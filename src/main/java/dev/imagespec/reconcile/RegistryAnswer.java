@@ -6,8 +6,9 @@ package dev.imagespec.reconcile;
  * @param kind found, missing (no such tag) or error (unreachable, unauthorized, ...)
  * @param digest the digest when found
  * @param error the error message when the lookup failed
+ * @param imageId the image ID (config digest) behind the digest, when asked for and known
  */
-public record RegistryAnswer(Kind kind, String digest, String error) {
+public record RegistryAnswer(Kind kind, String digest, String error, String imageId) {
   /** Outcome of a lookup. */
   public enum Kind {
     FOUND,
@@ -16,14 +17,18 @@ public record RegistryAnswer(Kind kind, String digest, String error) {
   }
 
   public static RegistryAnswer found(String digest) {
-    return new RegistryAnswer(Kind.FOUND, digest, null);
+    return new RegistryAnswer(Kind.FOUND, digest, null, null);
+  }
+
+  public static RegistryAnswer found(String digest, String imageId) {
+    return new RegistryAnswer(Kind.FOUND, digest, null, imageId);
   }
 
   public static RegistryAnswer missing() {
-    return new RegistryAnswer(Kind.MISSING, null, null);
+    return new RegistryAnswer(Kind.MISSING, null, null, null);
   }
 
   public static RegistryAnswer error(String message) {
-    return new RegistryAnswer(Kind.ERROR, null, message);
+    return new RegistryAnswer(Kind.ERROR, null, message, null);
   }
 }

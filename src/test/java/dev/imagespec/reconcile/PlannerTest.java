@@ -439,6 +439,32 @@ class PlannerTest {
     }
 
     @Test
+    void pushSkippedWhenTargetHoldsTheSameImageUnderAnotherManifestDigest() {
+      // The registry's manifest digest is unknown locally (another compression), but its config
+      // digest is the local image ID: the same image, nothing to push.
+      Plan plan =
+          Planner.plan(
+              PlanInput.of(List.of(pushing()), present, NOW)
+                  .withRegistry(
+                      Map.of(
+                          "mirror.example/team/web:1.4", RegistryAnswer.found(dg(8), id(1)))));
+      assertThat(brief(plan)).isEmpty();
+      assertThat(pushPlan(plan, "s", 0).state()).isEqualTo(PushState.Pushed);
+      assertThat(pushPlan(plan, "s", 0).digest()).isEqualTo(dg(8));
+    }
+
+    @Test
+    void pushNeededWhenTargetHoldsAnotherImage() {
+      Plan plan =
+          Planner.plan(
+              PlanInput.of(List.of(pushing()), present, NOW)
+                  .withRegistry(
+                      Map.of(
+                          "mirror.example/team/web:1.4", RegistryAnswer.found(dg(8), id(2)))));
+      assertThat(brief(plan)).anyMatch(a -> a.startsWith("push "));
+    }
+
+    @Test
     void pushSkippedWhenTargetHoldsThePreviouslyPushedDigestOfTheSameImage() {
       ImageSpec s = pushing();
       ImageSpecStatus prev = new ImageSpecStatus();
