@@ -22,7 +22,7 @@ import java.util.List;
  *
  * it saves the image to a discarding stream, saves it to a file in DIR, removes the image, loads
  * the file back (same ID, same tag), then pipes a save straight into a load, and prints the heap's
- * high-water mark: the JVM's own per-pool peaks (summed, so an upper bound) and a 5 ms sampler.
+ * high-water mark: the JVM's own per-pool peaks (summed, so an upper bound).
  * Exits non-zero when anything fails (an {@link OutOfMemoryError} included).
  */
 public final class EngineClientMemoryCheck {
@@ -38,8 +38,6 @@ public final class EngineClientMemoryCheck {
             .toList();
     System.gc();
     heapPools.forEach(MemoryPoolMXBean::resetPeakUsage);
-    Sampler sampler = new Sampler();
-    sampler.start();
     Path file = dir.resolve("memcheck-save.tar");
     try (EngineClient c = EngineClient.builder().host(host).build()) {
       Image image = c.images().get(name);
@@ -84,16 +82,14 @@ public final class EngineClientMemoryCheck {
       }
       System.out.printf("memory check: save piped straight into load: %.1f s%n", secs(t0));
     } finally {
-      sampler.interrupt();
       Files.deleteIfExists(file);
     }
     long poolPeaks = heapPools.stream().mapToLong(p -> p.getPeakUsage().getUsed()).sum();
     System.out.printf(
         "memory check: OK with max heap %d MiB; peak heap used %.1f MiB (sum of the JVM's per-pool"
-            + " peaks), %.1f MiB (sampled every 5 ms); young/old collections: %s%n",
+            + " peaks); young/old collections: %s%n",
         Runtime.getRuntime().maxMemory() >> 20,
         poolPeaks / 1048576.0,
-        sampler.max / 1048576.0,
         ManagementFactory.getGarbageCollectorMXBeans().stream()
             .map(g -> g.getName() + " " + g.getCollectionCount())
             .toList());
@@ -101,27 +97,5 @@ public final class EngineClientMemoryCheck {
 
   private static double secs(long start) {
     return (System.nanoTime() - start) / 1e9;
-  }
-
-  /** Samples the used heap every 5 ms. */
-  private static final class Sampler extends Thread {
-    volatile long max;
-
-    Sampler() {
-      setDaemon(true);
-    }
-
-    @Override
-    public void run() {
-      Runtime r = Runtime.getRuntime();
-      while (!isInterrupted()) {
-        max = Math.max(max, r.totalMemory() - r.freeMemory());
-        try {
-          Thread.sleep(5);
-        } catch (InterruptedException e) {
-          return;
-        }
-      }
-    }
   }
 }

@@ -119,8 +119,10 @@ class AsyncImagesEngineTest {
       r.subscription.cancel();
       await().atMost(Duration.ofSeconds(10)).until(() -> c.transport().connectionCount() == 0);
       r.subscription.request(5); // after cancel: no-op
-      Thread.sleep(200);
-      assertThat(r.items).hasSize(1);
+      await()
+          .during(Duration.ofMillis(200))
+          .atMost(Duration.ofSeconds(2))
+          .until(() -> r.items.size() == 1);
       assertThat(r.done).isNotDone();
 
       // The client still works, and a full read of the same publisher completes.
