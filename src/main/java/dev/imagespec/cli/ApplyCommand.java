@@ -34,8 +34,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Callable;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
@@ -184,7 +184,8 @@ final class ApplyCommand implements Callable<Integer> {
                   if (i.getState() != ImageState.Present
                       && i.getState() != ImageState.Absent
                       && i.getMessage() != null) {
-                    details.add(key + ": " + i.getImage() + ": " + i.getState() + ": " + i.getMessage());
+                    details.add(
+                        key + ": " + i.getImage() + ": " + i.getState() + ": " + i.getMessage());
                   }
                 }
               }
@@ -217,7 +218,8 @@ final class ApplyCommand implements Callable<Integer> {
   }
 
   private static String conditions(ImageSpecStatus status) {
-    List<Condition> conditions = status.getConditions() == null ? List.of() : status.getConditions();
+    List<Condition> conditions =
+        status.getConditions() == null ? List.of() : status.getConditions();
     return conditions.stream()
         .filter(c -> "True".equals(c.getStatus()))
         .map(c -> c.getType() + (c.getReason() == null ? "" : "(" + c.getReason() + ")"))
@@ -229,7 +231,8 @@ final class ApplyCommand implements Callable<Integer> {
     for (ActionOutcome o : result.outcomes()) {
       if (o.action().spec().equals(key) && o.result() != ActionOutcome.Result.SKIPPED) {
         String k =
-            o.action().kind().jsonName() + (o.result() == ActionOutcome.Result.FAILED ? " failed" : "");
+            o.action().kind().jsonName()
+                + (o.result() == ActionOutcome.Result.FAILED ? " failed" : "");
         counts.merge(k, 1, Integer::sum);
       }
     }

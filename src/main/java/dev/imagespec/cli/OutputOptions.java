@@ -16,7 +16,8 @@ final class OutputOptions {
 
   static final ObjectMapper YAML =
       new com.fasterxml.jackson.dataformat.yaml.YAMLMapper()
-          .disable(com.fasterxml.jackson.dataformat.yaml.YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
+          .disable(
+              com.fasterxml.jackson.dataformat.yaml.YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
           .enable(com.fasterxml.jackson.dataformat.yaml.YAMLGenerator.Feature.MINIMIZE_QUOTES)
           .registerModule(new JavaTimeModule())
           .setSerializationInclusion(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL)

@@ -22,8 +22,8 @@ import java.util.List;
  *
  * it saves the image to a discarding stream, saves it to a file in DIR, removes the image, loads
  * the file back (same ID, same tag), then pipes a save straight into a load, and prints the heap's
- * high-water mark: the JVM's own per-pool peaks (summed, so an upper bound).
- * Exits non-zero when anything fails (an {@link OutOfMemoryError} included).
+ * high-water mark: the JVM's own per-pool peaks (summed, so an upper bound). Exits non-zero when
+ * anything fails (an {@link OutOfMemoryError} included).
  */
 public final class EngineClientMemoryCheck {
   private EngineClientMemoryCheck() {}

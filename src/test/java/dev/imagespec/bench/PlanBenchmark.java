@@ -38,7 +38,9 @@ public final class PlanBenchmark {
       Image base =
           client
               .images()
-              .importImage(rootfs, ImportOptions.builder().repository(registry + "/bench/base").tag("1").build());
+              .importImage(
+                  rootfs,
+                  ImportOptions.builder().repository(registry + "/bench/base").tag("1").build());
       StringBuilder yaml = new StringBuilder();
       for (int s = 0; s < SPECS; s++) {
         yaml.append("apiVersion: imagespec.dev/v1alpha1\nkind: ImageSpec\nmetadata:\n  name: s")
@@ -98,7 +100,8 @@ public final class PlanBenchmark {
               && pass.calls().mutating() == 0
               && plan.actions().isEmpty()
               && best / 1e6 < 50;
-      System.out.println("  targets (<= 3 requests, 0 mutating, converged, < 50 ms): " + (ok ? "met" : "MISSED"));
+      System.out.println(
+          "  targets (<= 3 requests, 0 mutating, converged, < 50 ms): " + (ok ? "met" : "MISSED"));
     }
   }
 }

@@ -237,9 +237,7 @@ class ApplyCliTest {
               "d.yaml",
               spec(
                   "down",
-                  "  images:\n    - image: 127.0.0.1:1/nothing/here:1\n    - image: "
-                      + ok
-                      + "\n"));
+                  "  images:\n    - image: 127.0.0.1:1/nothing/here:1\n    - image: " + ok + "\n"));
       Result r = run("apply", "-f", f.toString(), "--host", engine.host());
       assertThat(r.code()).isEqualTo(1);
       assertThat(r.out()).contains("127.0.0.1:1/nothing/here");
@@ -274,7 +272,8 @@ class ApplyCliTest {
       try {
         Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> c.images().exists(first));
         Files.writeString(
-            f, spec("watch", "  images:\n    - image: " + first + "\n    - image: " + second + "\n"));
+            f,
+            spec("watch", "  images:\n    - image: " + first + "\n    - image: " + second + "\n"));
         Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> c.images().exists(second));
       } finally {
         ApplyCommand.stopWatching();

@@ -22,7 +22,8 @@ class EngineEndpointTest {
   void dockerHostThenContainerHost() {
     assertThat(
             EngineEndpoint.resolve(
-                    null, Map.of("DOCKER_HOST", "tcp://10.0.0.1:2375", "CONTAINER_HOST", "unix:///p"))
+                    null,
+                    Map.of("DOCKER_HOST", "tcp://10.0.0.1:2375", "CONTAINER_HOST", "unix:///p"))
                 .host())
         .isEqualTo("10.0.0.1");
     assertThat(EngineEndpoint.resolve(null, Map.of("CONTAINER_HOST", "unix:///p/podman.sock")))

@@ -78,7 +78,8 @@ class EngineRestartTest {
               .withRetry(RetryPolicy.of(2, Duration.ofMillis(10)));
       CredentialResolver none = (ns, names, domain) -> Optional.empty();
 
-      ReconcileResult broken = new Reconciler(restarting, none, options).reconcile(m.specs(), Map.of());
+      ReconcileResult broken =
+          new Reconciler(restarting, none, options).reconcile(m.specs(), Map.of());
       assertThat(broken.hasFailures()).isTrue();
       assertThat(broken.outcomes()).anyMatch(ActionOutcome::succeeded);
 

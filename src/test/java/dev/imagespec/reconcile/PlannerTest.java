@@ -446,8 +446,7 @@ class PlannerTest {
           Planner.plan(
               PlanInput.of(List.of(pushing()), present, NOW)
                   .withRegistry(
-                      Map.of(
-                          "mirror.example/team/web:1.4", RegistryAnswer.found(dg(8), id(1)))));
+                      Map.of("mirror.example/team/web:1.4", RegistryAnswer.found(dg(8), id(1)))));
       assertThat(brief(plan)).isEmpty();
       assertThat(pushPlan(plan, "s", 0).state()).isEqualTo(PushState.Pushed);
       assertThat(pushPlan(plan, "s", 0).digest()).isEqualTo(dg(8));
@@ -459,8 +458,7 @@ class PlannerTest {
           Planner.plan(
               PlanInput.of(List.of(pushing()), present, NOW)
                   .withRegistry(
-                      Map.of(
-                          "mirror.example/team/web:1.4", RegistryAnswer.found(dg(8), id(2)))));
+                      Map.of("mirror.example/team/web:1.4", RegistryAnswer.found(dg(8), id(2)))));
       assertThat(brief(plan)).anyMatch(a -> a.startsWith("push "));
     }
 
