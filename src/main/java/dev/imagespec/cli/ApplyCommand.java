@@ -1,7 +1,6 @@
 package dev.imagespec.cli;
 
 import dev.imagespec.engine.EngineClient;
-import dev.imagespec.engine.EngineException;
 import dev.imagespec.reconcile.ActionOutcome;
 import dev.imagespec.reconcile.PlannedAction;
 import dev.imagespec.reconcile.PruneSchedule;
@@ -120,7 +119,9 @@ final class ApplyCommand implements Callable<Integer> {
             .withPruneNow(PruneSchedule.due(manifests.specs(), previous, Instant.now()));
     Reconciler reconciler =
         new Reconciler(
-            ReconcileSupport.port(client), ReconcileSupport.credentials(manifests), options);
+            ReconcileSupport.port(client),
+            ReconcileSupport.credentials(manifests, engine.credentials()),
+            options);
     ReconcileResult result = reconciler.reconcile(manifests.specs(), previous);
     if (LOG.isInfoEnabled()) {
       for (PlannedAction a : result.plan().actions()) {
@@ -295,8 +296,9 @@ final class ApplyCommand implements Callable<Integer> {
             previous = new HashMap<>(result.statuses());
             report(result);
             code = exitCode(result);
-          } catch (EngineException e) {
-            err.println("imagespec: " + e.getMessage() + " (will retry)");
+          } catch (RuntimeException e) {
+            // an engine that went away, or anything else this pass met: the loop goes on
+            err.println("imagespec: " + Main.describe(e) + " (will retry)");
             err.flush();
             code = ExitCodes.FAILED;
           }
@@ -368,7 +370,8 @@ final class ApplyCommand implements Callable<Integer> {
                     out.put(f, -1L);
                   }
                 });
-      } catch (IOException e) {
+      } catch (IOException | java.io.UncheckedIOException e) {
+        // a file or directory vanished while being listed: the next poll sees the new state
         out.put(path, -1L);
       }
     }

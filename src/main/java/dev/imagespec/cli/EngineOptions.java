@@ -14,10 +14,17 @@ final class EngineOptions {
               + " (default: DOCKER_HOST, CONTAINER_HOST, then the default sockets).")
   String host;
 
+  private DockerConfigCredentials credentials;
+
+  /** This machine's docker config credentials, read once per command. */
+  DockerConfigCredentials credentials() {
+    if (credentials == null) {
+      credentials = DockerConfigCredentials.fromEnvironment(System.getenv());
+    }
+    return credentials;
+  }
+
   EngineClient connect() {
-    return EngineClient.builder()
-        .host(host)
-        .credentials(DockerConfigCredentials.fromEnvironment(System.getenv()))
-        .build();
+    return EngineClient.builder().host(host).credentials(credentials()).build();
   }
 }

@@ -1,6 +1,7 @@
 package dev.imagespec.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.imagespec.engine.ApiException;
 import dev.imagespec.engine.AuthConfig;
 import dev.imagespec.engine.BuildPruneReport;
 import dev.imagespec.engine.EngineClient;
@@ -67,10 +68,14 @@ final class ImagesCommand {
 
     @Override
     public Integer call() {
+      validate();
       try (EngineClient client = engine.connect()) {
         return run(client.images());
       }
     }
+
+    /** Checks the input before any engine is looked for: bad input exits 2 even without one. */
+    void validate() {}
 
     abstract Integer run(Images images);
   }
@@ -224,6 +229,11 @@ final class ImagesCommand {
     List<String> names;
 
     @Override
+    void validate() {
+      names.forEach(Images::checkName);
+    }
+
+    @Override
     Integer run(Images images) {
       List<JsonNode> docs = new ArrayList<>();
       for (String n : names) {
@@ -241,6 +251,11 @@ final class ImagesCommand {
   static final class History extends Base {
     @Parameters(paramLabel = "IMAGE")
     String name;
+
+    @Override
+    void validate() {
+      Images.checkName(name);
+    }
 
     @Override
     Integer run(Images images) {
@@ -275,6 +290,11 @@ final class ImagesCommand {
   static final class Exists extends Base {
     @Parameters(paramLabel = "IMAGE")
     String name;
+
+    @Override
+    void validate() {
+      Images.checkName(name);
+    }
 
     @Override
     Integer run(Images images) {
@@ -316,6 +336,12 @@ final class ImagesCommand {
     boolean quiet;
 
     @Mixin CredsOption creds;
+
+    @Override
+    void validate() {
+      ImageReference.parse(reference);
+      creds.auth();
+    }
 
     @Override
     Integer run(Images images) {
@@ -372,6 +398,15 @@ final class ImagesCommand {
     @Mixin CredsOption creds;
 
     @Override
+    void validate() {
+      ImageReference.parse(reference);
+      creds.auth();
+      if (destination != null) {
+        ImageReference.parse(destination);
+      }
+    }
+
+    @Override
     Integer run(Images images) {
       PushOptions options =
           PushOptions.builder()
@@ -413,9 +448,17 @@ final class ImagesCommand {
     String target;
 
     @Override
+    void validate() {
+      Images.checkName(source);
+      if (ImageReference.parse(target).hasDigest()) {
+        throw new CliUsageException("tag target '" + target + "': a tag cannot contain a digest");
+      }
+    }
+
+    @Override
     Integer run(Images images) {
       ImageReference ref = ImageReference.parse(target).withDefaultTag();
-      images.tag(source, ref.familiarRepository(), ref.tag().orElse(null), false);
+      images.tag(source, ref.familiarRepository(), ref.tag().orElseThrow(), false);
       if (output.json()) {
         output.print(out(), Map.of("tagged", ref.familiar()));
       }
@@ -443,11 +486,21 @@ final class ImagesCommand {
     boolean noprune;
 
     @Override
-    Integer run(Images images) {
+    void validate() {
       names.forEach(Images::checkName);
+    }
+
+    @Override
+    Integer run(Images images) {
       List<RemoveReport> reports = new ArrayList<>();
       for (String n : names) {
-        reports.add(images.remove(n, force, noprune));
+        try {
+          reports.add(images.remove(n, force, noprune));
+        } catch (ApiException e) {
+          // as docker rmi: report it, go on with the other names, exit 1 at the end
+          reports.add(
+              new RemoveReport(List.of(), List.of(), List.of(n + ": " + e.getMessage()), 1));
+        }
       }
       if (output.json()) {
         output.print(out(), reports);

@@ -94,6 +94,14 @@ public final class Main {
     return ExitCodes.FAILED;
   }
 
+  /** An exception as users see it: the message of our own errors, else its type too. */
+  static String describe(Exception e) {
+    if (e instanceof EngineException || e instanceof CliUsageException) {
+      return e.getMessage();
+    }
+    return "unexpected error: " + e;
+  }
+
   /** slf4j-simple reads its settings once, so they are set before any logger exists. */
   private static void configureLogging(String[] args) {
     boolean debug = Arrays.asList(args).contains("--debug");

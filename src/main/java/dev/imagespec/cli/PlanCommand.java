@@ -39,7 +39,7 @@ final class PlanCommand implements Callable<Integer> {
       Reconciler r =
           new Reconciler(
               ReconcileSupport.port(client),
-              ReconcileSupport.credentials(m),
+              ReconcileSupport.credentials(m, engine.credentials()),
               ReconcileOptions.defaults().withDryRun(true).withPruneAll(prune));
       Plan plan = r.plan(m.specs(), Map.of());
       if (output.json()) {

@@ -43,8 +43,7 @@ final class ReconcileSupport {
   }
 
   /** Secrets of the input first, then the docker config of this machine. */
-  static CredentialResolver credentials(Manifests m) {
-    DockerConfigCredentials docker = DockerConfigCredentials.fromEnvironment(System.getenv());
+  static CredentialResolver credentials(Manifests m, DockerConfigCredentials docker) {
     CredentialResolver fallback = (namespace, secretNames, domain) -> docker.forRegistry(domain);
     return SecretCredentialResolver.withFallback(m.secrets(), fallback);
   }

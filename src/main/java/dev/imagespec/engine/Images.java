@@ -452,7 +452,7 @@ public final class Images {
     }
     Request request =
         client.transport().request(url.build(), null).post(Transport.emptyBody()).build();
-    JsonNode r = client.json(request);
+    JsonNode r = client.transport().json(request, Transport.NotFound.OTHER, true);
     List<PruneReport.DeletedItem> items = new ArrayList<>();
     if (r != null) {
       for (JsonNode i : r.path("ImagesDeleted")) {
@@ -550,7 +550,7 @@ public final class Images {
     }
     Request request =
         client.transport().request(url.build(), null).post(Transport.emptyBody()).build();
-    JsonNode r = client.json(request);
+    JsonNode r = client.transport().json(request, Transport.NotFound.OTHER, true);
     return new BuildPruneReport(
         r == null ? List.of() : texts(r.path("CachesDeleted")),
         r == null ? 0 : r.path("SpaceReclaimed").asLong(0));
@@ -641,6 +641,10 @@ public final class Images {
           ImageReference.parse(
                   options.repository() + (options.tag() == null ? "" : ":" + options.tag()))
               .withDefaultTag();
+      if (target.hasDigest()) {
+        throw new InvalidArgumentException(
+            "import: repository '" + options.repository() + "' must not contain a digest");
+      }
     }
     // Podman's compat import ignores the tag and merges LABEL changes: libpod's is exact.
     HttpUrl.Builder url;

@@ -88,7 +88,7 @@ public record TlsConfig(Path caFile, Path certFile, Path keyFile, boolean verify
       SSLContext ctx = SSLContext.getInstance("TLS");
       ctx.init(kmf == null ? null : kmf.getKeyManagers(), new TrustManager[] {trust}, null);
       return new Material(ctx, trust);
-    } catch (IOException | GeneralSecurityException e) {
+    } catch (IOException | GeneralSecurityException | IllegalArgumentException e) {
       throw new InvalidArgumentException("cannot load TLS material: " + e.getMessage());
     }
   }

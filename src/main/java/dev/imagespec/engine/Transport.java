@@ -138,9 +138,25 @@ final class Transport implements Closeable {
     }
   }
 
-  private static String query(Request r) {
-    String q = r.url().encodedQuery();
-    return q == null ? "" : "?" + q;
+  /** Query parameters whose values may carry secrets (build args, URLs with user:password). */
+  private static final java.util.Set<String> SECRET_PARAMETERS =
+      java.util.Set.of("buildargs", "remote", "url", "fromSrc", "fromsrc");
+
+  /** The query for the debug log, with the values of {@link #SECRET_PARAMETERS} hidden. */
+  static String query(Request r) {
+    okhttp3.HttpUrl url = r.url();
+    if (url.querySize() == 0) {
+      return "";
+    }
+    StringBuilder b = new StringBuilder();
+    for (int i = 0; i < url.querySize(); i++) {
+      b.append(i == 0 ? '?' : '&').append(url.queryParameterName(i));
+      String v = url.queryParameterValue(i);
+      if (v != null) {
+        b.append('=').append(SECRET_PARAMETERS.contains(url.queryParameterName(i)) ? "***" : v);
+      }
+    }
+    return b.toString();
   }
 
   static String describe(IOException e) {
@@ -189,7 +205,15 @@ final class Transport implements Closeable {
 
   /** Sends a call and parses a JSON answer (null for an empty body). */
   JsonNode json(Request request, NotFound notFound) {
-    try (Response response = execute(request, false, notFound)) {
+    return json(request, notFound, false);
+  }
+
+  /**
+   * Sends a call and parses a JSON answer; {@code long} calls (prunes) have no read timeout, as the
+   * engine answers only once it has finished.
+   */
+  JsonNode json(Request request, NotFound notFound, boolean longRunning) {
+    try (Response response = execute(request, longRunning, notFound)) {
       ResponseBody body = response.body();
       if (body == null) {
         return null;

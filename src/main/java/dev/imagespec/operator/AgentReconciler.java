@@ -197,7 +197,12 @@ public final class AgentReconciler
       ReconcileOptions options =
           ReconcileOptions.defaults()
               .withParallelism(settings.parallelism())
-              .withPruneNow(PruneSchedule.due(pass.live, pass.previous, now));
+              // A spec the validator rejects is not planned, so its images would not be protected
+              // from another spec's prune: no prune on this node until every spec is valid.
+              .withPruneNow(
+                  pass.invalid.isEmpty()
+                      ? PruneSchedule.due(pass.live, pass.previous, now)
+                      : java.util.Set.of());
       CredentialResolver credentials =
           SecretCredentialResolver.withFallback(secrets(pass), settings.fallbackCredentials());
       ReconcileResult result =

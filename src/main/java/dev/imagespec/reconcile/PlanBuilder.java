@@ -702,8 +702,11 @@ final class PlanBuilder {
     Set<String> ids = new HashSet<>();
     for (SpecCtx c : specs) {
       for (Entry e : c.entries) {
-        if (e.ref != null) {
-          addId(ids, index.find(e.ref));
+        // the raw image, not e.ref: an entry with an invalid tag or push target has no ref but
+        // its image still counts as declared
+        ImageReference declared = LocalIndex.parse(e.e.getImage());
+        if (declared != null) {
+          addId(ids, index.find(declared));
         }
         for (String t : e.e.tagsOrEmpty()) {
           ImageReference r = LocalIndex.parse(t);

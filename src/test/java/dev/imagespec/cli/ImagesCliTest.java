@@ -89,6 +89,16 @@ class ImagesCliTest {
 
     assertThat(run("images", "inspect", "sha256:" + "0".repeat(64), "--host", engine.host()).code())
         .isEqualTo(1);
+
+    // rm goes on after a missing name, reports both, and exits 1
+    String present = TestEnv.registry() + "/cli/rm" + TestEnv.unique() + ":1";
+    try (EngineClient c = engine.client()) {
+      TestEnv.seed(c, present);
+    }
+    String missingRef = TestEnv.registry() + "/cli/rm-missing:1";
+    Result rm = run("images", "rm", missingRef, present, "--host", engine.host());
+    assertThat(rm.code()).isEqualTo(1);
+    assertThat(rm.out()).contains("Untagged: ").contains("Error: " + missingRef);
   }
 
   @Test
@@ -98,6 +108,10 @@ class ImagesCliTest {
     assertThat(run("images", "pull", "Bad/Name", "--host", host).code()).isEqualTo(2);
     assertThat(run("images", "rm", "a/b:bad tag", "--host", host).code()).isEqualTo(2);
     assertThat(run("images", "tag", "x:1", "UPPER:1", "--host", host).code()).isEqualTo(2);
+    assertThat(run("images", "tag", "x:1", "a/b@sha256:" + "0".repeat(64), "--host", host).code())
+        .isEqualTo(2);
+    assertThat(run("images", "pull", "x:1", "--creds", "nocolon", "--host", host).code())
+        .isEqualTo(2);
     assertThat(run("images", "ls", "--filter", "bogus=1", "--host", host).code()).isEqualTo(2);
     assertThat(run("images", "nosuchcommand").code()).isEqualTo(2);
     assertThat(run("images", "pull").code()).isEqualTo(2);
