@@ -2,8 +2,6 @@ package dev.imagespec.engine;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.assertj.core.api.Assertions.fail;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
 import java.net.ServerSocket;
@@ -47,14 +45,7 @@ class RegistryClientTest {
   }
 
   private static String env(String name) {
-    String value = System.getenv(name);
-    if (value == null || value.isBlank()) {
-      if ("1".equals(System.getenv("IMAGESPEC_REQUIRE_ENGINES"))) {
-        fail(name + " is not set but IMAGESPEC_REQUIRE_ENGINES=1 (run under scripts/engines up)");
-      }
-      assumeTrue(false, name + " not set: no test registry");
-    }
-    return value.trim();
+    return dev.imagespec.testing.TestEnv.require(name).trim();
   }
 
   private static synchronized Fixture plain() throws IOException {
