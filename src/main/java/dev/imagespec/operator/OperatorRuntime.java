@@ -192,7 +192,9 @@ public final class OperatorRuntime implements AutoCloseable {
     closeables.add(events);
     ImagePort port = new EngineImagePort(engine);
     agent = new AgentReconciler(s, engine, port, client, metrics, events);
-    Operator op = newOperator(null);
+    // one primary resource (the node's ImageNode), so one reconcile at a time: JOSDK's default
+    // fixed pool of 50 threads would only add an idle thread per pass until it holds 50
+    Operator op = newOperator(null, 1);
     op.register(
         agent,
         c ->
@@ -238,7 +240,7 @@ public final class OperatorRuntime implements AutoCloseable {
                     leader -> LOG.info("aggregator leader: {}", leader)),
                 false)
             : null;
-    Operator op = newOperator(le);
+    Operator op = newOperator(le, 0);
     op.register(
         new AggregatorReconciler(client, metrics, events),
         c ->
@@ -261,9 +263,13 @@ public final class OperatorRuntime implements AutoCloseable {
     exit.start();
   }
 
-  private Operator newOperator(LeaderElectionConfiguration le) {
+  /** {@code reconcileThreads} 0: JOSDK's default. */
+  private Operator newOperator(LeaderElectionConfiguration le, int reconcileThreads) {
     return new Operator(
         o -> {
+          if (reconcileThreads > 0) {
+            o.withConcurrentReconciliationThreads(reconcileThreads);
+          }
           o.withKubernetesClient(client)
               .withCloseClientOnStop(false)
               .withUseSSAToPatchPrimaryResource(false)

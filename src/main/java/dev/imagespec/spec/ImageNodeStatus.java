@@ -5,7 +5,10 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import com.fasterxml.jackson.annotation.JsonPropertyOrder;
 import io.fabric8.kubernetes.api.model.Condition;
+import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 
@@ -38,6 +41,17 @@ public class ImageNodeStatus {
 
   @JsonPropertyDescription("One entry per ImageSpec whose nodeSelector matches this node.")
   private List<NodeSpecStatus> specs;
+
+  /**
+   * {@link #specs} by namespace and name, built at the first {@link #spec} lookup: the aggregator
+   * looks every spec up in every node's status, which a scan made O(specs x nodes x entries).
+   * Rebuilt when the list is replaced or its size changes; entries replaced in place are not seen
+   * (nothing does that: lists are built, then set).
+   */
+  @JsonIgnore private transient volatile SpecIndex index;
+
+  private record SpecIndex(
+      List<NodeSpecStatus> specs, int size, Map<List<String>, NodeSpecStatus> byKey) {}
 
   public ImageNodeStatus() {}
 
@@ -100,12 +114,20 @@ public class ImageNodeStatus {
   /** The entry of the spec {@code namespace/name}, if any. */
   @JsonIgnore
   public Optional<NodeSpecStatus> spec(String namespace, String name) {
-    return specs == null
-        ? Optional.empty()
-        : specs.stream()
-            .filter(s -> Objects.equals(namespace, s.getNamespace()))
-            .filter(s -> Objects.equals(name, s.getName()))
-            .findFirst();
+    List<NodeSpecStatus> list = specs;
+    if (list == null) {
+      return Optional.empty();
+    }
+    SpecIndex i = index;
+    if (i == null || i.specs() != list || i.size() != list.size()) {
+      Map<List<String>, NodeSpecStatus> byKey = new HashMap<>();
+      for (NodeSpecStatus s : list) {
+        byKey.putIfAbsent(Arrays.asList(s.getNamespace(), s.getName()), s); // first wins
+      }
+      i = new SpecIndex(list, list.size(), byKey);
+      index = i;
+    }
+    return Optional.ofNullable(i.byKey().get(Arrays.asList(namespace, name)));
   }
 
   @Override
