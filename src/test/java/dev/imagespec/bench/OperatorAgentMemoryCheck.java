@@ -54,14 +54,14 @@ import java.util.concurrent.TimeUnit;
  * namespaces with mixed nodeSelectors that all select the node, 3 images each, 300 distinct images
  * pushed to {@code IMAGESPEC_TEST_REGISTRY} and absent from the engine; every 10th spec {@code
  * pullPolicy: Always}), then runs {@code java -jar imagespec.jar operator agent} as a separate
- * process with the {@code JAVA_TOOL_OPTIONS} of {@code deploy/agent.yaml}'s DaemonSet and {@code
- * -XX:MaxRAM} set to the container's memory limit from the same file (what the JVM would read from
- * the cgroup), against the real dockerd of {@code IMAGESPEC_TEST_DOCKER_HOST}. Once the ImageNode
- * reports all 100 specs converged, the Node's labels are touched every 5 s (each touch is a full
- * agent pass: spec list, engine image list, plan, status) for 12 passes while VmRSS of the agent is
- * sampled from {@code /proc/PID/status} every 500 ms. Printed: the maximum and last sample, the
- * kernel's lifetime peak (VmHWM, the initial 300 pulls included), and where the memory is (heap,
- * metaspace, code cache, threads: {@code jcmd}). Target: under 128 MiB.
+ * process with the {@code JAVA_TOOL_OPTIONS} of {@code deploy/base/agent.yaml}'s DaemonSet and
+ * {@code -XX:MaxRAM} set to the container's memory limit from the same file (what the JVM would
+ * read from the cgroup), against the real dockerd of {@code IMAGESPEC_TEST_DOCKER_HOST}. Once the
+ * ImageNode reports all 100 specs converged, the Node's labels are touched every 5 s (each touch is
+ * a full agent pass: spec list, engine image list, plan, status) for 12 passes while VmRSS of the
+ * agent is sampled from {@code /proc/PID/status} every 500 ms. Printed: the maximum and last
+ * sample, the kernel's lifetime peak (VmHWM, the initial 300 pulls included), and where the memory
+ * is (heap, metaspace, code cache, threads: {@code jcmd}). Target: under 128 MiB.
  *
  * <p>For diagnosis: system property {@code bench.nmt=true} adds {@code
  * -XX:NativeMemoryTracking=summary} to the agent and prints its summary (NMT costs memory itself:
@@ -90,9 +90,10 @@ public final class OperatorAgentMemoryCheck {
     String host = TestEnv.docker().host();
     boolean nmt = Boolean.getBoolean("bench.nmt");
 
-    // deploy/agent.yaml: the JVM flags and the memory limit the JVM would size itself by
+    // deploy/base/agent.yaml: the JVM flags and the memory limit the JVM would size itself by
     DaemonSet ds =
-        Serialization.unmarshal(Files.readString(Path.of("deploy/agent.yaml")), DaemonSet.class);
+        Serialization.unmarshal(
+            Files.readString(Path.of("deploy/base/agent.yaml")), DaemonSet.class);
     Container c = ds.getSpec().getTemplate().getSpec().getContainers().get(0);
     String toolOptions =
         c.getEnv().stream()

@@ -1,6 +1,7 @@
 package dev.imagespec.operator;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -17,9 +18,11 @@ import io.fabric8.kubernetes.api.model.rbac.PolicyRule;
 import io.fabric8.kubernetes.api.model.rbac.Role;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -130,10 +133,55 @@ class DeployManifestsTest {
     assertThat(c.getEnv()).anyMatch(e -> e.getName().equals("JAVA_TOOL_OPTIONS"));
   }
 
+  /**
+   * What the README tells users to run. Kustomize has rules of its own (an overlay must not sit
+   * inside its base's folder, files must be under the kustomization's root) that parsing the files
+   * cannot see, so this asks kubectl where there is one.
+   */
+  @Test
+  void kubectlKustomizeRendersBothVariants() throws Exception {
+    Path kubectl =
+        Arrays.stream(System.getenv().getOrDefault("PATH", "").split(":"))
+            .map(d -> Path.of(d, "kubectl"))
+            .filter(Files::isExecutable)
+            .findFirst()
+            .orElse(null);
+    assumeTrue(kubectl != null, "no kubectl on PATH");
+    for (String dir : List.of("deploy", "deploy/podman")) {
+      Process p =
+          new ProcessBuilder(kubectl.toString(), "kustomize", dir)
+              .redirectErrorStream(true)
+              .start();
+      String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+      assertThat(p.waitFor()).as("kubectl kustomize %s: %s", dir, out).isZero();
+      List<HasMetadata> rendered = new ArrayList<>();
+      for (Object o : (List<?>) Serialization.unmarshal(out)) {
+        rendered.add((HasMetadata) o);
+      }
+      assertThat(rendered)
+          .as(dir)
+          .allMatch(
+              r ->
+                  "imagespec".equals(r.getMetadata().getLabels().get("app.kubernetes.io/part-of")));
+      String socket =
+          of(rendered, DaemonSet.class)
+              .get(0)
+              .getSpec()
+              .getTemplate()
+              .getSpec()
+              .getVolumes()
+              .get(0)
+              .getHostPath()
+              .getPath();
+      assertThat(socket)
+          .isEqualTo(dir.endsWith("podman") ? "/run/podman/podman.sock" : "/var/run/docker.sock");
+    }
+  }
+
   @Test
   void podmanOverlayPointsTheAgentAtPodmansSocket() throws Exception {
     JsonNode k = YAML.readTree(DEPLOY.resolve("podman/kustomization.yaml").toFile());
-    assertThat(k.path("resources").get(0).asText()).isEqualTo("..");
+    assertThat(k.path("resources").get(0).asText()).isEqualTo("../base");
     String patch = k.path("patches").get(0).path("patch").asText();
     JsonNode ops = YAML.readTree(patch);
     assertThat(ops.get(0).path("path").asText())
