@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -439,8 +440,8 @@ public final class Images {
   /**
    * {@code POST /images/prune}: deletes unused images matching the filters. Podman 4 ignores
    * negated label filters ({@code label!}); there the client selects the images itself (list with
-   * the positive filters, drop those carrying a negated label) and removes them one by one without
-   * force, so images used by containers stay.
+   * the positive filters, drop those carrying a negated label and those any container uses) and
+   * removes them one by one without force; {@code spaceReclaimed} counts the images deleted.
    */
   public PruneReport prune(PruneOptions options) {
     if (client.isPodman() && options.filters().containsKey("label!")) {
@@ -477,6 +478,10 @@ public final class Images {
     HttpUrl.Builder url = client.libpod("images/json");
     url.addQueryParameter("filters", Filters.encode(positive));
     JsonNode arr = client.json(client.get(url));
+    // as Docker's prune: an image any container uses (running or not) is not a candidate; asked
+    // first, because untagging an image with several names would succeed even when it is in use
+    Set<String> inUse = new HashSet<>();
+    client.containers().list().forEach(c -> inUse.add(c.imageId()));
     List<PruneReport.DeletedItem> items = new ArrayList<>();
     long reclaimed = 0;
     for (JsonNode n : arr == null ? List.<JsonNode>of() : iterable(arr)) {
@@ -484,16 +489,27 @@ public final class Images {
       if (danglingOnly && !image.tags().isEmpty()) {
         continue;
       }
-      if (negated.stream().anyMatch(l -> hasLabel(image.labels(), l))) {
+      if (inUse.contains(image.id())
+          || negated.stream().anyMatch(l -> hasLabel(image.labels(), l))) {
         continue;
       }
-      try {
-        RemoveReport r = remove(image.id(), false, false);
-        r.untagged().forEach(u -> items.add(new PruneReport.DeletedItem(u, null)));
-        r.deleted().forEach(d -> items.add(new PruneReport.DeletedItem(null, d)));
+      // by ID when it has at most one name; else name by name (Podman refuses an ID with several
+      // names without force), the last one deleting the image
+      List<String> names = image.tags().size() > 1 ? image.tags() : List.of(image.id());
+      boolean deleted = false;
+      for (String name : names) {
+        try {
+          RemoveReport r = remove(name, false, false);
+          r.untagged().forEach(u -> items.add(new PruneReport.DeletedItem(u, null)));
+          r.deleted().forEach(d -> items.add(new PruneReport.DeletedItem(null, d)));
+          deleted |= !r.deleted().isEmpty();
+        } catch (ApiException e) {
+          // used by a container created meanwhile, or gone: a prune leaves it
+          break;
+        }
+      }
+      if (deleted) {
         reclaimed += image.size();
-      } catch (ApiException e) {
-        // in use by a container, or gone meanwhile: a prune leaves it
       }
     }
     return new PruneReport(items, reclaimed);
