@@ -176,7 +176,10 @@ public final class AggregatorReconciler implements Reconciler<ImageSpec>, Cleane
             + waiting.size()
             + " node(s) to remove the images: "
             + String.join(", ", waiting.subList(0, Math.min(3, waiting.size())))
-            + (failing == null ? "" : "; " + failing));
+            + (failing == null ? "" : "; " + failing)
+            + " (to stop waiting, remove the finalizer "
+            + FINALIZER
+            + ")");
     return DeleteControl.noFinalizerRemoval().rescheduleAfter(REMOVAL_RECHECK.toMillis());
   }
 

@@ -1,10 +1,10 @@
 package dev.imagespec.operator;
 
+import dev.imagespec.spec.ConditionList;
 import io.fabric8.kubernetes.api.model.Condition;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
-import java.util.Objects;
 
 /** Keycloak-style conditions: lastTransitionTime only moves when the status flips. */
 final class Conditions {
@@ -44,13 +44,11 @@ final class Conditions {
   }
 
   static boolean isTrue(List<Condition> conditions, String type) {
-    return find(conditions, type).map(c -> "True".equals(c.getStatus())).orElse(false);
+    return ConditionList.isTrue(conditions, type);
   }
 
   static java.util.Optional<Condition> find(List<Condition> conditions, String type) {
-    return conditions == null
-        ? java.util.Optional.empty()
-        : conditions.stream().filter(c -> Objects.equals(type, c.getType())).findFirst();
+    return ConditionList.find(conditions, type);
   }
 
   static String time(Instant t) {

@@ -106,9 +106,7 @@ public class ImageNodeStatus {
   /** The condition of that type, if any. */
   @JsonIgnore
   public Optional<Condition> condition(String type) {
-    return conditions == null
-        ? Optional.empty()
-        : conditions.stream().filter(c -> type.equals(c.getType())).findFirst();
+    return ConditionList.find(conditions, type);
   }
 
   /** The entry of the spec {@code namespace/name}, if any. */

@@ -107,21 +107,19 @@ public class ImageSpecStatus {
   /** The condition of that type, if any. */
   @JsonIgnore
   public Optional<Condition> condition(String type) {
-    return conditions == null
-        ? Optional.empty()
-        : conditions.stream().filter(c -> type.equals(c.getType())).findFirst();
+    return ConditionList.find(conditions, type);
   }
 
   /** True when the Ready condition is True. */
   @JsonIgnore
   public boolean isReady() {
-    return condition(READY).map(c -> "True".equals(c.getStatus())).orElse(false);
+    return ConditionList.isTrue(conditions, READY);
   }
 
   /** True when the Degraded condition is True. */
   @JsonIgnore
   public boolean isDegraded() {
-    return condition(DEGRADED).map(c -> "True".equals(c.getStatus())).orElse(false);
+    return ConditionList.isTrue(conditions, DEGRADED);
   }
 
   @Override

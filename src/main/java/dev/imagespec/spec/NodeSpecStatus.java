@@ -91,13 +91,13 @@ public class NodeSpecStatus {
   /** True when the Ready condition is True. */
   @JsonIgnore
   public boolean isReady() {
-    return toSpecStatus().isReady();
+    return ConditionList.isTrue(conditions, ImageSpecStatus.READY);
   }
 
   /** True when the Degraded condition is True. */
   @JsonIgnore
   public boolean isDegraded() {
-    return toSpecStatus().isDegraded();
+    return ConditionList.isTrue(conditions, ImageSpecStatus.DEGRADED);
   }
 
   public String getNamespace() {
