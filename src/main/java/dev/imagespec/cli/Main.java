@@ -4,6 +4,7 @@ import dev.imagespec.engine.EngineException;
 import dev.imagespec.engine.InvalidArgumentException;
 import java.io.PrintWriter;
 import java.util.Arrays;
+import java.util.List;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -102,24 +103,47 @@ public final class Main {
     return "unexpected error: " + e;
   }
 
-  /** slf4j-simple reads its settings once, so they are set before any logger exists. */
+  /**
+   * The logging backend ({@code cli.logging}) reads its settings once, when the first logger is
+   * made, so they are set before any logger exists. An unknown {@code --log-format} is left for
+   * picocli's validation of the operator options.
+   */
   private static void configureLogging(String[] args) {
-    boolean debug = Arrays.asList(args).contains("--debug");
+    List<String> list = Arrays.asList(args);
+    boolean debug = list.contains("--debug");
     boolean verbose =
         debug
             || Arrays.stream(args)
                 .anyMatch(a -> a.equals("-v") || a.equals("--verbose") || a.matches("-[a-zA-Z]*v"));
-    System.setProperty("org.slf4j.simpleLogger.logFile", "System.err");
-    System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", debug ? "info" : "warn");
-    // the operator's roles are long-running services: they log what they do by default
-    boolean operator = args.length > 0 && args[0].equals("operator");
-    System.setProperty(
-        "org.slf4j.simpleLogger.log.dev.imagespec",
-        debug ? "debug" : verbose || operator ? "info" : "warn");
-    System.setProperty("org.slf4j.simpleLogger.showThreadName", "false");
-    System.setProperty("org.slf4j.simpleLogger.showShortLogName", "true");
+    String envLevel = System.getenv("IMAGESPEC_LOG_LEVEL");
+    if (envLevel == null || envLevel.isBlank()) {
+      setDefault("imagespec.log.level", debug ? "info" : "warn");
+      // the operator's roles are long-running services: they log what they do by default
+      boolean operator = args.length > 0 && args[0].equals("operator");
+      setDefault(
+          "imagespec.log.level.dev.imagespec",
+          debug ? "debug" : verbose || operator ? "info" : "warn");
+    }
+    for (int i = 0; i < args.length; i++) {
+      String format = null;
+      if (args[i].startsWith("--log-format=")) {
+        format = args[i].substring("--log-format=".length());
+      } else if (args[i].equals("--log-format") && i + 1 < args.length) {
+        format = args[i + 1];
+      }
+      if (format != null) {
+        System.setProperty("imagespec.log.format", format);
+      }
+    }
     if (debug) {
       System.setProperty("imagespec.debug", "true");
+    }
+  }
+
+  /** Sets a system property unless the user gave it ({@code java -D...}). */
+  private static void setDefault(String property, String value) {
+    if (System.getProperty(property) == null) {
+      System.setProperty(property, value);
     }
   }
 

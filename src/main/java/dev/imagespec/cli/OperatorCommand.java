@@ -76,6 +76,18 @@ final class OperatorCommand implements Callable<Integer> {
         description = "At most N Events per interval in all (default ${DEFAULT-VALUE}).")
     int eventBurst;
 
+    // read by Main before any logger exists (the value is checked there); declared here for
+    // --help and so that picocli accepts it
+    @Option(
+        names = "--log-format",
+        paramLabel = "FORMAT",
+        defaultValue = "${env:IMAGESPEC_LOG_FORMAT:-text}",
+        description =
+            "Log lines on stderr: text, or json (one object per line: time, level, logger,"
+                + " message, fields such as node, spec, actions; error) (default ${DEFAULT-VALUE};"
+                + " env IMAGESPEC_LOG_FORMAT).")
+    String logFormat;
+
     InetSocketAddress http() {
       return httpPort <= 0 ? null : new InetSocketAddress(httpAddress, httpPort);
     }
@@ -173,6 +185,10 @@ final class OperatorCommand implements Callable<Integer> {
       AggregatorOptions aggregator,
       EngineOptions engineOptions) {
     PrintWriter err = spec.commandLine().getErr();
+    if (!common.logFormat.equals("text") && !common.logFormat.equals("json")) {
+      throw new CliUsageException(
+          "--log-format: expected text or json, got '" + common.logFormat + "'");
+    }
     AgentReconciler.Settings settings = agent == null ? null : agent.settings();
     OperatorRuntime.Options options =
         new OperatorRuntime.Options(

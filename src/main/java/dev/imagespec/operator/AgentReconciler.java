@@ -212,13 +212,19 @@ public final class AgentReconciler
       record(result, pass);
       ImageNodeStatus status = status(primary, pass, result, info, options, now);
       Duration next = nextWake(pass, result, status, now);
-      LOG.info(
-          "pass on {}: {} spec(s), {} action(s), {} failed; next in {}",
-          settings.nodeName(),
-          pass.planned.size(),
-          result.outcomes().size(),
-          result.failures().size(),
-          next == null ? "-" : GoDuration.format(next));
+      LOG.atInfo()
+          .addKeyValue("node", settings.nodeName())
+          .addKeyValue("specs", pass.planned.size())
+          .addKeyValue("actions", result.outcomes().size())
+          .addKeyValue("failed", result.failures().size())
+          .addKeyValue("durationMs", (System.nanoTime() - start) / 1_000_000)
+          .log(
+              "pass on {}: {} spec(s), {} action(s), {} failed; next in {}",
+              settings.nodeName(),
+              pass.planned.size(),
+              result.outcomes().size(),
+              result.failures().size(),
+              next == null ? "-" : GoDuration.format(next));
       if (!status.equals(primary.getStatus())) {
         StatusPatch.write(client, ImageNode.class, primary, status);
       }
@@ -240,7 +246,10 @@ public final class AgentReconciler
     }
     String message = Conditions.shorten(String.valueOf(e.getMessage()), 1024);
     engineProblem = message;
-    LOG.warn("pass on {} failed: {}", settings.nodeName(), message);
+    LOG.atWarn()
+        .addKeyValue("node", settings.nodeName())
+        .addKeyValue("reason", engineDown ? "EngineUnavailable" : "ReconcileError")
+        .log("pass on {} failed: {}", settings.nodeName(), message);
     ImageNodeStatus previous = primary.getStatus();
     ImageNodeStatus status = copy(previous);
     Long generation = primary.getMetadata().getGeneration();
@@ -633,6 +642,13 @@ public final class AgentReconciler
       }
       PlannedAction a = o.action();
       boolean ok = o.succeeded();
+      (ok ? LOG.atInfo() : LOG.atWarn())
+          .addKeyValue("node", settings.nodeName())
+          .addKeyValue("action", a.kind().name().toLowerCase(java.util.Locale.ROOT))
+          .addKeyValue("image", a.image())
+          .addKeyValue("result", o.result().name().toLowerCase(java.util.Locale.ROOT))
+          .addKeyValue("spec", a.spec().toString())
+          .log(o.describe());
       if (a.kind() == ActionKind.PRUNE) {
         if (ok) {
           pruned.computeIfAbsent(a.spec(), k -> new int[1])[0]++;

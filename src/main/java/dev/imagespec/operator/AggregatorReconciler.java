@@ -137,7 +137,9 @@ public final class AggregatorReconciler implements Reconciler<ImageSpec>, Cleane
   public ErrorStatusUpdateControl<ImageSpec> updateErrorStatus(
       ImageSpec spec, Context<ImageSpec> context, Exception e) {
     metrics.reconcileFailed("aggregator");
-    LOG.warn("aggregating {} failed: {}", SpecKey.of(spec), e.toString());
+    LOG.atWarn()
+        .addKeyValue("spec", SpecKey.of(spec).toString())
+        .log("aggregating {} failed: {}", SpecKey.of(spec), e.toString());
     return ErrorStatusUpdateControl.defaultErrorProcessing();
   }
 
@@ -154,7 +156,10 @@ public final class AggregatorReconciler implements Reconciler<ImageSpec>, Cleane
             .map(SpecAggregation.Report::node)
             .toList();
     if (waiting.isEmpty()) {
-      LOG.info("{}: images removed on {} node(s); releasing it", SpecKey.of(spec), reports.size());
+      LOG.atInfo()
+          .addKeyValue("spec", SpecKey.of(spec).toString())
+          .addKeyValue("nodes", reports.size())
+          .log("{}: images removed on {} node(s); releasing it", SpecKey.of(spec), reports.size());
       events.record(
           spec,
           EventRecorder.Type.Normal,
