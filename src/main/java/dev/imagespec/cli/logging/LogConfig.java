@@ -22,7 +22,14 @@ record LogConfig(boolean json, Level rootLevel, Map<String, Level> levels) {
   static final String PREFIX = "imagespec.log.level.";
 
   static LogConfig fromSystem() {
-    String format = setting("imagespec.log.format", "IMAGESPEC_LOG_FORMAT", "text");
+    String format = setting("imagespec.log.format", "IMAGESPEC_LOG_FORMAT", "text").strip();
+    if (!format.equalsIgnoreCase("text") && !format.equalsIgnoreCase("json")) {
+      System.err.println(
+          "imagespec: log format '"
+              + format
+              + "' (IMAGESPEC_LOG_FORMAT): expected text or json;"
+              + " writing text");
+    }
     Level root = level(setting("imagespec.log.level", "IMAGESPEC_LOG_LEVEL", "warn"), Level.WARN);
     Map<String, Level> levels = new TreeMap<>();
     for (String name : System.getProperties().stringPropertyNames()) {
@@ -30,7 +37,7 @@ record LogConfig(boolean json, Level rootLevel, Map<String, Level> levels) {
         levels.put(name.substring(PREFIX.length()), level(System.getProperty(name), root));
       }
     }
-    return new LogConfig("json".equalsIgnoreCase(format.strip()), root, levels);
+    return new LogConfig("json".equalsIgnoreCase(format), root, levels);
   }
 
   /** The threshold of a logger: the level of its longest configured prefix, else the root's. */
@@ -65,6 +72,11 @@ record LogConfig(boolean json, Level rootLevel, Map<String, Level> levels) {
     try {
       return Level.valueOf(n);
     } catch (IllegalArgumentException e) {
+      System.err.println(
+          "imagespec: log level '"
+              + name
+              + "' (IMAGESPEC_LOG_LEVEL): expected error, warn, info, debug, trace or off; using "
+              + (fallback == null ? "off" : fallback.name().toLowerCase(Locale.ROOT)));
       return fallback;
     }
   }
