@@ -648,7 +648,7 @@ public final class AgentReconciler
           .addKeyValue("image", a.image())
           .addKeyValue("result", o.result().name().toLowerCase(java.util.Locale.ROOT))
           .addKeyValue("spec", a.spec().toString())
-          .log(o.describe());
+          .log("{}", o.describe());
       if (a.kind() == ActionKind.PRUNE) {
         if (ok) {
           pruned.computeIfAbsent(a.spec(), k -> new int[1])[0]++;
