@@ -1,5 +1,7 @@
 package dev.imagespec.bench;
 
+import static org.awaitility.Awaitility.await;
+
 import dev.imagespec.engine.EngineClient;
 import dev.imagespec.engine.PushOptions;
 import dev.imagespec.spec.ImageEntry;
@@ -32,6 +34,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -211,16 +214,19 @@ public final class OperatorAgentMemoryCheck {
       // converged: the ImageNode reports every spec Ready
       HttpClient http = HttpClient.newHttpClient();
       String metricsUrl = "http://127.0.0.1:" + httpPort + "/metrics";
-      long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(10);
-      while (!converged(client)) {
-        if (!agent.isAlive()) {
-          throw new IllegalStateException("agent exited " + agent.exitValue() + "; see " + log);
-        }
-        if (System.nanoTime() > deadline) {
-          throw new IllegalStateException("not converged in 10 min; see " + log);
-        }
-        Thread.sleep(500);
-      }
+      Process running = agent;
+      await()
+          .atMost(Duration.ofMinutes(10))
+          .pollInterval(Duration.ofMillis(500))
+          .alias("convergence; see " + log)
+          .until(
+              () -> {
+                if (!running.isAlive()) {
+                  throw new IllegalStateException(
+                      "agent exited " + running.exitValue() + "; see " + log);
+                }
+                return converged(client);
+              });
       double convergedSecs = (System.nanoTime() - t0) / 1e9;
       long rssConverged = proc(pid, "VmRSS");
       double passes0 = passes(http, metricsUrl);
@@ -253,10 +259,17 @@ public final class OperatorAgentMemoryCheck {
                   n.getMetadata().getLabels().put("imagespec.bench/tick", value);
                   return n;
                 });
-        for (int i = 0; i < 10; i++) {
-          Thread.sleep(500);
-          samples.add(proc(pid, "VmRSS"));
-        }
+        // ten samples, one every 500 ms
+        int goal = samples.size() + 10;
+        await()
+            .atMost(Duration.ofSeconds(30))
+            .pollDelay(Duration.ofMillis(500))
+            .pollInterval(Duration.ofMillis(500))
+            .until(
+                () -> {
+                  samples.add(proc(pid, "VmRSS"));
+                  return samples.size() >= goal;
+                });
         if (tick % 12 == 0) {
           System.out.printf(
               "    after %d s: VmRSS %.1f MiB%n",

@@ -1,5 +1,7 @@
 package dev.imagespec.bench;
 
+import static org.awaitility.Awaitility.await;
+
 import dev.imagespec.operator.OperatorRuntime;
 import dev.imagespec.spec.ImageEntry;
 import dev.imagespec.spec.ImageNode;
@@ -32,6 +34,7 @@ import java.lang.reflect.Method;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -547,7 +550,19 @@ public final class OperatorAggregatorBenchmark {
       }
     }
     int entries = specsOfNode.get(busiest).size();
-    Thread.sleep(2000); // let the last passes settle
+    // let the last passes settle: the pass count unchanged over 500 ms
+    double[] last = {-1};
+    await()
+        .atMost(Duration.ofMinutes(1))
+        .pollDelay(Duration.ofMillis(500))
+        .pollInterval(Duration.ofMillis(500))
+        .until(
+            () -> {
+              double now = passes(aggregator);
+              boolean settled = now == last[0];
+              last[0] = now;
+              return settled;
+            });
     var os =
         (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
     double before = passes(aggregator);
@@ -556,10 +571,10 @@ public final class OperatorAggregatorBenchmark {
     ImageNode node = client.resources(ImageNode.class).withName(nodeName(busiest)).get();
     node.getStatus().getEngine().setVersion("20.10.25");
     client.resource(node).updateStatus();
-    long deadline = t0 + TimeUnit.MINUTES.toNanos(5);
-    while (passes(aggregator) - before < entries && System.nanoTime() < deadline) {
-      Thread.sleep(10);
-    }
+    await()
+        .atMost(Duration.ofMinutes(5))
+        .pollInterval(Duration.ofMillis(10))
+        .until(() -> passes(aggregator) - before >= entries);
     double wall = secs(t0);
     double cpu = (os.getProcessCpuTime() - cpu0) / 1e9;
     System.out.printf(
