@@ -33,6 +33,9 @@ class ImagesEngineTest {
     try (EngineClient c = engine.client()) {
       assertThat(c.ping()).isTrue();
       assertThat(c.info().podman()).isEqualTo(engine.name().equals("podman"));
+      assertThat(c.dialect())
+          .isInstanceOf(engine.name().equals("podman") ? PodmanDialect.class : DockerDialect.class)
+          .isSameAs(c.dialect());
       assertThat(c.info().apiVersion()).matches("1\\.\\d+");
       assertThat(c.version().path("Version").asText()).isNotEmpty();
     }
