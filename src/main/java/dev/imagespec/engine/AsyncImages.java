@@ -91,6 +91,10 @@ public final class AsyncImages {
     return run(() -> images.remove(image, force, noprune));
   }
 
+  public CompletableFuture<RemoveReport> removeImage(String id) {
+    return run(() -> images.removeImage(id));
+  }
+
   public CompletableFuture<PruneReport> prune(PruneOptions options) {
     return run(() -> images.prune(options));
   }

@@ -37,7 +37,7 @@ public final class EngineClient implements Closeable {
   private final Transport transport;
   private final String pinnedVersion;
   private final RegistryCredentials credentials;
-  private volatile ServerInfo info;
+  private volatile Negotiated negotiated;
   private final Images images;
   private final Containers containers;
   private final RegistryClient registryClient;
@@ -118,22 +118,29 @@ public final class EngineClient implements Closeable {
 
   /** Pings the engine and negotiates the API version (cached after the first call). */
   public ServerInfo info() {
-    ServerInfo current = info;
+    return negotiated().info();
+  }
+
+  /** Docker's or Podman's ways, chosen once when the client first reaches the engine. */
+  EngineDialect dialect() {
+    return negotiated().dialect();
+  }
+
+  private Negotiated negotiated() {
+    Negotiated current = negotiated;
     if (current == null) {
       synchronized (this) {
-        if (info == null) {
-          info = negotiate();
+        if (negotiated == null) {
+          ServerInfo info = negotiate();
+          negotiated = new Negotiated(info, EngineDialect.of(this, info));
         }
-        current = info;
+        current = negotiated;
       }
     }
     return current;
   }
 
-  /** True when the engine is Podman (libpod API available). */
-  public boolean isPodman() {
-    return info().podman();
-  }
+  private record Negotiated(ServerInfo info, EngineDialect dialect) {}
 
   /** {@code GET /_ping}: true when the engine answers OK. */
   public boolean ping() {

@@ -94,10 +94,17 @@ public final class EngineImagePort implements ImagePort {
     return registry.digest(reference, auth).orElse(null);
   }
 
+  /**
+   * A reference untags; an ID removes the image with all its names ({@link Images#removeImage}).
+   */
   @Override
   public void remove(String referenceOrId) {
     LOG.info("remove {}", referenceOrId);
-    engine.images().remove(referenceOrId, false, false);
+    if (ImageReference.looksLikeId(referenceOrId)) {
+      engine.images().removeImage(referenceOrId);
+    } else {
+      engine.images().remove(referenceOrId, false, false);
+    }
   }
 
   @Override

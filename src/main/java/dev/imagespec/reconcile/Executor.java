@@ -1,6 +1,5 @@
 package dev.imagespec.reconcile;
 
-import dev.imagespec.engine.ApiException;
 import dev.imagespec.engine.AuthConfig;
 import dev.imagespec.engine.ImageNotFoundException;
 import dev.imagespec.engine.ImageReference;
@@ -256,22 +255,6 @@ final class Executor {
     if (!r.ok() && r.error() instanceof ImageNotFoundException) {
       return ActionOutcome.skipped(a, "already gone");
     }
-    if (!r.ok()
-        && r.error() instanceof ApiException api
-        && api.status() == 409
-        && a.details().repoTags().size() > 1
-        && refusedForSeveralTags(api)) {
-      // an image with several tags cannot be removed by ID without force: remove tag by tag
-      for (String tag : a.details().repoTags()) {
-        Retrier.Result<Object> t = call(() -> port.remove(tag));
-        attempts += t.attempts();
-        if (!t.ok() && !(t.error() instanceof ImageNotFoundException)) {
-          return ActionOutcome.failed(a, failure(t), attempts);
-        }
-      }
-      return new ActionOutcome(
-          a, ActionOutcome.Result.SUCCEEDED, null, attempts, null, null, a.image(), size);
-    }
     if (!r.ok()) {
       return ActionOutcome.failed(a, failure(r), attempts);
     }
@@ -300,19 +283,6 @@ final class Executor {
 
   private static String failure(Retrier.Result<?> r) {
     return message(r.error()) + (r.attempts() > 1 ? " (after " + r.attempts() + " attempts)" : "");
-  }
-
-  /**
-   * Whether a 409 only says the image has several names (then untag one by one), not that a
-   * container or a child image uses it (then nothing may be untagged).
-   */
-  static boolean refusedForSeveralTags(ApiException e) {
-    String m = message(e).toLowerCase(java.util.Locale.ROOT);
-    return (m.contains("multiple repositories")
-            || m.contains("multiple tags")
-            || m.contains("more than one"))
-        && !m.contains("container")
-        && !m.contains("child");
   }
 
   static String message(Throwable e) {

@@ -37,7 +37,10 @@ public interface ImagePort {
   /** Pushes {@code reference}; returns the manifest digest the registry now holds for it. */
   String push(ImageReference reference, AuthConfig auth);
 
-  /** Removes one reference or ID, never forced: an image used by a container fails. */
+  /**
+   * Removes one reference or ID, never forced: an image used by a container fails. An ID removes
+   * the image with every name it has.
+   */
   void remove(String referenceOrId);
 
   /**

@@ -141,9 +141,14 @@ class AsyncImagesEngineTest {
       String base = TestEnv.registry() + "/async/base:" + TestEnv.unique();
       TestEnv.seed(c, base);
       String failing =
-          c.isPodman() ? "FROM " + base + "\nCOPY missing /x\n" : "FROM " + base + "\nRUN exit 7\n";
+          c.info().podman()
+              ? "FROM " + base + "\nCOPY missing /x\n"
+              : "FROM " + base + "\nRUN exit 7\n";
       BuildOptions options =
-          BuildOptions.builder().networkMode(c.isPodman() ? null : "none").forcerm(true).build();
+          BuildOptions.builder()
+              .networkMode(c.info().podman() ? null : "none")
+              .forcerm(true)
+              .build();
       Recorder<ProgressEvent> r = new Recorder<>(Long.MAX_VALUE);
       c.async().buildPublisher(BuildContext.dockerfile(failing), options).subscribe(r);
       assertThat(r.done)

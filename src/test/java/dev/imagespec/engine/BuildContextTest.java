@@ -177,7 +177,7 @@ class BuildContextTest {
 
   @Test
   void buildLogSplitsLinesAndFindsTheImageId() {
-    Images.BuildLog log = new Images.BuildLog();
+    BuildLog log = new BuildLog();
     String id = "sha256:" + "a".repeat(64);
     String found = null;
     for (String json :
@@ -194,23 +194,23 @@ class BuildContextTest {
         throw new IllegalStateException(ex);
       }
       log.accept(e);
-      found = Images.BuildLog.imageId(e, found);
+      found = BuildLog.imageId(e, found);
     }
     assertThat(log.lines())
         .containsExactly("Step 1/2 : FROM x", "one", "two", "Successfully built aaaaaaaaaaaa");
     assertThat(found).isEqualTo(id);
-    assertThat(Images.loadedName("Loaded image: a/b:1\n")).isEqualTo("a/b:1");
-    assertThat(Images.loadedName("Loaded image ID: " + id)).isEqualTo(id);
-    assertThat(Images.loadedName("other")).isNull();
-    assertThat(Images.searchDomain("127.0.0.1:5000/x")).isEqualTo("127.0.0.1:5000");
-    assertThat(Images.searchDomain("busybox")).isEqualTo("docker.io");
-    assertThat(Images.searchDomain("team/app")).isEqualTo("docker.io");
+    assertThat(Archives.loadedName("Loaded image: a/b:1\n")).isEqualTo("a/b:1");
+    assertThat(Archives.loadedName("Loaded image ID: " + id)).isEqualTo(id);
+    assertThat(Archives.loadedName("other")).isNull();
+    assertThat(RegistryQueries.searchDomain("127.0.0.1:5000/x")).isEqualTo("127.0.0.1:5000");
+    assertThat(RegistryQueries.searchDomain("busybox")).isEqualTo("docker.io");
+    assertThat(RegistryQueries.searchDomain("team/app")).isEqualTo("docker.io");
   }
 
   @Test
   void registryConfigHeaderIsBase64UrlJson() throws Exception {
     String h =
-        Images.registryConfigHeader(
+        Builds.registryConfigHeader(
             Map.of(
                 "127.0.0.1:5000", AuthConfig.basic("u", "p").withServerAddress("127.0.0.1:5000")));
     String json = new String(java.util.Base64.getUrlDecoder().decode(h), StandardCharsets.UTF_8);

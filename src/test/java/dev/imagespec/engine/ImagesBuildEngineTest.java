@@ -55,7 +55,7 @@ class ImagesBuildEngineTest {
     try (EngineClient c = engine.client()) {
       String base = ref("base");
       TestEnv.seed(c, base);
-      boolean docker = !c.isPodman();
+      boolean docker = !c.info().podman();
       write(
           dir.resolve("Dockerfile"),
           "FROM "
@@ -124,12 +124,15 @@ class ImagesBuildEngineTest {
       String base = ref("base");
       TestEnv.seed(c, base);
       String failing =
-          c.isPodman()
+          c.info().podman()
               ? "FROM " + base + "\nLABEL step=one\nCOPY missing-file /x\n"
               : "FROM " + base + "\nRUN echo before-the-failure\nRUN exit 3\n";
       write(dir.resolve("Dockerfile"), failing);
       BuildOptions options =
-          BuildOptions.builder().networkMode(c.isPodman() ? null : "none").forcerm(true).build();
+          BuildOptions.builder()
+              .networkMode(c.info().podman() ? null : "none")
+              .forcerm(true)
+              .build();
       assertThatThrownBy(() -> c.images().build(BuildContext.directory(dir), options))
           .isInstanceOfSatisfying(
               BuildException.class,
@@ -137,7 +140,7 @@ class ImagesBuildEngineTest {
                 assertThat(e).isInstanceOf(StreamException.class);
                 assertThat(e.log()).isNotEmpty();
                 assertThat(String.join("\n", e.log())).containsIgnoringCase("step");
-                if (c.isPodman()) {
+                if (c.info().podman()) {
                   assertThat(e.getMessage()).contains("missing-file");
                 } else {
                   assertThat(e.getMessage()).contains("exit 3");

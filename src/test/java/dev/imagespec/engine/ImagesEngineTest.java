@@ -32,7 +32,10 @@ class ImagesEngineTest {
   void negotiatesAndDetectsTheEngine(Engine engine) {
     try (EngineClient c = engine.client()) {
       assertThat(c.ping()).isTrue();
-      assertThat(c.isPodman()).isEqualTo(engine.name().equals("podman"));
+      assertThat(c.info().podman()).isEqualTo(engine.name().equals("podman"));
+      assertThat(c.dialect())
+          .isInstanceOf(engine.name().equals("podman") ? PodmanDialect.class : DockerDialect.class)
+          .isSameAs(c.dialect());
       assertThat(c.info().apiVersion()).matches("1\\.\\d+");
       assertThat(c.version().path("Version").asText()).isNotEmpty();
     }
@@ -231,6 +234,48 @@ class ImagesEngineTest {
     }
   }
 
+  /**
+   * An image with several names: both engines refuse its ID without force (the one place that knows
+   * their messages is {@link Images#refusedForSeveralNames}); {@code removeImage} removes it name
+   * by name, and leaves an image a container uses with all its names.
+   */
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("engines")
+  void removeImageTakesEveryNameUnlessAContainerUsesIt(Engine engine) {
+    try (EngineClient c = engine.client()) {
+      Images images = c.images();
+      String run = TestEnv.unique();
+      String a = ref("rmi-a-" + run);
+      Image seeded = TestEnv.seed(c, a, "rmi.run=" + run);
+      String b = ref("rmi-b-" + run);
+      images.tag(a, b.substring(0, b.lastIndexOf(':')), b.substring(b.lastIndexOf(':') + 1), false);
+
+      assertThatThrownBy(() -> images.remove(seeded.id(), false, false))
+          .isInstanceOfSatisfying(
+              ApiException.class, e -> assertThat(Images.refusedForSeveralNames(e)).isTrue());
+
+      RemoveReport report = images.removeImage(seeded.id());
+      assertThat(report.untagged()).hasSizeGreaterThanOrEqualTo(2);
+      assertThat(report.deleted()).anyMatch(d -> seeded.id().endsWith(d.replace("sha256:", "")));
+      assertThat(images.exists(seeded.id())).isFalse();
+
+      String usedA = ref("rmi-used-a-" + run);
+      Image used = TestEnv.seed(c, usedA, "rmi.run=" + run, "used=yes");
+      String usedB = ref("rmi-used-b-" + run);
+      images.tag(
+          usedA,
+          usedB.substring(0, usedB.lastIndexOf(':')),
+          usedB.substring(usedB.lastIndexOf(':') + 1),
+          false);
+      RawEngine.createContainer(engine.host(), used.id(), "imagespec-rmi-" + run);
+      assertThatThrownBy(() -> images.removeImage(used.id()))
+          .isInstanceOfSatisfying(ApiException.class, e -> assertThat(e.status()).isEqualTo(409));
+      assertThat(images.get(used.id()).tags()).containsExactlyInAnyOrder(usedA, usedB);
+      assertThatThrownBy(() -> images.removeImage(seeded.id()))
+          .isInstanceOf(ImageNotFoundException.class);
+    }
+  }
+
   @ParameterizedTest(name = "{0}")
   @MethodSource("engines")
   void pruneHonoursLabelFilters(Engine engine) {
@@ -300,7 +345,7 @@ class ImagesEngineTest {
           .anyMatch(
               i -> i.deleted() != null && multi.id().endsWith(i.deleted().replace("sha256:", "")))
           .noneMatch(i -> i.untagged() != null && i.untagged().contains("prune-used-"));
-      if (c.isPodman()) {
+      if (c.info().podman()) {
         // counted by the client: the deleted image only (dockerd counts the bytes it freed, 0
         // here, as the rootfs layer is shared with every other seeded image)
         assertThat(report.spaceReclaimed()).isEqualTo(multi.size());
@@ -319,7 +364,7 @@ class ImagesEngineTest {
       BuildPruneReport report =
           c.images().pruneBuilds(PruneBuildsOptions.builder().all(true).build());
       assertThat(report.spaceReclaimed()).isGreaterThanOrEqualTo(0);
-      if (c.isPodman()) {
+      if (c.info().podman()) {
         assertThat(report.cachesDeleted()).isEmpty();
         assertThat(report.spaceReclaimed()).isZero();
       } else if (!c.apiAtLeast("1.48")) {
@@ -340,7 +385,7 @@ class ImagesEngineTest {
     try (EngineClient c = EngineClient.builder().environment(env).build()) {
       assertThat(c.endpoint().tls()).isNotNull();
       assertThat(c.ping()).isTrue();
-      assertThat(c.isPodman()).isFalse();
+      assertThat(c.info().podman()).isFalse();
       assertThat(c.images().list()).isNotNull();
     }
     // The server demands a client certificate: without one the handshake is refused.

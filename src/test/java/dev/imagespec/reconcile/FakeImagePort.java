@@ -278,13 +278,7 @@ class FakeImagePort implements ImagePort {
         boolean byId = ImageReference.looksLikeId(referenceOrId) && Ids.same(i.id, referenceOrId);
         boolean used = containers.stream().anyMatch(c -> Ids.same(c.imageId(), i.id));
         if (byId) {
-          if (i.tags.size() > 1) {
-            throw new ApiException(
-                409,
-                "conflict: unable to delete "
-                    + Ids.shortId(i.id)
-                    + " (must be forced) - image is referenced in multiple repositories");
-          }
+          // as EngineImagePort: an ID removes the image with all its names, unless it is used
           if (used) {
             throw new ApiException(409, "conflict: image is being used by a container");
           }
