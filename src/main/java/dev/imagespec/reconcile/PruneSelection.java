@@ -55,7 +55,7 @@ final class PruneSelection {
         filters.add(LabelFilter.parse(l));
       }
     } catch (IllegalArgumentException ex) {
-      d.message = "not run: " + ex.getMessage();
+      d.message = "not run: " + ErrorMessages.of(ex);
       return d;
     }
     d.run = true;

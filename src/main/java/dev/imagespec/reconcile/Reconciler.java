@@ -129,12 +129,12 @@ public final class Reconciler {
               .forRegistry(c.namespace(), c.secretNames(), c.reference().domain())
               .orElse(null);
     } catch (RuntimeException e) {
-      return RegistryAnswer.error("cannot resolve credentials: " + Executor.message(e));
+      return RegistryAnswer.error("cannot resolve credentials: " + ErrorMessages.of(e));
     }
     Retrier.Result<Optional<String>> r =
         retrier.call(() -> counting.registryDigest(c.reference(), auth));
     if (!r.ok()) {
-      return RegistryAnswer.error(Executor.message(r.error()));
+      return RegistryAnswer.error(ErrorMessages.of(r.error()));
     }
     if (r.value() == null || r.value().isEmpty()) {
       return RegistryAnswer.missing();

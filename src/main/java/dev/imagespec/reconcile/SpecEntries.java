@@ -159,7 +159,7 @@ final class SpecEntries {
       try {
         r = parse(e, ts, ps);
       } catch (RuntimeException ex) {
-        why = ex.getMessage();
+        why = ErrorMessages.of(ex);
         r = null;
         ts.clear();
         ps.clear();

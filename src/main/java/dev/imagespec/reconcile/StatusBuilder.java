@@ -206,8 +206,8 @@ public final class StatusBuilder {
             ImageSpecStatus.READY,
             ready,
             ready
-                ? "Converged"
-                : pending > 0 ? "Pending" : primary != null ? primary : "NotConverged",
+                ? Reasons.CONVERGED
+                : pending > 0 ? Reasons.PENDING : primary != null ? primary : Reasons.NOT_CONVERGED,
             ready
                 ? summary(images.size(), pushes.size())
                 : pending > 0 ? pending + " action(s) pending" : problems.message(),
@@ -218,7 +218,7 @@ public final class StatusBuilder {
             prev,
             ImageSpecStatus.PROGRESSING,
             pending > 0,
-            pending > 0 ? "ActionsPending" : "Reconciled",
+            pending > 0 ? Reasons.ACTIONS_PENDING : Reasons.RECONCILED,
             pending > 0 ? pending + " action(s) pending" : "no action pending",
             generation,
             now));
@@ -227,7 +227,7 @@ public final class StatusBuilder {
             prev,
             ImageSpecStatus.DEGRADED,
             primary != null,
-            primary != null ? primary : "AsExpected",
+            primary != null ? primary : Reasons.AS_EXPECTED,
             primary != null ? problems.message() : "no failures",
             generation,
             now));
