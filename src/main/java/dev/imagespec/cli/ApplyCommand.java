@@ -2,6 +2,7 @@ package dev.imagespec.cli;
 
 import dev.imagespec.engine.EngineClient;
 import dev.imagespec.reconcile.ActionOutcome;
+import dev.imagespec.reconcile.ErrorMessages;
 import dev.imagespec.reconcile.PlannedAction;
 import dev.imagespec.reconcile.PruneSchedule;
 import dev.imagespec.reconcile.ReconcileOptions;
@@ -286,7 +287,7 @@ final class ApplyCommand implements Callable<Integer> {
             err.println("manifests changed: re-applying");
             due = true;
           } catch (CliUsageException e) {
-            err.println("imagespec: " + e.getMessage() + "; keeping the last valid manifests");
+            err.println("imagespec: " + ErrorMessages.of(e) + "; keeping the last valid manifests");
           }
           err.flush();
         }

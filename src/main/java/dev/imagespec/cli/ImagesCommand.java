@@ -15,6 +15,9 @@ import dev.imagespec.engine.PruneReport;
 import dev.imagespec.engine.PullOptions;
 import dev.imagespec.engine.PushOptions;
 import dev.imagespec.engine.RemoveReport;
+import dev.imagespec.reconcile.ByteSizes;
+import dev.imagespec.reconcile.ErrorMessages;
+import dev.imagespec.reconcile.Ids;
 import java.io.PrintWriter;
 import java.time.Duration;
 import java.time.Instant;
@@ -105,8 +108,7 @@ final class ImagesCommand {
     if (id == null) {
       return "";
     }
-    String hex = id.startsWith("sha256:") ? id.substring(7) : id;
-    return hex.substring(0, Math.min(12, hex.length()));
+    return Ids.shortId(id);
   }
 
   static String ago(Instant t) {
@@ -135,7 +137,7 @@ final class ImagesCommand {
     for (Image i : images) {
       List<String> tags = i.tags();
       if (tags.isEmpty()) {
-        t.row("<none>", "<none>", shortId(i.id()), ago(i.created()), Table.humanSize(i.size()));
+        t.row("<none>", "<none>", shortId(i.id()), ago(i.created()), ByteSizes.format(i.size()));
       }
       for (String tag : tags) {
         int colon = tag.lastIndexOf(':');
@@ -145,7 +147,7 @@ final class ImagesCommand {
             hasTag ? tag.substring(colon + 1) : "<none>",
             shortId(i.id()),
             ago(i.created()),
-            Table.humanSize(i.size()));
+            ByteSizes.format(i.size()));
       }
     }
     t.print(out);
@@ -275,7 +277,7 @@ final class ImagesCommand {
             id.startsWith("<") ? id : shortId(id),
             ago(Instant.ofEpochSecond(h.path("Created").asLong())),
             by,
-            Table.humanSize(h.path("Size").asLong()),
+            ByteSizes.format(h.path("Size").asLong()),
             h.path("Comment").asText(""));
       }
       t.print(out());
@@ -499,7 +501,7 @@ final class ImagesCommand {
         } catch (ApiException e) {
           // as docker rmi: report it, go on with the other names, exit 1 at the end
           reports.add(
-              new RemoveReport(List.of(), List.of(), List.of(n + ": " + e.getMessage()), 1));
+              new RemoveReport(List.of(), List.of(), List.of(n + ": " + ErrorMessages.of(e)), 1));
         }
       }
       if (output.json()) {
@@ -554,7 +556,7 @@ final class ImagesCommand {
               .println(
                   i.untagged() != null ? "Untagged: " + i.untagged() : "Deleted: " + i.deleted());
         }
-        out().println("Total reclaimed space: " + Table.humanSize(r.spaceReclaimed()));
+        out().println("Total reclaimed space: " + ByteSizes.format(r.spaceReclaimed()));
         out().flush();
       }
       return ExitCodes.OK;
@@ -612,7 +614,7 @@ final class ImagesCommand {
         output.print(out(), r);
       } else {
         r.cachesDeleted().forEach(c -> out().println("Deleted: " + c));
-        out().println("Total reclaimed space: " + Table.humanSize(r.spaceReclaimed()));
+        out().println("Total reclaimed space: " + ByteSizes.format(r.spaceReclaimed()));
         out().flush();
       }
       return ExitCodes.OK;

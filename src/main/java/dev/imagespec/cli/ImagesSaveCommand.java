@@ -4,6 +4,7 @@ import dev.imagespec.engine.EngineClient;
 import dev.imagespec.engine.ImageArchive;
 import dev.imagespec.engine.Images;
 import dev.imagespec.engine.SaveOptions;
+import dev.imagespec.reconcile.ErrorMessages;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.file.Files;
@@ -78,7 +79,7 @@ final class ImagesSaveCommand implements Callable<Integer> {
               "imagespec: cannot write "
                   + (file == null ? "stdout" : file)
                   + ": "
-                  + e.getMessage());
+                  + ErrorMessages.of(e));
       return ExitCodes.FAILED;
     }
   }

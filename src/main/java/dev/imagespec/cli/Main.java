@@ -2,6 +2,7 @@ package dev.imagespec.cli;
 
 import dev.imagespec.engine.EngineException;
 import dev.imagespec.engine.InvalidArgumentException;
+import dev.imagespec.reconcile.ErrorMessages;
 import java.io.PrintWriter;
 import java.util.Arrays;
 import java.util.List;
@@ -98,7 +99,7 @@ public final class Main {
   /** An exception as users see it: the message of our own errors, else its type too. */
   static String describe(Exception e) {
     if (e instanceof EngineException || e instanceof CliUsageException) {
-      return e.getMessage();
+      return ErrorMessages.of(e);
     }
     return "unexpected error: " + e;
   }

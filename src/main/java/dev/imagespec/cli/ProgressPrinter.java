@@ -1,6 +1,7 @@
 package dev.imagespec.cli;
 
 import dev.imagespec.engine.ProgressEvent;
+import dev.imagespec.reconcile.ByteSizes;
 import java.io.PrintStream;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -60,8 +61,8 @@ final class ProgressPrinter implements Consumer<ProgressEvent>, AutoCloseable {
               title,
               "=".repeat(filled),
               " ".repeat(width - filled),
-              Table.humanSize(done),
-              Table.humanSize(total));
+              ByteSizes.format(done),
+              ByteSizes.format(total));
     } else {
       text = title + " " + e.describe();
     }

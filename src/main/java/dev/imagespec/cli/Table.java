@@ -43,18 +43,4 @@ final class Table {
     }
     out.flush();
   }
-
-  static String humanSize(long bytes) {
-    if (bytes < 1000) {
-      return bytes + "B";
-    }
-    String[] units = {"kB", "MB", "GB", "TB"};
-    double v = bytes;
-    int u = -1;
-    while (v >= 1000 && u < units.length - 1) {
-      v /= 1000;
-      u++;
-    }
-    return String.format(java.util.Locale.ROOT, v < 10 ? "%.2f%s" : "%.1f%s", v, units[u]);
-  }
 }

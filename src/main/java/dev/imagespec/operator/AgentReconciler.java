@@ -7,17 +7,19 @@ import dev.imagespec.engine.InvalidArgumentException;
 import dev.imagespec.reconcile.ActionKind;
 import dev.imagespec.reconcile.ActionOutcome;
 import dev.imagespec.reconcile.CredentialResolver;
+import dev.imagespec.reconcile.DeclaredReferences;
 import dev.imagespec.reconcile.DeletionSpecs;
+import dev.imagespec.reconcile.ErrorMessages;
 import dev.imagespec.reconcile.ImagePort;
 import dev.imagespec.reconcile.PlannedAction;
 import dev.imagespec.reconcile.PruneSchedule;
+import dev.imagespec.reconcile.Reasons;
 import dev.imagespec.reconcile.ReconcileOptions;
 import dev.imagespec.reconcile.ReconcileResult;
 import dev.imagespec.reconcile.Reconciler;
 import dev.imagespec.reconcile.SecretCredentialResolver;
 import dev.imagespec.spec.DeletionPolicy;
 import dev.imagespec.spec.EngineInfo;
-import dev.imagespec.spec.Ensure;
 import dev.imagespec.spec.GoDuration;
 import dev.imagespec.spec.ImageEntry;
 import dev.imagespec.spec.ImageNode;
@@ -78,7 +80,6 @@ public final class AgentReconciler
   public static final String CONTROLLER = "imagespec-agent";
   static final String READY = "Ready";
   static final String DEGRADED = "Degraded";
-  static final String INVALID_SPEC = "InvalidSpec";
 
   /**
    * How the agent runs.
@@ -244,11 +245,11 @@ public final class AgentReconciler
       metrics.engineError("unavailable");
       engineInfo = null;
     }
-    String message = Conditions.shorten(String.valueOf(e.getMessage()), 1024);
+    String message = Conditions.shorten(ErrorMessages.of(e), 1024);
     engineProblem = message;
     LOG.atWarn()
         .addKeyValue("node", settings.nodeName())
-        .addKeyValue("reason", engineDown ? "EngineUnavailable" : "ReconcileError")
+        .addKeyValue("reason", engineDown ? Reasons.ENGINE_UNAVAILABLE : Reasons.RECONCILE_ERROR)
         .log("pass on {} failed: {}", settings.nodeName(), message);
     ImageNodeStatus previous = primary.getStatus();
     ImageNodeStatus status = copy(previous);
@@ -262,7 +263,7 @@ public final class AgentReconciler
                 prev,
                 READY,
                 false,
-                engineDown ? "EngineUnavailable" : "ReconcileError",
+                engineDown ? Reasons.ENGINE_UNAVAILABLE : Reasons.RECONCILE_ERROR,
                 message,
                 generation,
                 now),
@@ -270,14 +271,14 @@ public final class AgentReconciler
                 prev,
                 DEGRADED,
                 true,
-                engineDown ? "EngineUnavailable" : "ReconcileError",
+                engineDown ? Reasons.ENGINE_UNAVAILABLE : Reasons.RECONCILE_ERROR,
                 message,
                 generation,
                 now)));
     events.record(
         primary,
         EventRecorder.Type.Warning,
-        engineDown ? "EngineUnavailable" : "ReconcileError",
+        engineDown ? Reasons.ENGINE_UNAVAILABLE : Reasons.RECONCILE_ERROR,
         "node " + settings.nodeName() + ": " + message);
     if (!status.equals(previous)) {
       try {
@@ -362,22 +363,7 @@ public final class AgentReconciler
 
   /** Canonical references that live specs want Present (images, tags, push targets). */
   static Set<String> declaredPresent(List<ImageSpec> live) {
-    Set<String> out = new HashSet<>();
-    for (ImageSpec s : live) {
-      for (ImageEntry e : s.getSpec().imagesOrEmpty()) {
-        if (e == null || e.ensureOrDefault() != Ensure.Present) {
-          continue;
-        }
-        canonical(e.getImage()).ifPresent(out::add);
-        e.tagsOrEmpty().forEach(t -> canonical(t).ifPresent(out::add));
-        for (PushTarget p : e.pushesOrEmpty()) {
-          if (p != null) {
-            canonical(p.getTo()).ifPresent(out::add);
-          }
-        }
-      }
-    }
-    return out;
+    return DeclaredReferences.present(live);
   }
 
   private static Optional<String> canonical(String ref) {
@@ -497,10 +483,16 @@ public final class AgentReconciler
       status.setObservedGeneration(gen);
       status.setConditions(
           List.of(
-              Conditions.of(old, READY, false, INVALID_SPEC, e.getValue(), gen, now),
+              Conditions.of(old, READY, false, Reasons.INVALID_SPEC, e.getValue(), gen, now),
               Conditions.of(
-                  old, ImageSpecStatus.PROGRESSING, false, INVALID_SPEC, "not applied", gen, now),
-              Conditions.of(old, DEGRADED, true, INVALID_SPEC, e.getValue(), gen, now)));
+                  old,
+                  ImageSpecStatus.PROGRESSING,
+                  false,
+                  Reasons.INVALID_SPEC,
+                  "not applied",
+                  gen,
+                  now),
+              Conditions.of(old, DEGRADED, true, Reasons.INVALID_SPEC, e.getValue(), gen, now)));
       entries.add(NodeSpecStatus.of(e.getKey(), status));
       problems.add(key + ": " + e.getValue());
     }
@@ -538,7 +530,9 @@ public final class AgentReconciler
                 prev,
                 READY,
                 isReady,
-                isReady ? "Converged" : problems.isEmpty() ? "Progressing" : "Degraded",
+                isReady
+                    ? Reasons.CONVERGED
+                    : problems.isEmpty() ? Reasons.PROGRESSING : Reasons.DEGRADED,
                 isReady
                     ? ready + " spec(s) converged on " + info.getKind()
                     : Conditions.shorten(
@@ -549,7 +543,7 @@ public final class AgentReconciler
                 prev,
                 DEGRADED,
                 !problems.isEmpty(),
-                problems.isEmpty() ? "AsExpected" : "SpecsDegraded",
+                problems.isEmpty() ? Reasons.AS_EXPECTED : Reasons.SPECS_DEGRADED,
                 problems.isEmpty()
                     ? "no failures"
                     : Conditions.shorten(String.join("; ", problems), 1024),
@@ -657,11 +651,11 @@ public final class AgentReconciler
       }
       String reason =
           switch (a.kind()) {
-            case PULL -> ok ? "Pulled" : "PullFailed";
-            case PUSH -> ok ? "Pushed" : "PushFailed";
-            case TAG -> ok ? "Tagged" : "TagFailed";
-            case REMOVE -> ok ? "Removed" : "RemoveFailed";
-            case PRUNE -> "PruneFailed";
+            case PULL -> ok ? Reasons.PULLED : Reasons.PULL_FAILED;
+            case PUSH -> ok ? Reasons.PUSHED : Reasons.PUSH_FAILED;
+            case TAG -> ok ? Reasons.TAGGED : Reasons.TAG_FAILED;
+            case REMOVE -> ok ? Reasons.REMOVED : Reasons.REMOVE_FAILED;
+            case PRUNE -> Reasons.PRUNE_FAILED;
           };
       if (ok && a.kind() == ActionKind.TAG) {
         continue; // tags are bookkeeping; pulls and pushes say what matters
@@ -682,7 +676,7 @@ public final class AgentReconciler
             events.record(
                 spec,
                 EventRecorder.Type.Warning,
-                INVALID_SPEC,
+                Reasons.INVALID_SPEC,
                 "node " + settings.nodeName() + ": not applied: " + why));
     pruned.forEach(
         (key, n) -> {

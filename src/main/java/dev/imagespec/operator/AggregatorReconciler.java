@@ -1,5 +1,6 @@
 package dev.imagespec.operator;
 
+import dev.imagespec.reconcile.Reasons;
 import dev.imagespec.spec.DeletionPolicy;
 import dev.imagespec.spec.ImageNode;
 import dev.imagespec.spec.ImageSpec;
@@ -122,7 +123,7 @@ public final class AggregatorReconciler implements Reconciler<ImageSpec>, Cleane
               ? null
               : previous.condition(ImageSpecStatus.DEGRADED).map(c -> c.getMessage()).orElse(null);
       if (!wasDegraded || !message.equals(prevMessage)) {
-        events.record(spec, EventRecorder.Type.Warning, "Degraded", message);
+        events.record(spec, EventRecorder.Type.Warning, Reasons.DEGRADED, message);
       }
     } else if (status.isReady() && !wasReady) {
       events.record(
@@ -163,7 +164,7 @@ public final class AggregatorReconciler implements Reconciler<ImageSpec>, Cleane
       events.record(
           spec,
           EventRecorder.Type.Normal,
-          "ImagesRemoved",
+          Reasons.IMAGES_REMOVED,
           "images removed on " + reports.size() + " node(s)");
       return DeleteControl.defaultDelete();
     }
@@ -176,7 +177,7 @@ public final class AggregatorReconciler implements Reconciler<ImageSpec>, Cleane
     events.record(
         spec,
         failing == null ? EventRecorder.Type.Normal : EventRecorder.Type.Warning,
-        failing == null ? "RemovingImages" : "RemoveFailed",
+        failing == null ? Reasons.REMOVING_IMAGES : Reasons.REMOVE_FAILED,
         "waiting for "
             + waiting.size()
             + " node(s) to remove the images: "

@@ -1,5 +1,6 @@
 package dev.imagespec.operator;
 
+import dev.imagespec.reconcile.Reasons;
 import dev.imagespec.spec.Ensure;
 import dev.imagespec.spec.ImageEntry;
 import dev.imagespec.spec.ImageNode;
@@ -107,7 +108,7 @@ final class SpecAggregation {
       Report first = failedNodes.get(0);
       Optional<Condition> c =
           Conditions.find(first.entry().getConditions(), ImageSpecStatus.DEGRADED);
-      degradedReason = c.map(Condition::getReason).orElse("NodeFailed");
+      degradedReason = c.map(Condition::getReason).orElse(Reasons.NODE_FAILED);
       List<String> parts = new ArrayList<>();
       for (Report r : failedNodes.subList(0, Math.min(MAX_NODES_LISTED, failedNodes.size()))) {
         parts.add(
@@ -129,16 +130,16 @@ final class SpecAggregation {
     String readyReason;
     String readyMessage;
     if (ready) {
-      readyReason = "Converged";
+      readyReason = Reasons.CONVERGED;
       readyMessage = "converged on " + desired + "/" + desired + " node(s)";
     } else if (desired == 0) {
-      readyReason = "NoMatchingNodes";
+      readyReason = Reasons.NO_MATCHING_NODES;
       readyMessage = "no node with an imagespec agent matches nodeSelector";
     } else if (degradedReason != null) {
       readyReason = degradedReason;
       readyMessage = readyNodes.size() + "/" + desired + " node(s) converged; " + degradedMessage;
     } else {
-      readyReason = "Pending";
+      readyReason = Reasons.PENDING;
       readyMessage =
           readyNodes.size()
               + "/"
@@ -161,7 +162,7 @@ final class SpecAggregation {
             prev,
             ImageSpecStatus.PROGRESSING,
             !pendingNodes.isEmpty(),
-            pendingNodes.isEmpty() ? "Reconciled" : "NodesPending",
+            pendingNodes.isEmpty() ? Reasons.RECONCILED : Reasons.NODES_PENDING,
             pendingNodes.isEmpty()
                 ? "every node reported the current generation"
                 : pendingNodes.size() + " node(s) not converged yet: " + list(pendingNodes),
@@ -172,7 +173,7 @@ final class SpecAggregation {
             prev,
             ImageSpecStatus.DEGRADED,
             degradedReason != null,
-            degradedReason == null ? "AsExpected" : degradedReason,
+            degradedReason == null ? Reasons.AS_EXPECTED : degradedReason,
             degradedReason == null ? "no node reports a failure" : degradedMessage,
             generation,
             now));

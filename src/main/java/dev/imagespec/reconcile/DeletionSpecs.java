@@ -1,15 +1,11 @@
 package dev.imagespec.reconcile;
 
-import dev.imagespec.engine.ImageReference;
 import dev.imagespec.spec.DeletionPolicy;
-import dev.imagespec.spec.Ensure;
 import dev.imagespec.spec.ImageEntry;
 import dev.imagespec.spec.ImageSpec;
 import dev.imagespec.spec.ImageSpecSpec;
-import dev.imagespec.spec.PushTarget;
 import io.fabric8.kubernetes.api.model.ObjectMeta;
 import java.util.ArrayList;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -29,19 +25,7 @@ public final class DeletionSpecs {
     if (s == null || s.deletionPolicyOrDefault() != DeletionPolicy.Remove) {
       return Optional.empty();
     }
-    Set<String> refs = new LinkedHashSet<>();
-    for (ImageEntry e : s.imagesOrEmpty()) {
-      if (e == null || e.ensureOrDefault() != Ensure.Present) {
-        continue;
-      }
-      add(refs, e.getImage());
-      e.tagsOrEmpty().forEach(t -> add(refs, t));
-      for (PushTarget p : e.pushesOrEmpty()) {
-        if (p != null) {
-          add(refs, p.getTo());
-        }
-      }
-    }
+    Set<String> refs = DeclaredReferences.present(List.of(spec));
     if (refs.isEmpty()) {
       return Optional.empty();
     }
@@ -59,12 +43,5 @@ public final class DeletionSpecs {
     out.setMetadata(meta);
     out.setSpec(copy);
     return Optional.of(out);
-  }
-
-  private static void add(Set<String> refs, String text) {
-    ImageReference r = LocalIndex.parse(text);
-    if (r != null) {
-      refs.add(r.withDefaultTag().canonical());
-    }
   }
 }

@@ -164,7 +164,7 @@ final class Executor {
           default -> o = ActionOutcome.failed(a, "unexpected action in an image chain", 0);
         }
       } catch (RuntimeException e) {
-        o = ActionOutcome.failed(a, message(e), 1);
+        o = ActionOutcome.failed(a, ErrorMessages.of(e), 1);
       }
       out.put(a.key(), o);
     }
@@ -176,7 +176,7 @@ final class Executor {
     try {
       auth = auth(a, ref.domain());
     } catch (RuntimeException e) {
-      return ActionOutcome.failed(a, "cannot resolve credentials: " + message(e), 0);
+      return ActionOutcome.failed(a, "cannot resolve credentials: " + ErrorMessages.of(e), 0);
     }
     Retrier.Result<LocalImage> r = retrier.call(() -> port.pull(ref, a.details().platform(), auth));
     if (!r.ok()) {
@@ -215,7 +215,7 @@ final class Executor {
     try {
       auth = auth(a, target.domain());
     } catch (RuntimeException e) {
-      return ActionOutcome.failed(a, "cannot resolve credentials: " + message(e), 0);
+      return ActionOutcome.failed(a, "cannot resolve credentials: " + ErrorMessages.of(e), 0);
     }
     Retrier.Result<String> r = retrier.call(() -> port.push(target, auth));
     if (!r.ok()) {
@@ -282,11 +282,7 @@ final class Executor {
   }
 
   private static String failure(Retrier.Result<?> r) {
-    return message(r.error()) + (r.attempts() > 1 ? " (after " + r.attempts() + " attempts)" : "");
-  }
-
-  static String message(Throwable e) {
-    String m = e.getMessage();
-    return m == null || m.isBlank() ? e.getClass().getSimpleName() : m;
+    return ErrorMessages.of(r.error())
+        + (r.attempts() > 1 ? " (after " + r.attempts() + " attempts)" : "");
   }
 }

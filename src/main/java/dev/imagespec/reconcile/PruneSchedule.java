@@ -49,8 +49,8 @@ public final class PruneSchedule {
       return false;
     }
     PruneStatus ps = previous == null ? null : previous.getPrune();
-    Instant lastRun = ps == null ? null : PlanBuilder.instant(ps.getLastRun());
-    Instant nextRun = ps == null ? null : PlanBuilder.instant(ps.getNextRun());
+    Instant lastRun = ps == null ? null : SpecEntries.instant(ps.getLastRun());
+    Instant nextRun = ps == null ? null : SpecEntries.instant(ps.getNextRun());
     if (lastRun != null) {
       Instant scheduled = schedule.nextAfter(lastRun).orElse(null);
       return scheduled != null && !now.isBefore(scheduled);

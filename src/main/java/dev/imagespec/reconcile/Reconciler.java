@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
 
 /**
  * One reconcile pass over any number of specs: list images (one engine call) → registry digest
@@ -23,11 +24,22 @@ public final class Reconciler {
   private final ImagePort port;
   private final CredentialResolver credentials;
   private final ReconcileOptions options;
+  private final Function<PlanInput, Planner.Pass> planners;
 
   public Reconciler(ImagePort port, CredentialResolver credentials, ReconcileOptions options) {
+    this(port, credentials, options, Planner::pass);
+  }
+
+  /** With the planner pass of each reconcile pass made by {@code planners} (tests count them). */
+  Reconciler(
+      ImagePort port,
+      CredentialResolver credentials,
+      ReconcileOptions options,
+      Function<PlanInput, Planner.Pass> planners) {
     this.port = port;
     this.credentials = credentials == null ? CredentialResolver.none() : credentials;
     this.options = options == null ? ReconcileOptions.defaults() : options;
+    this.planners = planners;
   }
 
   public ReconcileOptions options() {
@@ -64,14 +76,13 @@ public final class Reconciler {
             now,
             options.defaultRefreshInterval());
 
-    List<RegistryCheck> checks = Planner.registryChecks(input);
-    if (!checks.isEmpty()) {
-      input = input.withRegistry(lookUp(checks, counting, retrier));
-    }
-    if (Planner.needsContainers(input)) {
-      input = input.withContainers(retrier.callOrThrow(counting::listContainers));
-    }
-    Plan plan = Planner.plan(input);
+    Planner.Pass pass = planners.apply(input);
+    List<RegistryCheck> checks = pass.registryChecks();
+    Map<String, RegistryAnswer> answers =
+        checks.isEmpty() ? Map.of() : lookUp(checks, counting, retrier);
+    List<ContainerRef> containers =
+        pass.needsContainers() ? retrier.callOrThrow(counting::listContainers) : null;
+    Plan plan = pass.plan(answers, containers);
 
     Map<String, ActionOutcome> outcomes =
         options.dryRun()
@@ -94,7 +105,7 @@ public final class Reconciler {
 
   /** Only the plan (as {@code dryRun}), whatever the options say. */
   public Plan plan(List<ImageSpec> specs, Map<SpecKey, ImageSpecStatus> previous) {
-    return new Reconciler(port, credentials, options.withDryRun(true))
+    return new Reconciler(port, credentials, options.withDryRun(true), planners)
         .reconcile(specs, previous)
         .plan();
   }
@@ -118,12 +129,12 @@ public final class Reconciler {
               .forRegistry(c.namespace(), c.secretNames(), c.reference().domain())
               .orElse(null);
     } catch (RuntimeException e) {
-      return RegistryAnswer.error("cannot resolve credentials: " + Executor.message(e));
+      return RegistryAnswer.error("cannot resolve credentials: " + ErrorMessages.of(e));
     }
     Retrier.Result<Optional<String>> r =
         retrier.call(() -> counting.registryDigest(c.reference(), auth));
     if (!r.ok()) {
-      return RegistryAnswer.error(Executor.message(r.error()));
+      return RegistryAnswer.error(ErrorMessages.of(r.error()));
     }
     if (r.value() == null || r.value().isEmpty()) {
       return RegistryAnswer.missing();

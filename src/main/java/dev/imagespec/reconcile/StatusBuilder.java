@@ -32,14 +32,14 @@ public final class StatusBuilder {
   /** Degraded reasons, most important first. */
   static final List<String> REASON_ORDER =
       List.of(
-          PlanBuilder.CONFLICT,
-          PlanBuilder.INVALID_SPEC,
-          PlanBuilder.PULL_FAILED,
-          PlanBuilder.REMOVE_FAILED,
-          PlanBuilder.TAG_FAILED,
-          PlanBuilder.PUSH_FAILED,
-          PlanBuilder.REGISTRY_CHECK_FAILED,
-          PlanBuilder.PRUNE_FAILED);
+          Reasons.CONFLICT,
+          Reasons.INVALID_SPEC,
+          Reasons.PULL_FAILED,
+          Reasons.REMOVE_FAILED,
+          Reasons.TAG_FAILED,
+          Reasons.PUSH_FAILED,
+          Reasons.REGISTRY_CHECK_FAILED,
+          Reasons.PRUNE_FAILED);
 
   private StatusBuilder() {}
 
@@ -89,7 +89,7 @@ public final class StatusBuilder {
             if (o == null || !o.succeeded()) {
               state = ImageState.Failed;
               message = "pull failed: " + why(o);
-              problem = PlanBuilder.PULL_FAILED;
+              problem = Reasons.PULL_FAILED;
             } else {
               if (o.image() != null) {
                 id = o.image().id();
@@ -108,7 +108,7 @@ public final class StatusBuilder {
               if (o == null || !o.succeeded()) {
                 state = ImageState.Failed;
                 message = "tag " + t.target() + " failed: " + why(o);
-                problem = PlanBuilder.TAG_FAILED;
+                problem = Reasons.TAG_FAILED;
                 break;
               }
             }
@@ -130,7 +130,7 @@ public final class StatusBuilder {
           } else {
             state = ImageState.Failed;
             message = "remove failed: " + why(o);
-            problem = PlanBuilder.REMOVE_FAILED;
+            problem = Reasons.REMOVE_FAILED;
           }
         }
       }
@@ -175,8 +175,8 @@ public final class StatusBuilder {
       }
       switch (state) {
         case Pending -> pending++;
-        case Failed -> problems.add(PlanBuilder.PUSH_FAILED, pp.to());
-        case Conflict -> problems.add(PlanBuilder.CONFLICT, pp.image());
+        case Failed -> problems.add(Reasons.PUSH_FAILED, pp.to());
+        case Conflict -> problems.add(Reasons.CONFLICT, pp.image());
         default -> {}
       }
       if (state != PushState.Pushed) {
@@ -192,7 +192,7 @@ public final class StatusBuilder {
       st.setPrune(pr.status);
       pending += pr.pending;
       if (pr.failed) {
-        problems.add(PlanBuilder.PRUNE_FAILED, "prune");
+        problems.add(Reasons.PRUNE_FAILED, "prune");
       }
     }
 
@@ -206,8 +206,8 @@ public final class StatusBuilder {
             ImageSpecStatus.READY,
             ready,
             ready
-                ? "Converged"
-                : pending > 0 ? "Pending" : primary != null ? primary : "NotConverged",
+                ? Reasons.CONVERGED
+                : pending > 0 ? Reasons.PENDING : primary != null ? primary : Reasons.NOT_CONVERGED,
             ready
                 ? summary(images.size(), pushes.size())
                 : pending > 0 ? pending + " action(s) pending" : problems.message(),
@@ -218,7 +218,7 @@ public final class StatusBuilder {
             prev,
             ImageSpecStatus.PROGRESSING,
             pending > 0,
-            pending > 0 ? "ActionsPending" : "Reconciled",
+            pending > 0 ? Reasons.ACTIONS_PENDING : Reasons.RECONCILED,
             pending > 0 ? pending + " action(s) pending" : "no action pending",
             generation,
             now));
@@ -227,7 +227,7 @@ public final class StatusBuilder {
             prev,
             ImageSpecStatus.DEGRADED,
             primary != null,
-            primary != null ? primary : "AsExpected",
+            primary != null ? primary : Reasons.AS_EXPECTED,
             primary != null ? problems.message() : "no failures",
             generation,
             now));

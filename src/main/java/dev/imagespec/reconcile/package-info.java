@@ -11,7 +11,9 @@
  *   <li>{@code listContainers} only when a remove or prune needs to know which images are in use;
  *   <li>the pure {@link dev.imagespec.reconcile.Planner#plan plan}: per image pull → tags → pushes,
  *       then removes, then prunes; an image wanted by several specs is pulled once; Present in one
- *       spec and Absent in another is a Conflict on both and nothing is done;
+ *       spec and Absent in another is a Conflict on both and nothing is done. One {@link
+ *       dev.imagespec.reconcile.Planner.Pass} per pass answers steps 2 to 4, each planner step
+ *       computed once;
  *   <li>unless dry run, execution: images in parallel (default 4), transient failures ({@link
  *       dev.imagespec.reconcile.TransientErrors}) retried with exponential backoff (default 3
  *       attempts, 1s then 2s), one failed image never stops the others;

@@ -169,6 +169,55 @@ class ReconcilerTest {
     }
 
     @Test
+    void eachPlannerStepRunsOncePerPass() {
+      // every phase of a pass is active: a registry check (Always), a push, a remove and a prune
+      FakeImagePort port =
+          new FakeImagePort()
+              .local(id(1), List.of("a:1"), List.of("a@" + dg(1)))
+              .remote("a:1", dg(2), id(2))
+              .local(id(9), List.of("old:1"), List.of())
+              .local(id(7), List.of(), List.of());
+      ImageSpec s =
+          withPrune(
+              spec(
+                  "s",
+                  ImageEntry.of("a:1")
+                      .withPullPolicy(PullPolicy.Always)
+                      .withPush("mirror.example/a:1", null),
+                  ImageEntry.absent("old:1")),
+              true,
+              null);
+      List<Planner.Pass> passes = new ArrayList<>();
+      Reconciler reconciler =
+          new Reconciler(
+              port,
+              CredentialResolver.none(),
+              options().withPruneNow(Set.of(key("s"))),
+              in -> {
+                Planner.Pass p = Planner.pass(in);
+                passes.add(p);
+                return p;
+              });
+
+      ReconcileResult r = reconciler.reconcile(List.of(s));
+
+      // the Always image and the push target: one lookup each
+      assertThat(r.calls().registryDigest()).isEqualTo(2);
+      assertThat(r.calls().listContainers()).isEqualTo(1);
+      assertThat(r.plan().actions())
+          .extracting(PlannedAction::kind)
+          .contains(ActionKind.PULL, ActionKind.PUSH, ActionKind.REMOVE, ActionKind.PRUNE);
+      // before the split the planner ran whole three times per pass (checks, containers, plan)
+      assertThat(passes).hasSize(1);
+      assertThat(passes.get(0).stepRuns())
+          .containsOnlyKeys(
+              "entries", "conflicts", "pullDecisions", "registryChecks", "needsContainers", "plan")
+          .allSatisfy((step, runs) -> assertThat(runs).as(step).isEqualTo(1));
+      assertThatThrownBy(() -> passes.get(0).plan(Map.of(), List.of()))
+          .isInstanceOf(IllegalStateException.class);
+    }
+
+    @Test
     void tagsFollowTheNewlyPulledImage() {
       FakeImagePort port =
           new FakeImagePort()

@@ -1,0 +1,54 @@
+package dev.imagespec.reconcile;
+
+/**
+ * Every condition and event reason imagespec writes, in one place. The strings are API: users'
+ * alerts and {@code kubectl wait} match on them, so they never change.
+ */
+public final class Reasons {
+  private Reasons() {}
+
+  // ---- why a spec is Degraded (an entry's problem), also the reasons of failed-action events
+
+  /** A reference is Present in one entry and Absent in another, or declared for two images. */
+  public static final String CONFLICT = "Conflict";
+
+  public static final String PULL_FAILED = "PullFailed";
+  public static final String TAG_FAILED = "TagFailed";
+  public static final String PUSH_FAILED = "PushFailed";
+  public static final String REMOVE_FAILED = "RemoveFailed";
+  public static final String REGISTRY_CHECK_FAILED = "RegistryCheckFailed";
+  public static final String PRUNE_FAILED = "PruneFailed";
+  public static final String INVALID_SPEC = "InvalidSpec";
+
+  // ---- successful-action events
+
+  public static final String PULLED = "Pulled";
+  public static final String PUSHED = "Pushed";
+  public static final String TAGGED = "Tagged";
+  public static final String REMOVED = "Removed";
+
+  // ---- Ready
+
+  public static final String CONVERGED = "Converged";
+  public static final String PENDING = "Pending";
+  public static final String NOT_CONVERGED = "NotConverged";
+  public static final String NO_MATCHING_NODES = "NoMatchingNodes";
+
+  // ---- Progressing
+
+  public static final String ACTIONS_PENDING = "ActionsPending";
+  public static final String RECONCILED = "Reconciled";
+  public static final String NODES_PENDING = "NodesPending";
+  public static final String PROGRESSING = "Progressing";
+  public static final String REMOVING_IMAGES = "RemovingImages";
+  public static final String IMAGES_REMOVED = "ImagesRemoved";
+
+  // ---- Degraded
+
+  public static final String AS_EXPECTED = "AsExpected";
+  public static final String DEGRADED = "Degraded";
+  public static final String SPECS_DEGRADED = "SpecsDegraded";
+  public static final String NODE_FAILED = "NodeFailed";
+  public static final String ENGINE_UNAVAILABLE = "EngineUnavailable";
+  public static final String RECONCILE_ERROR = "ReconcileError";
+}
