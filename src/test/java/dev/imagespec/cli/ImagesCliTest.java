@@ -1,14 +1,14 @@
 package dev.imagespec.cli;
 
+import static dev.imagespec.testing.CliRunner.run;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.imagespec.engine.EngineClient;
+import dev.imagespec.testing.CliRunner.Result;
 import dev.imagespec.testing.TestEnv;
 import dev.imagespec.testing.TestEnv.Engine;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -16,15 +16,6 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /** {@code imagespec images ...} end to end: output and exit codes against the real engines. */
 class ImagesCliTest {
-  record Result(int code, String out, String err) {}
-
-  static Result run(String... args) {
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    int code = Main.run(new PrintWriter(out, true), new PrintWriter(err, true), args);
-    return new Result(code, out.toString(), err.toString());
-  }
-
   static Stream<Engine> engines() {
     return TestEnv.engines();
   }
