@@ -15,9 +15,9 @@ import org.junit.jupiter.api.Test;
 /**
  * Dependencies point inward: {@code cli} → {@code operator} → {@code reconcile} → {@code spec} →
  * {@code engine} (each may also use any layer further in, e.g. {@code reconcile} uses {@code
- * engine}); {@code cli.logging}, the SLF4J backend, stands apart and only {@code cli} (which sets
- * it up) uses it. Sub-packages belong to their layer. Plain JUnit tests (not {@code @ArchTest}
- * fields) so that Surefire's {@code -Dtest} filters run them too.
+ * engine}); {@code cli.logging}, logback's set-up and line format, stands apart and only {@code
+ * cli} (which configures it) uses it. Sub-packages belong to their layer. Plain JUnit tests (not
+ * {@code @ArchTest} fields) so that Surefire's {@code -Dtest} filters run them too.
  */
 class ArchitectureTest {
   private static final String ROOT = "dev.imagespec.";

@@ -110,6 +110,34 @@ class ImagesCliTest {
   }
 
   @Test
+  void everySubcommandChecksItsSharedOptionsBeforeAnyCall() {
+    // IMAGE / IMAGE... and --creds are checked the same way in each subcommand that takes them
+    String host = "unix:///nonexistent/engine.sock";
+    for (String[] args :
+        new String[][] {
+          {"history", "Bad/Name"},
+          {"exists", "Bad/Name"},
+          {"inspect", "ok", "Bad/Name"},
+          {"rm", "ok", "Bad/Name"},
+          {"save", "Bad/Name", "-o", "x.tar"},
+          {"push", "Bad/Name"},
+          {"registry-data", "Bad/Name"},
+          {"push", "x:1", "--creds", "nocolon"},
+          {"registry-data", "x:1", "--creds", "nocolon"},
+          {"search", "x", "--creds", "nocolon"}
+        }) {
+      String[] command = new String[args.length + 3];
+      command[0] = "images";
+      System.arraycopy(args, 0, command, 1, args.length);
+      command[args.length + 1] = "--host";
+      command[args.length + 2] = host;
+      Result r = run(command);
+      assertThat(r.code()).as(String.join(" ", command)).isEqualTo(2);
+      assertThat(r.err()).as(String.join(" ", command)).doesNotContain("nonexistent");
+    }
+  }
+
+  @Test
   void absentEngineExitsOne() {
     Result r = run("images", "ls", "--host", "unix:///nonexistent/engine.sock");
     assertThat(r.code()).isEqualTo(1);
