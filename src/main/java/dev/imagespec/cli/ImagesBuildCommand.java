@@ -15,6 +15,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -27,7 +28,7 @@ import picocli.CommandLine.Parameters;
           + " or a URL the engine fetches (http(s) tarball or Dockerfile, git repository).",
       "The build's output goes to stdout as it comes; the last line names the image."
     })
-final class ImagesBuildCommand extends ImagesCommand.Base {
+final class ImagesBuildCommand extends ImagesSubcommand {
   @Parameters(paramLabel = "CONTEXT", description = "Directory, '-' (tar on stdin) or URL.")
   String context;
 
@@ -58,8 +59,7 @@ final class ImagesBuildCommand extends ImagesCommand.Base {
   @Option(names = "--target", paramLabel = "STAGE", description = "Build up to this stage.")
   String target;
 
-  @Option(names = "--platform", paramLabel = "OS/ARCH[/VARIANT]")
-  String platform;
+  @Mixin PlatformOption platform;
 
   @Option(
       names = "--network",
@@ -73,11 +73,10 @@ final class ImagesBuildCommand extends ImagesCommand.Base {
   boolean quiet;
 
   @Override
-  public Integer call() {
+  void validate() {
     // Everything that can be checked is, before any engine call.
     options();
     buildContext();
-    return super.call();
   }
 
   private BuildOptions options() {
@@ -88,7 +87,7 @@ final class ImagesBuildCommand extends ImagesCommand.Base {
             .nocache(noCache)
             .pull(pull)
             .target(target)
-            .platform(platform)
+            .platform(platform.platform)
             .networkMode(network)
             .buildargs(KeyValues.parse(buildArgs, "--build-arg"))
             .labels(KeyValues.parse(labels, "--label"));

@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -19,7 +20,7 @@ import picocli.CommandLine.Parameters;
     description =
         "Make an image from a root filesystem tarball: a file, a URL the engine downloads, or '-'"
             + " (stdin). Streamed, never held whole.")
-final class ImagesImportCommand extends ImagesCommand.Base {
+final class ImagesImportCommand extends ImagesSubcommand {
   @Parameters(paramLabel = "SOURCE", description = "FILE, http(s) URL, or - for stdin.")
   String source;
 
@@ -47,11 +48,10 @@ final class ImagesImportCommand extends ImagesCommand.Base {
       description = "Commit message.")
   String message;
 
-  @Option(names = "--platform", paramLabel = "OS/ARCH[/VARIANT]")
-  String platform;
+  @Mixin PlatformOption platform;
 
   @Override
-  public Integer call() {
+  void validate() {
     if (tag != null && repository == null) {
       throw new CliUsageException("--tag needs --repository");
     }
@@ -61,7 +61,6 @@ final class ImagesImportCommand extends ImagesCommand.Base {
     if (!isUrl() && !source.equals("-") && !Files.isRegularFile(Path.of(source))) {
       throw new CliUsageException("no such file " + source);
     }
-    return super.call();
   }
 
   private boolean isUrl() {
@@ -76,7 +75,7 @@ final class ImagesImportCommand extends ImagesCommand.Base {
             .tag(tag)
             .changes(changes)
             .message(message)
-            .platform(platform)
+            .platform(platform.platform)
             .build();
     Image image;
     if (isUrl()) {

@@ -13,7 +13,7 @@ import picocli.CommandLine.Option;
     name = "load",
     mixinStandardHelpOptions = true,
     description = "Load images from a docker-archive (or OCI) tarball; streamed, never held whole.")
-final class ImagesLoadCommand extends ImagesCommand.Base {
+final class ImagesLoadCommand extends ImagesSubcommand {
   @Option(
       names = {"-i", "--input"},
       paramLabel = "FILE",
@@ -21,11 +21,10 @@ final class ImagesLoadCommand extends ImagesCommand.Base {
   Path input;
 
   @Override
-  public Integer call() {
+  void validate() {
     if (input != null && !Files.isRegularFile(input)) {
       throw new CliUsageException("no such file " + input);
     }
-    return super.call();
   }
 
   @Override

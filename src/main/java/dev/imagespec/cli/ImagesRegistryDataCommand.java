@@ -1,10 +1,8 @@
 package dev.imagespec.cli;
 
-import dev.imagespec.engine.ImageReference;
 import dev.imagespec.engine.Images;
 import dev.imagespec.engine.RegistryData;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Parameters;
 
 /** {@code imagespec images registry-data IMAGE [--creds U:P]}. */
@@ -14,17 +12,10 @@ import picocli.CommandLine.Parameters;
     description =
         "Show the digest, media type and platforms the registry serves for a reference, without"
             + " pulling (Docker asks the engine; Podman: the registry directly).")
-final class ImagesRegistryDataCommand extends ImagesCommand.Base {
+final class ImagesRegistryDataCommand extends RegistrySubcommand {
   @Parameters(paramLabel = "IMAGE", description = "registry/repo[:tag|@digest]")
-  String reference;
-
-  @Mixin ImagesCommand.CredsOption creds;
-
-  @Override
-  public Integer call() {
-    ImageReference.parse(reference);
-    creds.auth();
-    return super.call();
+  void reference(String reference) {
+    this.reference = reference;
   }
 
   @Override

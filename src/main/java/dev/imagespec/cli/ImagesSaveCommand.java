@@ -2,7 +2,6 @@ package dev.imagespec.cli;
 
 import dev.imagespec.engine.EngineClient;
 import dev.imagespec.engine.ImageArchive;
-import dev.imagespec.engine.Images;
 import dev.imagespec.engine.SaveOptions;
 import dev.imagespec.reconcile.ErrorMessages;
 import java.io.IOException;
@@ -10,13 +9,9 @@ import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.concurrent.Callable;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
 
 /**
  * {@code imagespec images save IMAGE... -o FILE}. Here {@code -o} is the output file, as in {@code
@@ -29,12 +24,8 @@ import picocli.CommandLine.Spec;
       "Save images to a docker-archive tarball (what 'images load' and 'docker load' read).",
       "Names keep their tags; an image ID is saved unnamed. Streamed: never held in memory."
     })
-final class ImagesSaveCommand implements Callable<Integer> {
-  @Spec CommandLine.Model.CommandSpec spec;
-  @Mixin EngineOptions engine;
-
-  @Parameters(arity = "1..*", paramLabel = "IMAGE")
-  List<String> names;
+final class ImagesSaveCommand extends EngineCommand {
+  @Mixin ImageArgs.Several images;
 
   @Option(
       names = {"-o", "--output"},
@@ -46,7 +37,8 @@ final class ImagesSaveCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    names.forEach(Images::checkName);
+    images.check();
+    List<String> names = images.names;
     if (file == null && System.console() != null) {
       throw new CliUsageException("refusing to write a tarball to a terminal: use -o FILE");
     }
@@ -73,8 +65,7 @@ final class ImagesSaveCommand implements Callable<Integer> {
           .info("saved {} ({} bytes)", names, bytes);
       return ExitCodes.OK;
     } catch (IOException e) {
-      spec.commandLine()
-          .getErr()
+      err()
           .println(
               "imagespec: cannot write "
                   + (file == null ? "stdout" : file)

@@ -18,7 +18,7 @@ import picocli.CommandLine.Parameters;
       "Search a registry. Podman: 'host:port/term' searches that registry's catalog. Docker searches"
           + " the index's search API (Docker Hub), which plain registries do not offer."
     })
-final class ImagesSearchCommand extends ImagesCommand.Base {
+final class ImagesSearchCommand extends ImagesSubcommand {
   @Parameters(paramLabel = "TERM")
   String term;
 
@@ -44,7 +44,7 @@ final class ImagesSearchCommand extends ImagesCommand.Base {
       description = "Podman only: require HTTPS and verify certificates.")
   Boolean tlsVerify;
 
-  @Mixin ImagesCommand.CredsOption creds;
+  @Mixin CredsOption creds;
 
   private SearchOptions options() {
     SearchOptions.Builder b =
@@ -60,12 +60,11 @@ final class ImagesSearchCommand extends ImagesCommand.Base {
   }
 
   @Override
-  public Integer call() {
+  void validate() {
     if (term.isBlank()) {
       throw new CliUsageException("search term must not be empty");
     }
     options();
-    return super.call();
   }
 
   @Override

@@ -15,12 +15,18 @@ final class KeyValues {
       return out;
     }
     for (String v : values) {
-      int eq = v.indexOf('=');
-      if (eq <= 0) {
-        throw new CliUsageException(option + " '" + v + "': expected KEY=VALUE");
-      }
-      out.put(v.substring(0, eq), v.substring(eq + 1));
+      Map.Entry<String, String> e = entry(v, option);
+      out.put(e.getKey(), e.getValue());
     }
     return out;
+  }
+
+  /** One {@code KEY=VALUE} (keys may repeat across values, e.g. filters). */
+  static Map.Entry<String, String> entry(String value, String option) {
+    int eq = value.indexOf('=');
+    if (eq <= 0) {
+      throw new CliUsageException(option + " '" + value + "': expected KEY=VALUE");
+    }
+    return Map.entry(value.substring(0, eq), value.substring(eq + 1));
   }
 }

@@ -7,12 +7,9 @@ import dev.imagespec.reconcile.ReconcileOptions;
 import dev.imagespec.reconcile.Reconciler;
 import dev.imagespec.spec.Manifests;
 import java.util.Map;
-import java.util.concurrent.Callable;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
 
 /** {@code imagespec plan -f PATH}: the actions apply would take, changing nothing. */
 @Command(
@@ -22,9 +19,7 @@ import picocli.CommandLine.Spec;
       "Show the actions 'apply' would take, changing nothing.",
       "With -o json: a JSON array of {spec, action, image, reason}; [] when converged."
     })
-final class PlanCommand implements Callable<Integer> {
-  @Spec CommandLine.Model.CommandSpec spec;
-  @Mixin EngineOptions engine;
+final class PlanCommand extends EngineCommand {
   @Mixin OutputOptions output;
 
   @Mixin ManifestOptions input;
@@ -34,7 +29,7 @@ final class PlanCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    Manifests m = input.load(spec.commandLine().getErr());
+    Manifests m = input.load(err());
     try (EngineClient client = engine.connect()) {
       Reconciler r =
           new Reconciler(
@@ -43,18 +38,18 @@ final class PlanCommand implements Callable<Integer> {
               ReconcileOptions.defaults().withDryRun(true).withPruneAll(prune));
       Plan plan = r.plan(m.specs(), Map.of());
       if (output.json()) {
-        output.print(spec.commandLine().getOut(), plan.toJson());
+        output.print(out(), plan.toJson());
       } else if (plan.actions().isEmpty()) {
-        spec.commandLine().getOut().println("Nothing to do: every spec is converged.");
+        out().println("Nothing to do: every spec is converged.");
       } else {
         Table t = new Table("SPEC", "ACTION", "IMAGE", "REASON");
         for (PlannedAction a : plan.actions()) {
           var j = a.toJson();
           t.row(j.spec(), j.action(), j.image(), j.reason());
         }
-        t.print(spec.commandLine().getOut());
+        t.print(out());
       }
-      spec.commandLine().getOut().flush();
+      out().flush();
       return ExitCodes.OK;
     }
   }

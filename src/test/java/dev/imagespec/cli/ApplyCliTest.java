@@ -1,5 +1,6 @@
 package dev.imagespec.cli;
 
+import static dev.imagespec.testing.CliRunner.run;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -7,11 +8,11 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.imagespec.engine.EngineClient;
 import dev.imagespec.engine.Image;
 import dev.imagespec.engine.PushOptions;
+import dev.imagespec.testing.CliRunner;
+import dev.imagespec.testing.CliRunner.Result;
 import dev.imagespec.testing.RawEngine;
 import dev.imagespec.testing.TestEnv;
 import dev.imagespec.testing.TestEnv.Engine;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -29,15 +30,6 @@ class ApplyCliTest {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   @TempDir Path dir;
-
-  record Result(int code, String out, String err) {}
-
-  static Result run(String... args) {
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    int code = Main.run(new PrintWriter(out, true), new PrintWriter(err, true), args);
-    return new Result(code, out.toString(), err.toString());
-  }
 
   static Stream<Engine> engines() {
     return TestEnv.engines();
@@ -252,23 +244,9 @@ class ApplyCliTest {
       String first = published(c, "watch1");
       String second = published(c, "watch2");
       Path f = manifest("w.yaml", spec("watch", "  images:\n    - image: " + first + "\n"));
-      StringWriter out = new StringWriter();
-      StringWriter err = new StringWriter();
-      int[] code = {-1};
-      Thread watcher =
-          new Thread(
-              () ->
-                  code[0] =
-                      Main.run(
-                          new PrintWriter(out, true),
-                          new PrintWriter(err, true),
-                          "apply",
-                          "-f",
-                          dir.toString(),
-                          "--watch",
-                          "--host",
-                          engine.host()));
-      watcher.start();
+      CliRunner.Background watcher =
+          CliRunner.start("apply", "-f", dir.toString(), "--watch", "--host", engine.host());
+      Result result;
       try {
         Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> c.images().exists(first));
         Files.writeString(
@@ -277,11 +255,11 @@ class ApplyCliTest {
         Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> c.images().exists(second));
       } finally {
         ApplyCommand.stopWatching();
-        watcher.join(Duration.ofSeconds(30).toMillis());
+        result = watcher.join(Duration.ofSeconds(30));
       }
       assertThat(watcher.isAlive()).isFalse();
-      assertThat(code[0]).as(err.toString()).isZero();
-      assertThat(err.toString()).contains("manifests changed").contains("stopped");
+      assertThat(result.code()).as(result.err()).isZero();
+      assertThat(result.err()).contains("manifests changed").contains("stopped");
     }
   }
 

@@ -1,12 +1,13 @@
 package dev.imagespec.cli;
 
+import static dev.imagespec.testing.CliRunner.run;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.imagespec.cli.ImagesCliTest.Result;
 import dev.imagespec.engine.EngineClient;
 import dev.imagespec.engine.PushOptions;
+import dev.imagespec.testing.CliRunner.Result;
 import dev.imagespec.testing.FileServer;
 import dev.imagespec.testing.TestEnv;
 import dev.imagespec.testing.TestEnv.Engine;
@@ -25,10 +26,6 @@ class ImagesArchiveCliTest {
 
   static Stream<Engine> engines() {
     return TestEnv.engines();
-  }
-
-  static Result run(String... args) {
-    return ImagesCliTest.run(args);
   }
 
   @ParameterizedTest(name = "{0}")

@@ -1,14 +1,14 @@
 package dev.imagespec.cli;
 
+import static dev.imagespec.testing.CliRunner.run;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.imagespec.engine.EngineClient;
+import dev.imagespec.testing.CliRunner.Result;
 import dev.imagespec.testing.TestEnv;
 import dev.imagespec.testing.TestEnv.Engine;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -16,15 +16,6 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /** {@code imagespec images ...} end to end: output and exit codes against the real engines. */
 class ImagesCliTest {
-  record Result(int code, String out, String err) {}
-
-  static Result run(String... args) {
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    int code = Main.run(new PrintWriter(out, true), new PrintWriter(err, true), args);
-    return new Result(code, out.toString(), err.toString());
-  }
-
   static Stream<Engine> engines() {
     return TestEnv.engines();
   }
@@ -116,6 +107,34 @@ class ImagesCliTest {
     assertThat(run("images", "nosuchcommand").code()).isEqualTo(2);
     assertThat(run("images", "pull").code()).isEqualTo(2);
     assertThat(run("images", "ls", "--host", "ftp://x").code()).isEqualTo(2);
+  }
+
+  @Test
+  void everySubcommandChecksItsSharedOptionsBeforeAnyCall() {
+    // IMAGE / IMAGE... and --creds are checked the same way in each subcommand that takes them
+    String host = "unix:///nonexistent/engine.sock";
+    for (String[] args :
+        new String[][] {
+          {"history", "Bad/Name"},
+          {"exists", "Bad/Name"},
+          {"inspect", "ok", "Bad/Name"},
+          {"rm", "ok", "Bad/Name"},
+          {"save", "Bad/Name", "-o", "x.tar"},
+          {"push", "Bad/Name"},
+          {"registry-data", "Bad/Name"},
+          {"push", "x:1", "--creds", "nocolon"},
+          {"registry-data", "x:1", "--creds", "nocolon"},
+          {"search", "x", "--creds", "nocolon"}
+        }) {
+      String[] command = new String[args.length + 3];
+      command[0] = "images";
+      System.arraycopy(args, 0, command, 1, args.length);
+      command[args.length + 1] = "--host";
+      command[args.length + 2] = host;
+      Result r = run(command);
+      assertThat(r.code()).as(String.join(" ", command)).isEqualTo(2);
+      assertThat(r.err()).as(String.join(" ", command)).doesNotContain("nonexistent");
+    }
   }
 
   @Test

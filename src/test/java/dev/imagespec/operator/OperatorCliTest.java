@@ -1,23 +1,13 @@
 package dev.imagespec.operator;
 
+import static dev.imagespec.testing.CliRunner.run;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.imagespec.cli.Main;
-import java.io.PrintWriter;
-import java.io.StringWriter;
+import dev.imagespec.testing.CliRunner.Result;
 import org.junit.jupiter.api.Test;
 
 /** The {@code imagespec operator} command line: help and usage errors (no cluster needed). */
 class OperatorCliTest {
-  record Result(int code, String out, String err) {}
-
-  static Result run(String... args) {
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    int code = Main.run(new PrintWriter(out, true), new PrintWriter(err, true), args);
-    return new Result(code, out.toString(), err.toString());
-  }
-
   @Test
   void helpListsTheRolesAndTheirOptions() {
     Result r = run("operator", "--help");

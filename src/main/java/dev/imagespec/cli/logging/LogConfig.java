@@ -40,18 +40,6 @@ record LogConfig(boolean json, Level rootLevel, Map<String, Level> levels) {
     return new LogConfig("json".equalsIgnoreCase(format), root, levels);
   }
 
-  /** The threshold of a logger: the level of its longest configured prefix, else the root's. */
-  Level threshold(String logger) {
-    String best = null;
-    for (String prefix : levels.keySet()) {
-      if ((logger.equals(prefix) || logger.startsWith(prefix + "."))
-          && (best == null || prefix.length() > best.length())) {
-        best = prefix;
-      }
-    }
-    return best == null ? rootLevel : levels.get(best);
-  }
-
   private static String setting(String property, String env, String fallback) {
     String v = System.getProperty(property);
     if (v == null || v.isBlank()) {

@@ -1,0 +1,66 @@
+package dev.imagespec.cli;
+
+import dev.imagespec.engine.Image;
+import dev.imagespec.engine.Images;
+import dev.imagespec.engine.PullOptions;
+import java.util.List;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code imagespec images pull IMAGE}. */
+@Command(
+    name = "pull",
+    mixinStandardHelpOptions = true,
+    description = "Pull an image (by tag or digest) from its registry.")
+final class ImagesPullCommand extends RegistrySubcommand {
+  @Parameters(paramLabel = "IMAGE", description = "[registry/]repo[:tag|@digest]")
+  void reference(String reference) {
+    this.reference = reference;
+  }
+
+  @Option(
+      names = {"-a", "--all-tags"},
+      description = "Pull every tag of the repository.")
+  boolean allTags;
+
+  @Mixin PlatformOption platform;
+
+  @Option(
+      names = "--tls-verify",
+      arity = "1",
+      paramLabel = "BOOL",
+      description =
+          "Podman only: require HTTPS and verify certificates (default: engine's config).")
+  Boolean tlsVerify;
+
+  @Mixin ProgressOption progress;
+
+  @Override
+  Integer run(Images images) {
+    PullOptions options =
+        PullOptions.builder()
+            .allTags(allTags)
+            .platform(platform.platform)
+            .auth(creds.auth())
+            .tlsVerify(tlsVerify)
+            .build();
+    List<Image> pulled;
+    try (ProgressPrinter printer = progress.printer("pull " + reference, output)) {
+      pulled =
+          allTags
+              ? images.pullAllTags(reference, options, printer)
+              : List.of(images.pull(reference, options, printer));
+    }
+    if (output.json()) {
+      output.print(out(), pulled.stream().map(Image::attrs).toList());
+    } else {
+      for (Image i : pulled) {
+        out().println("Pulled " + String.join(", ", i.tags()) + " " + i.id());
+      }
+      out().flush();
+    }
+    return ExitCodes.OK;
+  }
+}
