@@ -2,18 +2,19 @@ package dev.imagespec.engine.cri;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import dev.imagespec.engine.AuthConfig;
 import dev.imagespec.engine.EngineClient;
 import dev.imagespec.engine.EngineUnavailableException;
 import dev.imagespec.engine.Images;
 import dev.imagespec.engine.PushOptions;
-import dev.imagespec.engine.cri.v1.FilesystemUsage;
 import dev.imagespec.engine.cri.v1.Image;
 import dev.imagespec.engine.cri.v1.VersionResponse;
 import dev.imagespec.testing.TestEnv;
 import io.grpc.Status;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
@@ -99,15 +100,20 @@ class CriClientTest {
     assertThat(byName.getId()).isEqualTo(id);
     assertThat(cri.imageStatus(id)).map(Image::getId).contains(id);
 
-    assertThat(cri.imageFsInfo())
-        .isNotEmpty()
-        .allSatisfy(
-            fs -> {
-              assertThat(fs.getFsId().getMountpoint()).isNotBlank();
-              assertThat(fs.getUsedBytes().getValue()).isPositive();
-            })
-        .extracting(FilesystemUsage::getTimestamp)
-        .allSatisfy(t -> assertThat(t).isPositive());
+    // containerd refreshes snapshot usage on its own schedule (stats_collect_period, 10 s).
+    await()
+        .atMost(Duration.ofSeconds(60))
+        .pollInterval(Duration.ofMillis(500))
+        .untilAsserted(
+            () ->
+                assertThat(cri.imageFsInfo())
+                    .isNotEmpty()
+                    .allSatisfy(
+                        fs -> {
+                          assertThat(fs.getFsId().getMountpoint()).isNotBlank();
+                          assertThat(fs.getTimestamp()).isPositive();
+                          assertThat(fs.getUsedBytes().getValue()).isPositive();
+                        }));
     // No container was ever created on this runtime by the tests: nothing uses the image.
     assertThat(cri.listContainers()).noneMatch(c -> c.getImageRef().equals(id));
 
