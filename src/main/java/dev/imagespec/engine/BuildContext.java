@@ -3,20 +3,11 @@ package dev.imagespec.engine;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.attribute.BasicFileAttributes;
-import java.nio.file.attribute.PosixFileAttributes;
-import java.nio.file.attribute.PosixFilePermission;
-import java.security.SecureRandom;
-import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Objects;
-import java.util.Set;
 import okhttp3.MediaType;
 import okhttp3.RequestBody;
 import okio.BufferedSink;
@@ -37,11 +28,12 @@ import okio.Sink;
  * DockerIgnore}); the Dockerfile and the {@code .dockerignore} themselves are always sent, as the
  * docker CLI does. A Dockerfile outside the directory is added to the tar under a random name, as
  * docker-py does.
+ *
+ * <p>This class holds the kinds of context and what a request sends for each; {@link
+ * DockerfileLocation} finds a directory's Dockerfile, {@link ContextFiles} lists the directory and
+ * {@link ContextTar} writes the tar.
  */
 public final class BuildContext {
-  /** Longest Dockerfile read into memory (a lone Dockerfile, or one outside the directory). */
-  static final int MAX_DOCKERFILE_BYTES = 16 << 20;
-
   enum Kind {
     DIRECTORY,
     TAR,
@@ -115,15 +107,8 @@ public final class BuildContext {
   /** A lone Dockerfile read from {@code in} (at most 16 MiB); the stream is not closed. */
   public static BuildContext dockerfile(InputStream in) {
     Objects.requireNonNull(in, "in");
-    try {
-      byte[] bytes = in.readNBytes(MAX_DOCKERFILE_BYTES + 1);
-      if (bytes.length > MAX_DOCKERFILE_BYTES) {
-        throw new InvalidArgumentException("Dockerfile is larger than 16 MiB");
-      }
-      return new BuildContext(Kind.DOCKERFILE, null, false, null, null, bytes, null);
-    } catch (IOException e) {
-      throw new InvalidArgumentException("cannot read the Dockerfile: " + e.getMessage());
-    }
+    return new BuildContext(
+        Kind.DOCKERFILE, null, false, null, null, DockerfileLocation.readLone(in), null);
   }
 
   /** A URL the engine fetches the context from: a Git repository, a tarball or a Dockerfile. */
@@ -190,158 +175,16 @@ public final class BuildContext {
     if (!Files.isDirectory(root)) {
       throw new InvalidArgumentException("build context " + directory + " is not a directory");
     }
-    String name = dockerfileOption == null || dockerfileOption.isEmpty() ? "Dockerfile" : null;
-    Path dockerfilePath =
-        name != null ? root.resolve(name) : resolveDockerfile(root, dockerfileOption);
-    String relative = null;
-    byte[] outside = null;
-    String param = dockerfileOption;
-    if (dockerfilePath.normalize().startsWith(root)) {
-      relative = root.relativize(dockerfilePath.normalize()).toString().replace('\\', '/');
-      if (dockerfileOption != null && !dockerfileOption.isEmpty()) {
-        param = relative;
-      }
-    } else {
-      outside = readDockerfile(dockerfilePath);
-      relative = ".dockerfile." + HexFormat.of().formatHex(randomBytes());
-      param = relative;
-    }
-    DockerIgnore ignore = DockerIgnore.load(root);
-    if (ignore.excludes(".dockerignore")) {
-      ignore = ignore.with("!.dockerignore");
-    }
-    if (outside == null && ignore.excludes(relative)) {
-      ignore = ignore.with("!" + relative);
-    }
-    List<Entry> entries = new ArrayList<>();
-    walk(root, root, "", ignore, entries);
-    String text = null;
-    if (outside != null) {
-      text = new String(outside, StandardCharsets.UTF_8);
-    } else if (Files.isRegularFile(dockerfilePath)) {
-      try {
-        if (Files.size(dockerfilePath) <= MAX_DOCKERFILE_BYTES) {
-          text = Files.readString(dockerfilePath, StandardCharsets.UTF_8);
-        }
-      } catch (IOException | RuntimeException e) {
-        text = null; // only used to find registries; the engine reads it from the context
-      }
-    }
-    ContextBody body = new ContextBody(entries, outside == null ? null : relative, outside, gzip);
-    return new Prepared(body, param, null, text);
-  }
-
-  private static Path resolveDockerfile(Path root, String option) {
-    Path p = Path.of(option);
-    return p.isAbsolute() ? p : root.resolve(p);
-  }
-
-  private static byte[] readDockerfile(Path path) {
-    try {
-      if (Files.size(path) > MAX_DOCKERFILE_BYTES) {
-        throw new InvalidArgumentException("Dockerfile " + path + " is larger than 16 MiB");
-      }
-      return Files.readAllBytes(path);
-    } catch (NoSuchFileException e) {
-      throw new InvalidArgumentException("Dockerfile " + path + " does not exist");
-    } catch (IOException e) {
-      throw new InvalidArgumentException("cannot read Dockerfile " + path + ": " + e.getMessage());
-    }
-  }
-
-  private static byte[] randomBytes() {
-    byte[] b = new byte[8];
-    new SecureRandom().nextBytes(b);
-    return b;
-  }
-
-  /** One entry of a directory context: what the tar will hold, read again when it is sent. */
-  record Entry(String name, Path path, char type, int mode, long mtime, long size, String link) {}
-
-  /**
-   * Lists what goes into the tar, in lexical order, skipping what {@code .dockerignore} excludes
-   * (and not descending into an excluded directory unless a {@code !} pattern may re-include
-   * something below it, as Docker). Fails here, before any call, on anything unreadable.
-   */
-  private static void walk(
-      Path root, Path dir, String prefix, DockerIgnore ignore, List<Entry> out) {
-    List<Path> children = new ArrayList<>();
-    try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
-      ds.forEach(children::add);
-    } catch (IOException e) {
-      throw new InvalidArgumentException(
-          "cannot read build context directory " + dir + ": " + e.getMessage());
-    }
-    children.sort((a, b) -> a.getFileName().toString().compareTo(b.getFileName().toString()));
-    for (Path child : children) {
-      String name = prefix + child.getFileName().toString();
-      BasicFileAttributes attrs;
-      try {
-        attrs = Files.readAttributes(child, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
-      } catch (IOException e) {
-        throw new InvalidArgumentException(
-            "cannot read build context file " + child + ": " + e.getMessage());
-      }
-      boolean excluded = ignore.excludes(name);
-      if (excluded && !attrs.isDirectory()) {
-        continue;
-      }
-      long mtime = attrs.lastModifiedTime().toInstant().getEpochSecond();
-      int mode = mode(child, attrs);
-      if (attrs.isDirectory()) {
-        if (excluded && (!ignore.hasExclusions() || !ignore.mayReinclude(name))) {
-          continue;
-        }
-        if (!excluded) {
-          out.add(new Entry(name + "/", child, '5', mode, mtime, 0, null));
-        }
-        walk(root, child, name + "/", ignore, out);
-      } else if (attrs.isSymbolicLink()) {
-        try {
-          String target = Files.readSymbolicLink(child).toString();
-          out.add(new Entry(name, child, '2', 0777, mtime, 0, target));
-        } catch (IOException e) {
-          throw new InvalidArgumentException(
-              "cannot read build context link " + child + ": " + e.getMessage());
-        }
-      } else if (attrs.isRegularFile()) {
-        if (!Files.isReadable(child)) {
-          throw new InvalidArgumentException(
-              "cannot read build context file " + child + ": permission denied");
-        }
-        out.add(new Entry(name, child, '0', mode, mtime, attrs.size(), null));
-      }
-      // sockets, pipes and devices are left out, as Docker leaves sockets out
-    }
-  }
-
-  private static int mode(Path p, BasicFileAttributes attrs) {
-    try {
-      PosixFileAttributes posix =
-          Files.readAttributes(p, PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
-      return bits(posix.permissions());
-    } catch (IOException | UnsupportedOperationException e) {
-      return attrs.isDirectory() ? 0755 : 0644;
-    }
-  }
-
-  private static int bits(Set<PosixFilePermission> perms) {
-    int m = 0;
-    for (PosixFilePermission p : perms) {
-      m |=
-          switch (p) {
-            case OWNER_READ -> 0400;
-            case OWNER_WRITE -> 0200;
-            case OWNER_EXECUTE -> 0100;
-            case GROUP_READ -> 040;
-            case GROUP_WRITE -> 020;
-            case GROUP_EXECUTE -> 010;
-            case OTHERS_READ -> 04;
-            case OTHERS_WRITE -> 02;
-            case OTHERS_EXECUTE -> 01;
-          };
-    }
-    return m;
+    DockerfileLocation dockerfile = DockerfileLocation.find(root, dockerfileOption);
+    List<ContextFiles.Entry> entries =
+        ContextFiles.list(root, dockerfile.keepIn(DockerIgnore.load(root)));
+    ContextBody body =
+        new ContextBody(
+            entries,
+            dockerfile.outside() == null ? null : dockerfile.nameInContext(),
+            dockerfile.outside(),
+            gzip);
+    return new Prepared(body, dockerfile.param(), null, dockerfile.text());
   }
 
   /**
@@ -350,20 +193,21 @@ public final class BuildContext {
    * {@link #failure()} so the caller reports it rather than a transport error.
    */
   static final class ContextBody extends RequestBody {
-    private final List<Entry> entries;
+    private final List<ContextFiles.Entry> entries;
     private final String extraName;
     private final byte[] extraDockerfile;
     private final boolean gzip;
     private volatile IOException failure;
 
-    ContextBody(List<Entry> entries, String extraName, byte[] extraDockerfile, boolean gzip) {
+    ContextBody(
+        List<ContextFiles.Entry> entries, String extraName, byte[] extraDockerfile, boolean gzip) {
       this.entries = List.copyOf(entries);
       this.extraName = extraName;
       this.extraDockerfile = extraDockerfile;
       this.gzip = gzip;
     }
 
-    List<Entry> entries() {
+    List<ContextFiles.Entry> entries() {
       return entries;
     }
 
@@ -396,16 +240,16 @@ public final class BuildContext {
     }
 
     void writeTar(BufferedSink sink) throws IOException {
-      TarWriter tar = new TarWriter(sink);
-      for (Entry e : entries) {
+      ContextTar tar = new ContextTar(sink.outputStream());
+      for (ContextFiles.Entry e : entries) {
         switch (e.type()) {
-          case '5' -> tar.directory(e.name(), e.mode(), e.mtime());
-          case '2' -> tar.symlink(e.name(), e.link(), e.mtime());
-          default -> {
+          case DIRECTORY -> tar.directory(e.name(), e.mode(), e.mtime());
+          case SYMLINK -> tar.symlink(e.name(), e.link(), e.mtime());
+          case FILE -> {
             InputStream in = open(e.path());
             try (in) {
               tar.file(e.name(), e.mode(), e.mtime(), e.size(), new Recording(in, this));
-            } catch (TarWriter.SourceChangedException changed) {
+            } catch (ContextTar.SourceChangedException changed) {
               failure = changed;
               throw changed;
             }
@@ -464,13 +308,12 @@ public final class BuildContext {
 
     @Override
     public long contentLength() {
-      long data = (dockerfile.length + TarWriter.BLOCK - 1) / TarWriter.BLOCK * TarWriter.BLOCK;
-      return TarWriter.BLOCK + data + 2L * TarWriter.BLOCK;
+      return ContextTar.singleFileLength(dockerfile.length);
     }
 
     @Override
     public void writeTo(BufferedSink sink) throws IOException {
-      TarWriter tar = new TarWriter(sink);
+      ContextTar tar = new ContextTar(sink.outputStream());
       tar.file("Dockerfile", 0644, System.currentTimeMillis() / 1000, dockerfile);
       tar.finish();
     }

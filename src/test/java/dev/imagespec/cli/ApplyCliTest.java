@@ -289,4 +289,25 @@ class ApplyCliTest {
       }
     }
   }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("engines")
+  void manifestThatIsNotUtf8ExitsTwoNamingTheFileAndWhere(Engine engine) throws Exception {
+    try (EngineClient c = engine.client()) {
+      String present = published(c, "latin");
+      Path f = dir.resolve("latin1.yaml");
+      String text = spec("latin", "  images:\n    - image: " + present + "\n# caf\u00e9\n");
+      Files.write(f, text.getBytes(StandardCharsets.ISO_8859_1));
+      Result r = run("apply", "-f", f.toString(), "--host", engine.host());
+      assertThat(r.code()).as(r.err()).isEqualTo(2);
+      assertThat(r.err())
+          .contains(
+              f
+                  + ": not valid UTF-8: byte 0xE9 at line 9, column 6 (byte offset "
+                  + text.indexOf('\u00e9')
+                  + ")")
+          .doesNotContain("Input length");
+      assertThat(c.images().exists(present)).as("nothing applied").isFalse();
+    }
+  }
 }

@@ -150,11 +150,34 @@ class BuildContextTest {
   }
 
   @Test
-  void paxRecordLengthsCountThemselves() {
-    byte[] r = TarWriter.paxRecords(Map.of("path", "x".repeat(93)));
-    // " path=" + 93 + "\n" = 100 bytes, plus "103" = 103
-    assertThat(new String(r, StandardCharsets.UTF_8)).startsWith("103 path=");
-    assertThat(r).hasSize(103);
+  void pathsAndLinkTargetsLongerThanAHeaderFieldKeepTheirFullNames() throws Exception {
+    String longDir = "l".repeat(70) + "/" + "m".repeat(70);
+    String longFile = longDir + "/" + "n".repeat(90) + ".txt";
+    assertThat(longFile.length()).isGreaterThan(200);
+    write(longFile, "long");
+    Files.createSymbolicLink(dir.resolve("to-long"), Path.of(longFile));
+    Files.writeString(dir.resolve("Dockerfile"), "FROM scratch\nCOPY . /\n");
+
+    Buffer b = new Buffer();
+    BuildContext.directory(dir).prepare(null).body().writeTo(b);
+    byte[] bytes = b.readByteArray();
+    assertThat(bytes.length % 512).isZero();
+    List<ArchiveContents.Entry> entries =
+        ArchiveContents.entries(new ByteArrayInputStream(bytes), Long.MAX_VALUE);
+    assertThat(names(entries))
+        .containsExactly("Dockerfile", "l".repeat(70) + "/", longDir + "/", longFile, "to-long");
+    assertThat(new String(entries.get(3).content(), StandardCharsets.UTF_8)).isEqualTo("long");
+    assertThat(entries.get(4).link()).isEqualTo(longFile);
+
+    // GNU tar reads the same names from the PAX headers.
+    Path file = dir.resolveSibling(dir.getFileName() + "-long.tar");
+    Files.write(file, bytes);
+    Process tar =
+        new ProcessBuilder("tar", "tf", file.toString()).redirectErrorStream(true).start();
+    String listing = new String(tar.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(tar.waitFor()).as(listing).isZero();
+    assertThat(listing.lines()).contains(longFile, "to-long");
+    Files.delete(file);
   }
 
   @Test

@@ -66,6 +66,8 @@ class ImagesBuildEngineTest {
               + (docker ? "RUN echo hi > /x && echo greeting=$GREETING && ls -R /app\n" : "")
               + "LABEL built=yes\n");
       write(dir.resolve("app/keep.txt"), "keep");
+      String longPath = "app/" + "l".repeat(80) + "/" + "n".repeat(80) + ".txt"; // > 100 bytes
+      write(dir.resolve(longPath), "long");
       write(dir.resolve("app/secret.txt"), "secret");
       write(dir.resolve("app/deep/er/secret.txt"), "secret");
       write(dir.resolve("app/logs/a.log"), "log");
@@ -101,7 +103,7 @@ class ImagesBuildEngineTest {
       assertThat(r.log()).isNotEmpty();
       assertThat(events).isNotEmpty();
       Set<String> files = ArchiveContents.layerFiles(saved(c.images(), tag));
-      assertThat(files).contains("app/keep.txt", "app/logs/keep.log");
+      assertThat(files).contains("app/keep.txt", "app/logs/keep.log", longPath);
       assertThat(files)
           .doesNotContain(
               "app/secret.txt",

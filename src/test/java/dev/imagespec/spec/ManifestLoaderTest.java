@@ -419,4 +419,34 @@ class ManifestLoaderTest {
     assertThat(p.field()).isEqualTo("spec.images");
     assertThat(p.violation().toString()).isEqualTo("spec.images: required: at least 1 image");
   }
+
+  @Test
+  void aSourceThatIsNotUtf8IsAnErrorSayingWhereAndNothingOfItIsRead() throws Exception {
+    String text = spec("latin", "  images:\n    - image: caf\u00e9:1\n");
+    Path latin1 = dir.resolve("latin1.yaml");
+    Files.write(latin1, text.getBytes(StandardCharsets.ISO_8859_1));
+    Path good = write("good.yaml", spec("good", "  images: [{image: g:1}]\n"));
+    // On standard input: valid multi-byte characters before the bad byte count as one column.
+    byte[] utf8 =
+        spec("piped", "  images: [{image: p:1}]\n# \u00f1\u00f1 ").getBytes(StandardCharsets.UTF_8);
+    byte[] stdin = java.util.Arrays.copyOf(utf8, utf8.length + 2);
+    stdin[utf8.length] = (byte) 0xff;
+    stdin[utf8.length + 1] = '\n';
+
+    Manifests m =
+        new ManifestLoader(new ByteArrayInputStream(stdin))
+            .load(latin1.toString(), "-", good.toString());
+    assertThat(m.specs()).extracting(s -> s.getMetadata().getName()).containsExactly("good");
+    assertThat(m.errors())
+        .extracting(ManifestProblem::toString)
+        .containsExactly(
+            latin1
+                + ": not valid UTF-8: byte 0xE9 at line 7, column 17 (byte offset "
+                + text.indexOf('\u00e9')
+                + "); manifests must be UTF-8",
+            "<stdin>: not valid UTF-8: byte 0xFF at line 7, column 6 (byte offset "
+                + utf8.length
+                + "); manifests must be UTF-8");
+    assertThat(m.errors()).allSatisfy(p -> assertThat(p.document()).isZero());
+  }
 }

@@ -1,0 +1,153 @@
+package dev.imagespec.spec;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.CharBuffer;
+import java.nio.charset.CharsetDecoder;
+import java.nio.charset.CoderResult;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Locale;
+import java.util.function.BiConsumer;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+
+/**
+ * Where manifests come from: a file, a directory (recursively, {@code *.yaml} and {@code *.yml}, in
+ * sorted order) or standard input ({@code -}). Each source is read whole and decoded as UTF-8,
+ * strictly: a source that is not valid UTF-8 is an error naming the first bad byte's line, column
+ * and offset, and none of it is read.
+ */
+final class ManifestInputs {
+  private final InputStream stdin;
+
+  ManifestInputs(InputStream stdin) {
+    this.stdin = stdin;
+  }
+
+  /**
+   * Reads {@code path}, giving each readable source's name and text to {@code text} in order; what
+   * cannot be read is an error in {@code out}, an empty directory a note.
+   */
+  void read(String path, ManifestCollector out, BiConsumer<String, String> text) {
+    if (ManifestLoader.STDIN.equals(path)) {
+      try {
+        decode(ManifestLoader.STDIN_NAME, stdin.readAllBytes(), out, text);
+      } catch (IOException e) {
+        out.error(ManifestLoader.STDIN_NAME, 0, null, null, "cannot read: " + e.getMessage());
+      }
+      return;
+    }
+    Path p = Path.of(path);
+    if (!Files.isDirectory(p)) {
+      readFile(p, out, text);
+      return;
+    }
+    List<Path> files;
+    try (Stream<Path> walk = Files.walk(p)) {
+      files =
+          walk.filter(Files::isRegularFile)
+              .filter(ManifestInputs::isYaml)
+              .sorted()
+              .collect(Collectors.toList());
+    } catch (IOException | UncheckedIOException e) {
+      out.error(path, 0, null, null, "cannot read directory: " + e.getMessage());
+      return;
+    }
+    if (files.isEmpty()) {
+      out.warning(path + ": no *.yaml or *.yml files");
+    }
+    for (Path f : files) {
+      readFile(f, out, text);
+    }
+  }
+
+  private static boolean isYaml(Path p) {
+    String name = p.getFileName().toString().toLowerCase(Locale.ROOT);
+    return name.endsWith(".yaml") || name.endsWith(".yml");
+  }
+
+  private static void readFile(Path p, ManifestCollector out, BiConsumer<String, String> text) {
+    String source = p.toString();
+    try {
+      decode(source, Files.readAllBytes(p), out, text);
+    } catch (NoSuchFileException e) {
+      out.error(source, 0, null, null, "no such file or directory");
+    } catch (IOException e) {
+      out.error(source, 0, null, null, "cannot read: " + e.getMessage());
+    }
+  }
+
+  private static void decode(
+      String source, byte[] bytes, ManifestCollector out, BiConsumer<String, String> text) {
+    String decoded;
+    try {
+      decoded = utf8(bytes);
+    } catch (NotUtf8 e) {
+      out.error(source, 0, null, null, e.getMessage());
+      return;
+    }
+    text.accept(source, decoded);
+  }
+
+  /**
+   * {@code bytes} decoded as UTF-8.
+   *
+   * @throws NotUtf8 at the first byte that does not belong to a valid UTF-8 sequence, saying where
+   */
+  static String utf8(byte[] bytes) throws NotUtf8 {
+    CharsetDecoder decoder =
+        StandardCharsets.UTF_8
+            .newDecoder()
+            .onMalformedInput(CodingErrorAction.REPORT)
+            .onUnmappableCharacter(CodingErrorAction.REPORT);
+    ByteBuffer in = ByteBuffer.wrap(bytes);
+    CharBuffer chars = CharBuffer.allocate(bytes.length); // UTF-8 never has more chars than bytes
+    CoderResult result = decoder.decode(in, chars, true);
+    if (!result.isError()) {
+      result = decoder.flush(chars);
+    }
+    if (result.isError()) {
+      throw new NotUtf8(bytes, in.position(), result.length());
+    }
+    return chars.flip().toString();
+  }
+
+  /** A source that is not valid UTF-8; the message says where. */
+  static final class NotUtf8 extends Exception {
+    NotUtf8(byte[] bytes, int offset, int length) {
+      super(describe(bytes, offset, length));
+    }
+
+    private static String describe(byte[] bytes, int offset, int length) {
+      int line = 1;
+      int lineStart = 0;
+      for (int i = 0; i < offset; i++) {
+        if (bytes[i] == '\n') {
+          line++;
+          lineStart = i + 1;
+        }
+      }
+      String before = new String(bytes, lineStart, offset - lineStart, StandardCharsets.UTF_8);
+      int column = before.codePointCount(0, before.length()) + 1;
+      int shown = Math.max(1, Math.min(length, bytes.length - offset));
+      return "not valid UTF-8: "
+          + (shown == 1 ? "byte 0x" : "bytes 0x")
+          + HexFormat.of().withUpperCase().formatHex(bytes, offset, offset + shown)
+          + " at line "
+          + line
+          + ", column "
+          + column
+          + " (byte offset "
+          + offset
+          + "); manifests must be UTF-8";
+    }
+  }
+}
