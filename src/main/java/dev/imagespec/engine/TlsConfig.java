@@ -12,7 +12,6 @@ import java.security.KeyStore;
 import java.security.PrivateKey;
 import java.security.cert.Certificate;
 import java.security.cert.CertificateFactory;
-import java.security.cert.X509Certificate;
 import java.security.spec.PKCS8EncodedKeySpec;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -98,7 +97,7 @@ public record TlsConfig(Path caFile, Path certFile, Path keyFile, boolean verify
 
   private X509TrustManager trustManager() throws IOException, GeneralSecurityException {
     if (!verify) {
-      return new InsecureTrustManager();
+      return new TrustAll();
     }
     TrustManagerFactory tmf =
         TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
@@ -202,18 +201,5 @@ public record TlsConfig(Path caFile, Path certFile, Path keyFile, boolean verify
     System.arraycopy(len, 0, out, 1, len.length);
     System.arraycopy(content, 0, out, 1 + len.length, content.length);
     return out;
-  }
-
-  private static final class InsecureTrustManager implements X509TrustManager {
-    @Override
-    public void checkClientTrusted(X509Certificate[] chain, String authType) {}
-
-    @Override
-    public void checkServerTrusted(X509Certificate[] chain, String authType) {}
-
-    @Override
-    public X509Certificate[] getAcceptedIssuers() {
-      return new X509Certificate[0];
-    }
   }
 }
