@@ -2,20 +2,15 @@ package dev.imagespec.engine;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
-import java.security.KeyFactory;
 import java.security.KeyStore;
 import java.security.PrivateKey;
 import java.security.cert.Certificate;
 import java.security.cert.CertificateFactory;
-import java.security.cert.X509Certificate;
-import java.security.spec.PKCS8EncodedKeySpec;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
@@ -24,6 +19,13 @@ import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManager;
 import javax.net.ssl.TrustManagerFactory;
 import javax.net.ssl.X509TrustManager;
+import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
+import org.bouncycastle.openssl.PEMEncryptedKeyPair;
+import org.bouncycastle.openssl.PEMException;
+import org.bouncycastle.openssl.PEMKeyPair;
+import org.bouncycastle.openssl.PEMParser;
+import org.bouncycastle.openssl.jcajce.JcaPEMKeyConverter;
+import org.bouncycastle.pkcs.PKCS8EncryptedPrivateKeyInfo;
 
 /**
  * TLS settings for a TCP engine, following Docker's conventions: a directory with {@code ca.pem}
@@ -33,7 +35,7 @@ import javax.net.ssl.X509TrustManager;
  *
  * @param caFile CA certificates (PEM) or null
  * @param certFile client certificate chain (PEM) or null
- * @param keyFile client private key (PEM, PKCS#8 or PKCS#1 RSA) or null
+ * @param keyFile client private key (PEM: PKCS#8, PKCS#1 RSA or SEC1 EC) or null
  * @param verify verify the server certificate against the CA
  */
 public record TlsConfig(Path caFile, Path certFile, Path keyFile, boolean verify) {
@@ -98,7 +100,7 @@ public record TlsConfig(Path caFile, Path certFile, Path keyFile, boolean verify
 
   private X509TrustManager trustManager() throws IOException, GeneralSecurityException {
     if (!verify) {
-      return new InsecureTrustManager();
+      return new TrustAll();
     }
     TrustManagerFactory tmf =
         TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
@@ -133,87 +135,33 @@ public record TlsConfig(Path caFile, Path certFile, Path keyFile, boolean verify
     }
   }
 
-  private static PrivateKey readPrivateKey(Path file) throws IOException, GeneralSecurityException {
-    String pem = Files.readString(file, StandardCharsets.US_ASCII);
-    boolean pkcs1 = pem.contains("BEGIN RSA PRIVATE KEY");
-    if (pem.contains("BEGIN EC PRIVATE KEY") || pem.contains("ENCRYPTED")) {
-      throw new GeneralSecurityException(
-          file
-              + ": only unencrypted PKCS#8 or RSA keys are supported; convert with"
-              + " 'openssl pkcs8 -topk8 -nocrypt'");
-    }
-    String base64 = pem.replaceAll("-----[A-Z ]+-----", "").replaceAll("\\s", "");
-    byte[] der = Base64.getDecoder().decode(base64);
-    if (pkcs1) {
-      der = wrapPkcs1Rsa(der);
-    }
-    PKCS8EncodedKeySpec spec = new PKCS8EncodedKeySpec(der);
-    for (String alg : List.of("RSA", "EC", "Ed25519")) {
-      try {
-        return KeyFactory.getInstance(alg).generatePrivate(spec);
-      } catch (GeneralSecurityException ignored) {
-        // try the next algorithm
+  /**
+   * The first private key of a PEM file, in any form OpenSSL writes: PKCS#8 ({@code BEGIN PRIVATE
+   * KEY}: RSA, EC, Ed25519), PKCS#1 ({@code BEGIN RSA PRIVATE KEY}) or SEC1 ({@code BEGIN EC
+   * PRIVATE KEY}, an {@code EC PARAMETERS} block before it skipped). Read by BouncyCastle's PEM
+   * parser; the keys are built by the JDK's own providers (BouncyCastle is not registered).
+   */
+  static PrivateKey readPrivateKey(Path file) throws IOException, GeneralSecurityException {
+    JcaPEMKeyConverter converter = new JcaPEMKeyConverter();
+    try (PEMParser parser =
+        new PEMParser(Files.newBufferedReader(file, StandardCharsets.US_ASCII))) {
+      for (Object o = parser.readObject(); o != null; o = parser.readObject()) {
+        if (o instanceof PEMKeyPair pair) {
+          return converter.getPrivateKey(pair.getPrivateKeyInfo());
+        }
+        if (o instanceof PrivateKeyInfo info) {
+          return converter.getPrivateKey(info);
+        }
+        if (o instanceof PEMEncryptedKeyPair || o instanceof PKCS8EncryptedPrivateKeyInfo) {
+          throw new GeneralSecurityException(
+              file
+                  + ": encrypted private keys are not supported; decrypt with"
+                  + " 'openssl pkey -in key.pem -out key.pem'");
+        }
       }
+    } catch (PEMException e) {
+      throw new GeneralSecurityException(file + ": unsupported private key: " + e.getMessage(), e);
     }
-    throw new GeneralSecurityException(file + ": unsupported private key");
-  }
-
-  /** Wraps a PKCS#1 RSAPrivateKey in a PKCS#8 PrivateKeyInfo structure. */
-  private static byte[] wrapPkcs1Rsa(byte[] pkcs1) {
-    byte[] algId = {
-      0x30,
-      0x0d,
-      0x06,
-      0x09,
-      0x2a,
-      (byte) 0x86,
-      0x48,
-      (byte) 0x86,
-      (byte) 0xf7,
-      0x0d,
-      0x01,
-      0x01,
-      0x01,
-      0x05,
-      0x00
-    };
-    byte[] version = {0x02, 0x01, 0x00};
-    byte[] octet = derWrap((byte) 0x04, pkcs1);
-    byte[] body = new byte[version.length + algId.length + octet.length];
-    System.arraycopy(version, 0, body, 0, version.length);
-    System.arraycopy(algId, 0, body, version.length, algId.length);
-    System.arraycopy(octet, 0, body, version.length + algId.length, octet.length);
-    return derWrap((byte) 0x30, body);
-  }
-
-  private static byte[] derWrap(byte tag, byte[] content) {
-    byte[] len;
-    if (content.length < 128) {
-      len = new byte[] {(byte) content.length};
-    } else {
-      byte[] n = BigInteger.valueOf(content.length).toByteArray();
-      int skip = n[0] == 0 ? 1 : 0;
-      len = new byte[n.length - skip + 1];
-      len[0] = (byte) (0x80 | (n.length - skip));
-      System.arraycopy(n, skip, len, 1, n.length - skip);
-    }
-    byte[] out = new byte[1 + len.length + content.length];
-    out[0] = tag;
-    System.arraycopy(len, 0, out, 1, len.length);
-    System.arraycopy(content, 0, out, 1 + len.length, content.length);
-    return out;
-  }
-
-  private static final class InsecureTrustManager implements X509TrustManager {
-    @Override
-    public void checkClientTrusted(X509Certificate[] chain, String authType) {}
-
-    @Override
-    public void checkServerTrusted(X509Certificate[] chain, String authType) {}
-
-    @Override
-    public X509Certificate[] getAcceptedIssuers() {
-      return new X509Certificate[0];
-    }
+    throw new GeneralSecurityException(file + ": no private key");
   }
 }

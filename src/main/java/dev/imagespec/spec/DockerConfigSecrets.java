@@ -3,11 +3,12 @@ package dev.imagespec.spec;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.imagespec.engine.AuthConfig;
+import dev.imagespec.engine.DockerConfigAuths;
+import dev.imagespec.engine.RegistryNames;
 import io.fabric8.kubernetes.api.model.Secret;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.LinkedHashMap;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 
@@ -21,7 +22,7 @@ import java.util.Optional;
 public final class DockerConfigSecrets {
   public static final String TYPE = "kubernetes.io/dockerconfigjson";
   public static final String KEY = ".dockerconfigjson";
-  public static final String DOCKER_HUB = "docker.io";
+  public static final String DOCKER_HUB = RegistryNames.DOCKER_HUB;
 
   private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -36,25 +37,13 @@ public final class DockerConfigSecrets {
   }
 
   /**
-   * Normalises a registry as written in an {@code auths} key or an image reference: scheme and path
-   * dropped, lower case, and every Docker Hub alias ({@code https://index.docker.io/v1/}, {@code
-   * registry-1.docker.io}, ...) becomes {@code docker.io}.
+   * Normalises a registry as written in an {@code auths} key or an image reference: {@link
+   * RegistryNames#key}, so scheme and path are dropped, lower case, and every Docker Hub alias
+   * ({@code https://index.docker.io/v1/}, {@code registry-1.docker.io}, ...) becomes {@code
+   * docker.io}.
    */
   public static String normaliseRegistry(String key) {
-    String k = key.trim().toLowerCase(Locale.ROOT);
-    int scheme = k.indexOf("://");
-    if (scheme >= 0) {
-      k = k.substring(scheme + 3);
-    }
-    int slash = k.indexOf('/');
-    if (slash >= 0) {
-      k = k.substring(0, slash);
-    }
-    return switch (k) {
-      case "index.docker.io", "registry-1.docker.io", "registry.hub.docker.com", "docker.io" ->
-          DOCKER_HUB;
-      default -> k;
-    };
+    return RegistryNames.key(key);
   }
 
   /**
@@ -93,47 +82,14 @@ public final class DockerConfigSecrets {
     Map<String, AuthConfig> result = new LinkedHashMap<>();
     for (Map.Entry<String, JsonNode> e : root.path("auths").properties()) {
       JsonNode entry = e.getValue();
-      if (!entry.isObject()) {
+      AuthConfig auth;
+      try {
+        auth = DockerConfigAuths.decode(entry);
+      } catch (IllegalArgumentException ex) {
         throw new IllegalArgumentException(
-            "secret " + name + ": auths entry '" + e.getKey() + "' is not an object");
+            "secret " + name + ": auths entry '" + e.getKey() + "' " + ex.getMessage());
       }
-      String user = text(entry, "username");
-      String password = text(entry, "password");
-      String auth = text(entry, "auth");
-      if (auth != null && !auth.isEmpty()) {
-        String decoded;
-        try {
-          decoded = new String(decode(auth), StandardCharsets.UTF_8);
-        } catch (IllegalArgumentException ex) {
-          throw new IllegalArgumentException(
-              "secret " + name + ": auth of '" + e.getKey() + "' is not valid base64");
-        }
-        int colon = decoded.indexOf(':');
-        if (colon < 0) {
-          throw new IllegalArgumentException(
-              "secret "
-                  + name
-                  + ": auth of '"
-                  + e.getKey()
-                  + "' is not base64 of username:password");
-        }
-        user = decoded.substring(0, colon);
-        password = decoded.substring(colon + 1);
-      }
-      String identityToken = text(entry, "identitytoken");
-      String registryToken = text(entry, "registrytoken");
-      if (user == null && identityToken == null && registryToken == null) {
-        throw new IllegalArgumentException(
-            "secret "
-                + name
-                + ": auths entry '"
-                + e.getKey()
-                + "' has neither auth, username/password nor identitytoken");
-      }
-      result.putIfAbsent(
-          normaliseRegistry(e.getKey()),
-          new AuthConfig(
-              user, password, text(entry, "email"), e.getKey(), identityToken, registryToken));
+      result.putIfAbsent(normaliseRegistry(e.getKey()), auth.withServerAddress(e.getKey()));
     }
     return result;
   }
@@ -146,10 +102,5 @@ public final class DockerConfigSecrets {
   /** Strict base64 (whitespace and line breaks tolerated). */
   private static byte[] decode(String value) {
     return Base64.getDecoder().decode(value.replaceAll("\\s", ""));
-  }
-
-  private static String text(JsonNode node, String field) {
-    JsonNode v = node.get(field);
-    return v == null || v.isNull() ? null : v.asText();
   }
 }

@@ -131,10 +131,14 @@ class DockerConfigCredentialsTest {
             "index.docker.io",
             "docker.io",
             "registry-1.docker.io",
-            "https://registry-1.docker.io/v2/")) {
+            "https://registry-1.docker.io/v2/",
+            // Issue 9: pull secrets took this alias for Docker Hub, config.json lookups did not.
+            "registry.hub.docker.com")) {
       DockerConfigCredentials c =
           credentials("{\"auths\":{\"" + key + "\":{\"auth\":\"" + b64("hub:pw") + "\"}}}");
-      for (String domain : List.of("docker.io", "index.docker.io", "registry-1.docker.io")) {
+      for (String domain :
+          List.of(
+              "docker.io", "index.docker.io", "registry-1.docker.io", "registry.hub.docker.com")) {
         AuthConfig a = c.forRegistry(domain).orElseThrow(() -> new AssertionError(key));
         assertThat(a.username()).isEqualTo("hub");
         assertThat(a.serverAddress()).isEqualTo(DockerConfigCredentials.DOCKER_HUB_SERVER);
@@ -266,7 +270,7 @@ class DockerConfigCredentialsTest {
         credentials("{\"auths\":{\"r.io\":{\"auth\":\"" + b64("no-colon-secret") + "\"}}}");
     assertThatThrownBy(() -> c.forRegistry("r.io"))
         .isInstanceOf(EngineException.class)
-        .hasMessageContaining("not base64 of user:password")
+        .hasMessageContaining("not base64 of username:password")
         .hasMessageNotContaining("no-colon-secret");
     DockerConfigCredentials d = credentials("{\"auths\":{\"r.io\":{\"auth\":\"%%%\"}}}");
     assertThatThrownBy(() -> d.forRegistry("r.io"))

@@ -156,7 +156,7 @@ class RegistryClientProtocolTest {
               null);
           return;
         }
-        String digest = digestHeader == null ? RegistryClient.sha256(body) : digestHeader;
+        String digest = digestHeader == null ? RegistryResponses.sha256(body) : digestHeader;
         if (!digest.isEmpty()) {
           ex.getResponseHeaders().add("Docker-Content-Digest", digest);
         }
@@ -370,9 +370,9 @@ class RegistryClientProtocolTest {
     anonymousTokens = true;
     digestHeader = "";
     byte[] body = manifests.get("team/app:1");
-    assertThat(client.digest(ref("team/app:1"), null)).contains(RegistryClient.sha256(body));
+    assertThat(client.digest(ref("team/app:1"), null)).contains(RegistryResponses.sha256(body));
     assertThat(client.inspect(ref("team/app:1"), null).digest())
-        .isEqualTo(RegistryClient.sha256(body));
+        .isEqualTo(RegistryResponses.sha256(body));
   }
 
   @Test
@@ -462,8 +462,8 @@ class RegistryClientProtocolTest {
 
   @Test
   void challengesParse() {
-    List<RegistryClient.Challenge> c =
-        RegistryClient.parseChallenges(
+    List<RegistryAuthenticator.Challenge> c =
+        RegistryAuthenticator.parseChallenges(
             List.of(
                 "Bearer realm=\"https://auth.docker.io/token\",service=\"registry.docker.io\","
                     + "scope=\"repository:library/busybox:pull,push\"",
@@ -478,9 +478,11 @@ class RegistryClientProtocolTest {
     assertThat(c.get(1).params())
         .containsEntry("realm", "a \"quoted\" realm")
         .containsEntry("charset", "UTF-8");
-    List<RegistryClient.Challenge> two =
-        RegistryClient.parseChallenges(List.of("Basic realm=\"x\", Bearer realm=\"y\""));
-    assertThat(two).extracting(RegistryClient.Challenge::scheme).containsExactly("basic", "bearer");
+    List<RegistryAuthenticator.Challenge> two =
+        RegistryAuthenticator.parseChallenges(List.of("Basic realm=\"x\", Bearer realm=\"y\""));
+    assertThat(two)
+        .extracting(RegistryAuthenticator.Challenge::scheme)
+        .containsExactly("basic", "bearer");
   }
 
   @Test

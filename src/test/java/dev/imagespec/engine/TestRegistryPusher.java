@@ -47,7 +47,7 @@ final class TestRegistryPusher {
 
   /** Uploads a blob (monolithic POST + PUT) and returns its digest. */
   String pushBlob(String repo, byte[] content) throws IOException {
-    String digest = RegistryClient.sha256(content);
+    String digest = RegistryResponses.sha256(content);
     Request start =
         request(url("/v2/" + repo + "/blobs/uploads/"))
             .post(RequestBody.create(new byte[0], null))
@@ -87,7 +87,7 @@ final class TestRegistryPusher {
             "pushing manifest " + repo + ":" + reference + ": HTTP " + r.code() + " " + body);
       }
     }
-    return new Pushed(manifest, RegistryClient.sha256(manifest), mediaType);
+    return new Pushed(manifest, RegistryResponses.sha256(manifest), mediaType);
   }
 
   /**
@@ -135,7 +135,8 @@ final class TestRegistryPusher {
     l.put("size", layer.length);
     l.put("digest", layerDigest);
     byte[] bytes = JSON.writeValueAsBytes(manifest);
-    return pushManifest(repo, tag != null ? tag : RegistryClient.sha256(bytes), mediaType, bytes);
+    return pushManifest(
+        repo, tag != null ? tag : RegistryResponses.sha256(bytes), mediaType, bytes);
   }
 
   /**

@@ -34,6 +34,7 @@ class DockerConfigSecretsTest {
     "https://index.docker.io/v1/, docker.io",
     "index.docker.io, docker.io",
     "registry-1.docker.io, docker.io",
+    "registry.hub.docker.com, docker.io",
     "docker.io, docker.io",
     "https://Reg.Example:5000/v2/, reg.example:5000",
     "localhost:5000, localhost:5000",
@@ -107,7 +108,7 @@ class DockerConfigSecretsTest {
                             ".dockerconfigjson",
                             b64("{\"auths\":{\"r\":{\"auth\":\"" + b64(secretValue) + "\"}}}")),
                         null)))
-        .hasMessage("secret default/cred: auth of 'r' is not base64 of username:password")
+        .hasMessage("secret default/cred: auths entry 'r' is not base64 of username:password")
         .hasMessageNotContaining(secretValue);
     assertThatThrownBy(
             () ->
