@@ -150,7 +150,7 @@ final class Builds {
       o.registryConfig()
           .forEach(
               (registry, auth) ->
-                  out.put(Transfers.configKey(registry), Transfers.withServer(auth, registry)));
+                  out.put(RegistryNames.serverAddress(registry), Transfers.withServer(auth, registry)));
       return out;
     }
     Set<String> domains = new LinkedHashSet<>();
@@ -169,7 +169,7 @@ final class Builds {
       client
           .credentials()
           .forRegistry(domain)
-          .ifPresent(a -> out.put(Transfers.configKey(domain), Transfers.withServer(a, domain)));
+          .ifPresent(a -> out.put(RegistryNames.serverAddress(domain), Transfers.withServer(a, domain)));
     }
     return out;
   }

@@ -176,18 +176,15 @@ final class Transfers {
 
   /**
    * The header of a pull or push: the call's own credentials, else the configured ones for the
-   * registry; their server address, when unset, is the reference's domain.
+   * registry; their server address, when unset, is the registry's ({@link
+   * RegistryNames#serverAddress}), as for builds and searches.
    */
   private Map<String, String> authHeader(
       ImageReference ref, AuthConfig explicit, boolean required) {
     Optional<AuthConfig> auth =
         explicit != null ? Optional.of(explicit) : client.credentials().forRegistry(ref.domain());
     if (auth.isPresent()) {
-      AuthConfig a = auth.get();
-      if (a.serverAddress() == null) {
-        a = a.withServerAddress(ref.domain());
-      }
-      return Map.of("X-Registry-Auth", a.toHeader());
+      return Map.of("X-Registry-Auth", withServer(auth.get(), ref.domain()).toHeader());
     }
     // Docker's push insists on the header; an empty auth object means "no credentials".
     return required ? Map.of("X-Registry-Auth", "e30=") : Map.of();
@@ -195,7 +192,7 @@ final class Transfers {
 
   /**
    * The header of a search or registry-data call: {@code auth}, its server address, when unset, the
-   * registry as a build's registry config names it ({@link #withServer}).
+   * registry's server address ({@link #withServer}).
    */
   static Map<String, String> authHeader(AuthConfig auth, String registry) {
     return auth == null
@@ -203,15 +200,13 @@ final class Transfers {
         : Map.of("X-Registry-Auth", withServer(auth, registry).toHeader());
   }
 
-  /** {@code auth} with its server address set, when unset, to {@link #configKey}. */
+  /**
+   * {@code auth} with its server address set, when unset, to the registry's one server address
+   * (Docker Hub, under any of its names, by its v1 address).
+   */
   static AuthConfig withServer(AuthConfig a, String registry) {
-    return a.serverAddress() == null ? a.withServerAddress(configKey(registry)) : a;
-  }
-
-  /** The key of a registry in a build's registry config: Docker Hub by its v1 address. */
-  static String configKey(String registry) {
-    return registry.equals("docker.io") || registry.equals("index.docker.io")
-        ? DockerConfigCredentials.DOCKER_HUB_SERVER
-        : registry;
+    return a.serverAddress() == null
+        ? a.withServerAddress(RegistryNames.serverAddress(registry))
+        : a;
   }
 }

@@ -52,4 +52,18 @@ class RegistryNamesTest {
     assertThat(RegistryNames.hostOf("[::1]:5000")).isEqualTo("[::1]");
     assertThat(RegistryNames.hostOf("::1")).isEqualTo("::1");
   }
+
+  @ParameterizedTest(name = "{0}")
+  @CsvSource({"docker.io", "index.docker.io", "registry.hub.docker.com", "127.0.0.1:5000"})
+  void pullPushBuildAndSearchSendOneServerAddress(String registry) {
+    // Issue 9: a pull's X-Registry-Auth named Docker Hub "docker.io" while builds and searches
+    // named it "https://index.docker.io/v1/"; every header now takes RegistryNames' form.
+    AuthConfig a = AuthConfig.basic("u", "p");
+    assertThat(Transfers.withServer(a, registry).serverAddress())
+        .isEqualTo(RegistryNames.serverAddress(registry));
+    assertThat(Transfers.authHeader(a, registry).get("X-Registry-Auth"))
+        .isEqualTo(Transfers.withServer(a, registry).toHeader());
+    assertThat(Transfers.withServer(a.withServerAddress("own"), registry).serverAddress())
+        .isEqualTo("own");
+  }
 }
