@@ -1,8 +1,8 @@
 package dev.imagespec.cli;
 
-import dev.imagespec.reconcile.ByteSizes;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.imagespec.engine.Images;
+import dev.imagespec.reconcile.ByteSizes;
 import java.time.Instant;
 import java.util.List;
 import picocli.CommandLine.Command;

@@ -1,9 +1,9 @@
 package dev.imagespec.cli;
 
-import dev.imagespec.reconcile.ByteSizes;
 import dev.imagespec.engine.Image;
 import dev.imagespec.engine.Images;
 import dev.imagespec.engine.ListOptions;
+import dev.imagespec.reconcile.ByteSizes;
 import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.List;

@@ -1,9 +1,9 @@
 package dev.imagespec.cli;
 
-import dev.imagespec.reconcile.ByteSizes;
 import dev.imagespec.engine.Images;
 import dev.imagespec.engine.PruneOptions;
 import dev.imagespec.engine.PruneReport;
+import dev.imagespec.reconcile.ByteSizes;
 import java.util.ArrayList;
 import java.util.List;
 import picocli.CommandLine.Command;

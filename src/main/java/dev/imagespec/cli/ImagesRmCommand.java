@@ -1,9 +1,9 @@
 package dev.imagespec.cli;
 
-import dev.imagespec.reconcile.ErrorMessages;
 import dev.imagespec.engine.ApiException;
 import dev.imagespec.engine.Images;
 import dev.imagespec.engine.RemoveReport;
+import dev.imagespec.reconcile.ErrorMessages;
 import java.util.ArrayList;
 import java.util.List;
 import picocli.CommandLine.Command;
@@ -35,7 +35,8 @@ final class ImagesRmCommand extends ImagesSubcommand {
         reports.add(engineImages.remove(n, force, noprune));
       } catch (ApiException e) {
         // as docker rmi: report it, go on with the other names, exit 1 at the end
-        reports.add(new RemoveReport(List.of(), List.of(), List.of(n + ": " + ErrorMessages.of(e)), 1));
+        reports.add(
+            new RemoveReport(List.of(), List.of(), List.of(n + ": " + ErrorMessages.of(e)), 1));
       }
     }
     if (output.json()) {

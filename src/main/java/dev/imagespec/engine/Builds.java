@@ -150,7 +150,8 @@ final class Builds {
       o.registryConfig()
           .forEach(
               (registry, auth) ->
-                  out.put(RegistryNames.serverAddress(registry), Transfers.withServer(auth, registry)));
+                  out.put(
+                      RegistryNames.serverAddress(registry), Transfers.withServer(auth, registry)));
       return out;
     }
     Set<String> domains = new LinkedHashSet<>();
@@ -169,7 +170,8 @@ final class Builds {
       client
           .credentials()
           .forRegistry(domain)
-          .ifPresent(a -> out.put(RegistryNames.serverAddress(domain), Transfers.withServer(a, domain)));
+          .ifPresent(
+              a -> out.put(RegistryNames.serverAddress(domain), Transfers.withServer(a, domain)));
     }
     return out;
   }
