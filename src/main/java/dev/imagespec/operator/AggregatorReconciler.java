@@ -1,5 +1,6 @@
 package dev.imagespec.operator;
 
+import dev.imagespec.spec.Conditions;
 import dev.imagespec.spec.DeletionPolicy;
 import dev.imagespec.spec.ImageNode;
 import dev.imagespec.spec.ImageSpec;

@@ -106,7 +106,7 @@ public class ImageNodeStatus {
   /** The condition of that type, if any. */
   @JsonIgnore
   public Optional<Condition> condition(String type) {
-    return ConditionList.find(conditions, type);
+    return Conditions.find(conditions, type);
   }
 
   /** The entry of the spec {@code namespace/name}, if any. */

@@ -21,9 +21,9 @@ import java.util.Optional;
   "prune"
 })
 public class ImageSpecStatus {
-  public static final String READY = "Ready";
-  public static final String PROGRESSING = "Progressing";
-  public static final String DEGRADED = "Degraded";
+  public static final String READY = Conditions.READY;
+  public static final String PROGRESSING = Conditions.PROGRESSING;
+  public static final String DEGRADED = Conditions.DEGRADED;
 
   @JsonPropertyDescription("metadata.generation this status describes.")
   private Long observedGeneration;
@@ -107,19 +107,19 @@ public class ImageSpecStatus {
   /** The condition of that type, if any. */
   @JsonIgnore
   public Optional<Condition> condition(String type) {
-    return ConditionList.find(conditions, type);
+    return Conditions.find(conditions, type);
   }
 
   /** True when the Ready condition is True. */
   @JsonIgnore
   public boolean isReady() {
-    return ConditionList.isTrue(conditions, READY);
+    return Conditions.isTrue(conditions, READY);
   }
 
   /** True when the Degraded condition is True. */
   @JsonIgnore
   public boolean isDegraded() {
-    return ConditionList.isTrue(conditions, DEGRADED);
+    return Conditions.isTrue(conditions, DEGRADED);
   }
 
   @Override

@@ -35,6 +35,16 @@ public class NodePrune {
     this.message = message;
   }
 
+  /** The prune of spec {@code key} that {@code run} describes (its last run). */
+  public static NodePrune of(SpecKey key, PruneStatus run) {
+    return new NodePrune(
+        key.toString(),
+        run.getLastRun(),
+        run.getImagesDeleted(),
+        run.getSpaceReclaimed(),
+        run.getMessage());
+  }
+
   public String getSpec() {
     return spec;
   }

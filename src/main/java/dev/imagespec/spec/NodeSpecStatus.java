@@ -91,13 +91,13 @@ public class NodeSpecStatus {
   /** True when the Ready condition is True. */
   @JsonIgnore
   public boolean isReady() {
-    return ConditionList.isTrue(conditions, ImageSpecStatus.READY);
+    return Conditions.isTrue(conditions, ImageSpecStatus.READY);
   }
 
   /** True when the Degraded condition is True. */
   @JsonIgnore
   public boolean isDegraded() {
-    return ConditionList.isTrue(conditions, ImageSpecStatus.DEGRADED);
+    return Conditions.isTrue(conditions, ImageSpecStatus.DEGRADED);
   }
 
   public String getNamespace() {

@@ -285,6 +285,58 @@ class ApplyCliTest {
     }
   }
 
+  /**
+   * apply --watch wakes on the spec's refreshInterval when the spec has push targets (a refresh
+   * re-verifies them), as the agent does: both use one WakeSchedule. Before, only Always images
+   * woke it.
+   */
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("engines")
+  void watchRefreshesPushTargetsOnTheRefreshInterval(Engine engine) throws Exception {
+    try (EngineClient c = engine.client()) {
+      String source = published(c, "watchpush");
+      String target = TestEnv.registry() + "/apply/watchpushed" + TestEnv.unique() + ":1.0";
+      manifest(
+          "p.yaml",
+          spec(
+              "watchpush",
+              "  refreshInterval: 1s\n  images:\n    - image: "
+                  + source
+                  + "\n      pushes:\n        - to: "
+                  + target
+                  + "\n"));
+      StringWriter out = new StringWriter();
+      StringWriter err = new StringWriter();
+      int[] code = {-1};
+      Thread watcher =
+          new Thread(
+              () ->
+                  code[0] =
+                      Main.run(
+                          new PrintWriter(out, true),
+                          new PrintWriter(err, true),
+                          "apply",
+                          "-f",
+                          dir.toString(),
+                          "--watch",
+                          "--host",
+                          engine.host()));
+      watcher.start();
+      try {
+        // each pass prints its table: a second one without a file change is the refresh
+        Awaitility.await()
+            .atMost(Duration.ofSeconds(60))
+            .until(() -> out.toString().split("SPEC", -1).length > 2);
+      } finally {
+        ApplyCommand.stopWatching();
+        watcher.join(Duration.ofSeconds(30).toMillis());
+      }
+      assertThat(watcher.isAlive()).isFalse();
+      assertThat(code[0]).as(err.toString()).isZero();
+      assertThat(err.toString()).doesNotContain("manifests changed");
+    }
+  }
+
   @ParameterizedTest(name = "{0}")
   @MethodSource("engines")
   void invalidInputExitsTwoAndChangesNothing(Engine engine) throws Exception {
