@@ -777,15 +777,7 @@ final class PlanBuilder {
       this.spec = spec;
       this.prev = in.previousOf(spec);
       ImageSpecSpec s = spec.getSpec();
-      Duration r = null;
-      if (s != null && s.getRefreshInterval() != null) {
-        try {
-          r = GoDuration.parse(s.getRefreshInterval());
-        } catch (IllegalArgumentException e) {
-          r = null;
-        }
-      }
-      this.refresh = r == null || r.isZero() || r.isNegative() ? in.defaultRefreshInterval() : r;
+      this.refresh = WakeSchedule.refreshInterval(s, in.defaultRefreshInterval());
       if (prev != null && prev.getImages() != null) {
         for (ImageStatus st : prev.getImages()) {
           String c = st == null ? null : canonicalOf(st.getImage());
