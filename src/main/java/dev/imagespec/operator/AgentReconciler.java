@@ -197,9 +197,7 @@ public final class AgentReconciler
           wakes.next(
               pass.live,
               result.statuses(),
-              !result.failures().isEmpty()
-                  || Conditions.isTrue(status.getConditions(), Conditions.DEGRADED)
-                  || !pass.removing.isEmpty(),
+              !result.failures().isEmpty() || status.isDegraded() || !pass.removing.isEmpty(),
               now);
       LOG.atInfo()
           .addKeyValue("node", settings.nodeName())
