@@ -323,9 +323,10 @@ class ApplyCliTest {
                           engine.host()));
       watcher.start();
       try {
-        // each pass prints its table: a second one without a file change is the refresh
+        // each pass prints its table: a second one without a file change is the refresh (the
+        // first pass pulls and pushes: slow on a loaded podman)
         Awaitility.await()
-            .atMost(Duration.ofSeconds(60))
+            .atMost(Duration.ofMinutes(3))
             .until(() -> out.toString().split("SPEC", -1).length > 2);
       } finally {
         ApplyCommand.stopWatching();
