@@ -8,15 +8,11 @@ import dev.imagespec.reconcile.PruneSchedule;
 import dev.imagespec.reconcile.ReconcileOptions;
 import dev.imagespec.reconcile.ReconcileResult;
 import dev.imagespec.reconcile.Reconciler;
-import dev.imagespec.spec.CronSchedule;
-import dev.imagespec.spec.GoDuration;
-import dev.imagespec.spec.ImageEntry;
-import dev.imagespec.spec.ImageSpec;
+import dev.imagespec.reconcile.WakeSchedule;
 import dev.imagespec.spec.ImageSpecStatus;
 import dev.imagespec.spec.ImageState;
 import dev.imagespec.spec.ImageStatus;
 import dev.imagespec.spec.Manifests;
-import dev.imagespec.spec.PullPolicy;
 import dev.imagespec.spec.PushState;
 import dev.imagespec.spec.PushStatus;
 import dev.imagespec.spec.SpecKey;
@@ -63,6 +59,10 @@ import picocli.CommandLine.Spec;
 final class ApplyCommand implements Callable<Integer> {
   private static final Logger LOG = LoggerFactory.getLogger(ApplyCommand.class);
   private static final Duration WATCH_POLL = Duration.ofSeconds(2);
+
+  /** The agent's wake schedule, without its failure retry: a failed pass waits for the next. */
+  private static final WakeSchedule WAKES =
+      new WakeSchedule(ReconcileOptions.defaults().defaultRefreshInterval(), null);
 
   @Spec CommandLine.Model.CommandSpec spec;
   @Mixin EngineOptions engine;
@@ -272,13 +272,13 @@ final class ApplyCommand implements Callable<Integer> {
     Manifests manifests = initial;
     Map<SpecKey, ImageSpecStatus> previous = new HashMap<>();
     Map<Path, Long> fingerprint = fingerprint();
-    Instant lastPass = Instant.MIN;
+    Instant wakeAt = Instant.MAX;
     boolean firstPass = true;
     int code = ExitCodes.OK;
     try {
       while (stop.getCount() > 0) {
         Instant now = Instant.now();
-        boolean due = firstPass || now.isAfter(nextWake(manifests, previous, lastPass));
+        boolean due = firstPass || now.isAfter(wakeAt);
         Map<Path, Long> current = fingerprint();
         if (!current.equals(fingerprint)) {
           fingerprint = current;
@@ -292,9 +292,12 @@ final class ApplyCommand implements Callable<Integer> {
           err.flush();
         }
         if (due) {
+          // the statuses that time the next wake; none after a failed pass: the cron schedules
+          Map<SpecKey, ImageSpecStatus> timing = Map.of();
           try {
             ReconcileResult result = pass(client, manifests, previous, firstPass && prune);
             previous = new HashMap<>(result.statuses());
+            timing = previous;
             report(result);
             code = exitCode(result);
           } catch (RuntimeException e) {
@@ -303,7 +306,9 @@ final class ApplyCommand implements Callable<Integer> {
             err.flush();
             code = ExitCodes.FAILED;
           }
-          lastPass = Instant.now();
+          Instant lastPass = Instant.now();
+          Duration next = WAKES.next(manifests.specs(), timing, false, lastPass);
+          wakeAt = next == null ? Instant.MAX : lastPass.plus(next);
           firstPass = false;
         }
         stop.await(WATCH_POLL.toMillis(), TimeUnit.MILLISECONDS);
@@ -321,35 +326,6 @@ final class ApplyCommand implements Callable<Integer> {
     err.println("stopped");
     err.flush();
     return code;
-  }
-
-  /** The earliest of: the shortest refreshInterval of an Always image, the next prune run. */
-  private static Instant nextWake(
-      Manifests manifests, Map<SpecKey, ImageSpecStatus> previous, Instant lastPass) {
-    Instant next = Instant.MAX;
-    for (ImageSpec s : manifests.specs()) {
-      var sp = s.getSpec();
-      boolean always = sp.getPullPolicy() == PullPolicy.Always;
-      for (ImageEntry e : sp.getImages()) {
-        always |= e.getPullPolicy() == PullPolicy.Always;
-      }
-      if (always) {
-        Duration every =
-            sp.getRefreshInterval() == null
-                ? ReconcileOptions.defaults().defaultRefreshInterval()
-                : GoDuration.parse(sp.getRefreshInterval());
-        Instant at = lastPass == Instant.MIN ? Instant.MIN : lastPass.plus(every);
-        next = at.isBefore(next) ? at : next;
-      }
-      if (sp.getPrune() != null && sp.getPrune().getSchedule() != null) {
-        Instant at =
-            CronSchedule.parse(sp.getPrune().getSchedule())
-                .nextAfter(lastPass == Instant.MIN ? Instant.now() : lastPass)
-                .orElse(Instant.MAX);
-        next = at.isBefore(next) ? at : next;
-      }
-    }
-    return next;
   }
 
   /** Paths and modification times of every YAML file under the inputs (stdin is read once). */

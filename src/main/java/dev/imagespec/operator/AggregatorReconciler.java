@@ -1,6 +1,7 @@
 package dev.imagespec.operator;
 
 import dev.imagespec.reconcile.Reasons;
+import dev.imagespec.spec.Conditions;
 import dev.imagespec.spec.DeletionPolicy;
 import dev.imagespec.spec.ImageNode;
 import dev.imagespec.spec.ImageSpec;

@@ -1,5 +1,6 @@
 package dev.imagespec.operator;
 
+import dev.imagespec.spec.Conditions;
 import io.fabric8.kubernetes.api.model.EventBuilder;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.ObjectReference;

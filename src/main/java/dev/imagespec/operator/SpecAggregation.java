@@ -1,6 +1,7 @@
 package dev.imagespec.operator;
 
 import dev.imagespec.reconcile.Reasons;
+import dev.imagespec.spec.Conditions;
 import dev.imagespec.spec.Ensure;
 import dev.imagespec.spec.ImageEntry;
 import dev.imagespec.spec.ImageNode;
@@ -147,36 +148,20 @@ final class SpecAggregation {
               + " node(s) converged; waiting for "
               + list(pendingNodes);
     }
-    List<Condition> conditions = new ArrayList<>();
-    conditions.add(
-        Conditions.of(
-            prev,
-            ImageSpecStatus.READY,
-            ready,
-            readyReason,
-            Conditions.shorten(readyMessage, MAX_MESSAGE * 2),
-            generation,
-            now));
-    conditions.add(
-        Conditions.of(
-            prev,
-            ImageSpecStatus.PROGRESSING,
-            !pendingNodes.isEmpty(),
-            pendingNodes.isEmpty() ? Reasons.RECONCILED : Reasons.NODES_PENDING,
-            pendingNodes.isEmpty()
-                ? "every node reported the current generation"
-                : pendingNodes.size() + " node(s) not converged yet: " + list(pendingNodes),
-            generation,
-            now));
-    conditions.add(
-        Conditions.of(
-            prev,
-            ImageSpecStatus.DEGRADED,
-            degradedReason != null,
-            degradedReason == null ? Reasons.AS_EXPECTED : degradedReason,
-            degradedReason == null ? "no node reports a failure" : degradedMessage,
-            generation,
-            now));
+    List<Condition> conditions =
+        Conditions.against(prev, generation, now)
+            .ready(ready, readyReason, Conditions.shorten(readyMessage, MAX_MESSAGE * 2))
+            .progressing(
+                !pendingNodes.isEmpty(),
+                pendingNodes.isEmpty() ? Reasons.RECONCILED : Reasons.NODES_PENDING,
+                pendingNodes.isEmpty()
+                    ? "every node reported the current generation"
+                    : pendingNodes.size() + " node(s) not converged yet: " + list(pendingNodes))
+            .degraded(
+                degradedReason != null,
+                degradedReason == null ? Reasons.AS_EXPECTED : degradedReason,
+                degradedReason == null ? "no node reports a failure" : degradedMessage)
+            .build();
     st.setConditions(conditions);
     return st;
   }

@@ -2,7 +2,6 @@ package dev.imagespec.reconcile;
 
 import dev.imagespec.engine.ImageReference;
 import dev.imagespec.spec.Ensure;
-import dev.imagespec.spec.GoDuration;
 import dev.imagespec.spec.ImageEntry;
 import dev.imagespec.spec.ImageSpec;
 import dev.imagespec.spec.ImageSpecSpec;
@@ -81,15 +80,7 @@ final class SpecEntries {
       this.spec = spec;
       this.prev = in.previousOf(spec);
       ImageSpecSpec s = spec.getSpec();
-      Duration r = null;
-      if (s != null && s.getRefreshInterval() != null) {
-        try {
-          r = GoDuration.parse(s.getRefreshInterval());
-        } catch (IllegalArgumentException e) {
-          r = null;
-        }
-      }
-      this.refresh = r == null || r.isZero() || r.isNegative() ? in.defaultRefreshInterval() : r;
+      this.refresh = WakeSchedule.refreshInterval(s, in.defaultRefreshInterval());
       this.pruneSelected =
           s != null && s.getPrune() != null && (in.pruneAll() || in.pruneNow().contains(key));
       if (prev != null && prev.getImages() != null) {

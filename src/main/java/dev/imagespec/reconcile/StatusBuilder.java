@@ -1,6 +1,7 @@
 package dev.imagespec.reconcile;
 
 import dev.imagespec.engine.ImageReference;
+import dev.imagespec.spec.Conditions;
 import dev.imagespec.spec.CronSchedule;
 import dev.imagespec.spec.Ensure;
 import dev.imagespec.spec.ImageSpecStatus;
@@ -14,13 +15,11 @@ import dev.imagespec.spec.PushStatus;
 import dev.imagespec.spec.SpecKey;
 import io.fabric8.kubernetes.api.model.Condition;
 import java.time.Instant;
-import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Collectors;
 
@@ -59,7 +58,7 @@ public final class StatusBuilder {
   }
 
   static String time(Instant t) {
-    return t == null ? null : t.truncatedTo(ChronoUnit.SECONDS).toString();
+    return Conditions.time(t);
   }
 
   /** The status of one spec. */
@@ -197,40 +196,29 @@ public final class StatusBuilder {
     }
 
     ImageSpecStatus prev = sp.previous();
-    List<Condition> conditions = new ArrayList<>();
     boolean ready = converged && pending == 0;
     String primary = problems.primary();
-    conditions.add(
-        condition(
-            prev,
-            ImageSpecStatus.READY,
-            ready,
-            ready
-                ? Reasons.CONVERGED
-                : pending > 0 ? Reasons.PENDING : primary != null ? primary : Reasons.NOT_CONVERGED,
-            ready
-                ? summary(images.size(), pushes.size())
-                : pending > 0 ? pending + " action(s) pending" : problems.message(),
-            generation,
-            now));
-    conditions.add(
-        condition(
-            prev,
-            ImageSpecStatus.PROGRESSING,
-            pending > 0,
-            pending > 0 ? Reasons.ACTIONS_PENDING : Reasons.RECONCILED,
-            pending > 0 ? pending + " action(s) pending" : "no action pending",
-            generation,
-            now));
-    conditions.add(
-        condition(
-            prev,
-            ImageSpecStatus.DEGRADED,
-            primary != null,
-            primary != null ? primary : Reasons.AS_EXPECTED,
-            primary != null ? problems.message() : "no failures",
-            generation,
-            now));
+    List<Condition> conditions =
+        Conditions.against(prev == null ? null : prev.getConditions(), generation, now)
+            .ready(
+                ready,
+                ready
+                    ? Reasons.CONVERGED
+                    : pending > 0
+                        ? Reasons.PENDING
+                        : primary != null ? primary : Reasons.NOT_CONVERGED,
+                ready
+                    ? summary(images.size(), pushes.size())
+                    : pending > 0 ? pending + " action(s) pending" : problems.message())
+            .progressing(
+                pending > 0,
+                pending > 0 ? Reasons.ACTIONS_PENDING : Reasons.RECONCILED,
+                pending > 0 ? pending + " action(s) pending" : "no action pending")
+            .degraded(
+                primary != null,
+                primary != null ? primary : Reasons.AS_EXPECTED,
+                primary != null ? problems.message() : "no failures")
+            .build();
     st.setConditions(conditions);
     return st;
   }
@@ -314,34 +302,6 @@ public final class StatusBuilder {
             && p.getSpaceReclaimed() == null
             && p.getMessage() == null;
     return new PruneResult(empty ? null : p, pending, failed);
-  }
-
-  /**
-   * A condition; {@code lastTransitionTime} is kept from {@code prev} when the status did not
-   * change.
-   */
-  static Condition condition(
-      ImageSpecStatus prev,
-      String type,
-      boolean value,
-      String reason,
-      String message,
-      Long generation,
-      Instant now) {
-    String status = value ? "True" : "False";
-    Optional<Condition> old = prev == null ? Optional.empty() : prev.condition(type);
-    String transition =
-        old.filter(c -> status.equals(c.getStatus()) && c.getLastTransitionTime() != null)
-            .map(Condition::getLastTransitionTime)
-            .orElse(time(now));
-    Condition c = new Condition();
-    c.setType(type);
-    c.setStatus(status);
-    c.setReason(reason);
-    c.setMessage(message);
-    c.setObservedGeneration(generation);
-    c.setLastTransitionTime(transition);
-    return c;
   }
 
   private static String digestOf(LocalImage img, String canonical, String fallback) {

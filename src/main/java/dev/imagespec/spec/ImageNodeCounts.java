@@ -10,38 +10,15 @@ import java.util.Objects;
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @JsonPropertyOrder({"ready", "failed", "pending"})
-public class ImageNodeCounts {
-  @JsonPropertyDescription("Nodes where the image is as desired (Present, or Absent).")
-  private Integer ready;
-
-  @JsonPropertyDescription("Nodes where the image is Failed or in Conflict.")
-  private Integer failed;
-
+public class ImageNodeCounts extends NodeTally {
   @JsonPropertyDescription("Nodes that have not reported this image in its current state yet.")
   private Integer pending;
 
   public ImageNodeCounts() {}
 
   public ImageNodeCounts(int ready, int failed, int pending) {
-    this.ready = ready;
-    this.failed = failed;
+    super(ready, failed);
     this.pending = pending;
-  }
-
-  public Integer getReady() {
-    return ready;
-  }
-
-  public void setReady(Integer ready) {
-    this.ready = ready;
-  }
-
-  public Integer getFailed() {
-    return failed;
-  }
-
-  public void setFailed(Integer failed) {
-    this.failed = failed;
   }
 
   public Integer getPending() {
@@ -52,21 +29,38 @@ public class ImageNodeCounts {
     this.pending = pending;
   }
 
+  // the CRD's descriptions of the shared counts, worded for an image
+
+  @Override
+  @JsonPropertyDescription("Nodes where the image is as desired (Present, or Absent).")
+  public Integer getReady() {
+    return super.getReady();
+  }
+
+  @Override
+  @JsonPropertyDescription("Nodes where the image is Failed or in Conflict.")
+  public Integer getFailed() {
+    return super.getFailed();
+  }
+
   @Override
   public boolean equals(Object o) {
-    return o instanceof ImageNodeCounts n
-        && Objects.equals(ready, n.ready)
-        && Objects.equals(failed, n.failed)
-        && Objects.equals(pending, n.pending);
+    return sameTally(o) && Objects.equals(pending, ((ImageNodeCounts) o).pending);
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(ready, failed, pending);
+    return Objects.hash(tallyHash(), pending);
   }
 
   @Override
   public String toString() {
-    return "ImageNodeCounts{ready=" + ready + ", failed=" + failed + ", pending=" + pending + "}";
+    return "ImageNodeCounts{ready="
+        + getReady()
+        + ", failed="
+        + getFailed()
+        + ", pending="
+        + pending
+        + "}";
   }
 }

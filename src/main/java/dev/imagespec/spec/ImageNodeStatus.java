@@ -22,14 +22,7 @@ import java.util.Optional;
   "lastPrune",
   "specs"
 })
-public class ImageNodeStatus {
-  @JsonPropertyDescription("metadata.generation of this ImageNode the status describes.")
-  private Long observedGeneration;
-
-  @JsonPropertyDescription(
-      "Ready: the engine answers and every matching ImageSpec is converged on this node.")
-  private List<Condition> conditions;
-
+public class ImageNodeStatus extends ObservedStatus {
   @JsonPropertyDescription("The engine the agent drives.")
   private EngineInfo engine;
 
@@ -55,20 +48,19 @@ public class ImageNodeStatus {
 
   public ImageNodeStatus() {}
 
+  // the CRD's descriptions of the shared fields, worded for a node
+
+  @Override
+  @JsonPropertyDescription("metadata.generation of this ImageNode the status describes.")
   public Long getObservedGeneration() {
-    return observedGeneration;
+    return super.getObservedGeneration();
   }
 
-  public void setObservedGeneration(Long observedGeneration) {
-    this.observedGeneration = observedGeneration;
-  }
-
+  @Override
+  @JsonPropertyDescription(
+      "Ready: the engine answers and every matching ImageSpec is converged on this node.")
   public List<Condition> getConditions() {
-    return conditions;
-  }
-
-  public void setConditions(List<Condition> conditions) {
-    this.conditions = conditions;
+    return super.getConditions();
   }
 
   public EngineInfo getEngine() {
@@ -103,12 +95,6 @@ public class ImageNodeStatus {
     this.specs = specs;
   }
 
-  /** The condition of that type, if any. */
-  @JsonIgnore
-  public Optional<Condition> condition(String type) {
-    return ConditionList.find(conditions, type);
-  }
-
   /** The entry of the spec {@code namespace/name}, if any. */
   @JsonIgnore
   public Optional<NodeSpecStatus> spec(String namespace, String name) {
@@ -130,9 +116,8 @@ public class ImageNodeStatus {
 
   @Override
   public boolean equals(Object o) {
-    return o instanceof ImageNodeStatus s
-        && Objects.equals(observedGeneration, s.observedGeneration)
-        && Objects.equals(conditions, s.conditions)
+    return sameObserved(o)
+        && o instanceof ImageNodeStatus s
         && Objects.equals(engine, s.engine)
         && Objects.equals(specsReady, s.specsReady)
         && Objects.equals(lastPrune, s.lastPrune)
@@ -141,15 +126,15 @@ public class ImageNodeStatus {
 
   @Override
   public int hashCode() {
-    return Objects.hash(observedGeneration, conditions, engine, specsReady, lastPrune, specs);
+    return Objects.hash(observedHash(), engine, specsReady, lastPrune, specs);
   }
 
   @Override
   public String toString() {
     return "ImageNodeStatus{observedGeneration="
-        + observedGeneration
+        + getObservedGeneration()
         + ", conditions="
-        + conditions
+        + getConditions()
         + ", engine="
         + engine
         + ", specsReady="

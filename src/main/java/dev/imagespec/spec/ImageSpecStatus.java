@@ -1,13 +1,9 @@
 package dev.imagespec.spec;
 
-import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import com.fasterxml.jackson.annotation.JsonPropertyOrder;
-import io.fabric8.kubernetes.api.model.Condition;
-import java.util.List;
 import java.util.Objects;
-import java.util.Optional;
 
 /** The observed state of an {@link ImageSpec}. */
 @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -20,25 +16,10 @@ import java.util.Optional;
   "pushes",
   "prune"
 })
-public class ImageSpecStatus {
-  public static final String READY = "Ready";
-  public static final String PROGRESSING = "Progressing";
-  public static final String DEGRADED = "Degraded";
-
-  @JsonPropertyDescription("metadata.generation this status describes.")
-  private Long observedGeneration;
-
-  @JsonPropertyDescription("Ready, Progressing and Degraded conditions.")
-  private List<Condition> conditions;
-
-  @JsonPropertyDescription("One entry per spec.images entry.")
-  private List<ImageStatus> images;
-
-  @JsonPropertyDescription("One entry per push target.")
-  private List<PushStatus> pushes;
-
-  @JsonPropertyDescription("The last and next prune run.")
-  private PruneStatus prune;
+public class ImageSpecStatus extends SpecStatusFields {
+  public static final String READY = Conditions.READY;
+  public static final String PROGRESSING = Conditions.PROGRESSING;
+  public static final String DEGRADED = Conditions.DEGRADED;
 
   @JsonPropertyDescription("Operator mode: nodes this spec applies to, ready and failed.")
   private NodeCounts nodes;
@@ -47,46 +28,6 @@ public class ImageSpecStatus {
   private String imagesReady;
 
   public ImageSpecStatus() {}
-
-  public Long getObservedGeneration() {
-    return observedGeneration;
-  }
-
-  public void setObservedGeneration(Long observedGeneration) {
-    this.observedGeneration = observedGeneration;
-  }
-
-  public List<Condition> getConditions() {
-    return conditions;
-  }
-
-  public void setConditions(List<Condition> conditions) {
-    this.conditions = conditions;
-  }
-
-  public List<ImageStatus> getImages() {
-    return images;
-  }
-
-  public void setImages(List<ImageStatus> images) {
-    this.images = images;
-  }
-
-  public List<PushStatus> getPushes() {
-    return pushes;
-  }
-
-  public void setPushes(List<PushStatus> pushes) {
-    this.pushes = pushes;
-  }
-
-  public PruneStatus getPrune() {
-    return prune;
-  }
-
-  public void setPrune(PruneStatus prune) {
-    this.prune = prune;
-  }
 
   public NodeCounts getNodes() {
     return nodes;
@@ -104,53 +45,31 @@ public class ImageSpecStatus {
     this.imagesReady = imagesReady;
   }
 
-  /** The condition of that type, if any. */
-  @JsonIgnore
-  public Optional<Condition> condition(String type) {
-    return ConditionList.find(conditions, type);
-  }
-
-  /** True when the Ready condition is True. */
-  @JsonIgnore
-  public boolean isReady() {
-    return ConditionList.isTrue(conditions, READY);
-  }
-
-  /** True when the Degraded condition is True. */
-  @JsonIgnore
-  public boolean isDegraded() {
-    return ConditionList.isTrue(conditions, DEGRADED);
-  }
-
   @Override
   public boolean equals(Object o) {
-    return o instanceof ImageSpecStatus s
-        && Objects.equals(observedGeneration, s.observedGeneration)
-        && Objects.equals(conditions, s.conditions)
-        && Objects.equals(images, s.images)
-        && Objects.equals(pushes, s.pushes)
-        && Objects.equals(prune, s.prune)
+    return sameSpecFields(o)
+        && o instanceof ImageSpecStatus s
         && Objects.equals(nodes, s.nodes)
         && Objects.equals(imagesReady, s.imagesReady);
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(observedGeneration, conditions, images, pushes, prune, nodes, imagesReady);
+    return Objects.hash(specFieldsHash(), nodes, imagesReady);
   }
 
   @Override
   public String toString() {
     return "ImageSpecStatus{observedGeneration="
-        + observedGeneration
+        + getObservedGeneration()
         + ", conditions="
-        + conditions
+        + getConditions()
         + ", images="
-        + images
+        + getImages()
         + ", pushes="
-        + pushes
+        + getPushes()
         + ", prune="
-        + prune
+        + getPrune()
         + (nodes == null ? "" : ", nodes=" + nodes)
         + (imagesReady == null ? "" : ", imagesReady=" + imagesReady)
         + "}";

@@ -18,24 +18,9 @@ import java.util.Objects;
   "nodes",
   "failedNodes"
 })
-public class ImageStatus {
-  @JsonPropertyDescription("The image as written in the spec.")
-  private String image;
-
+public class ImageStatus extends ReferenceStatus {
   @JsonPropertyDescription("Present, Absent, Pending, Failed or Conflict.")
   private ImageState state;
-
-  @JsonPropertyDescription("Local image ID.")
-  private String id;
-
-  @JsonPropertyDescription("Repository digest of the local image.")
-  private String digest;
-
-  @JsonPropertyDescription("Why the image is not converged, or what was done.")
-  private String message;
-
-  @JsonPropertyDescription("When the registry was last asked for the tag's digest (RFC 3339).")
-  private String lastChecked;
 
   @JsonPropertyDescription("Operator mode: on how many nodes the image is ready, failed, pending.")
   private ImageNodeCounts nodes;
@@ -52,20 +37,8 @@ public class ImageStatus {
       String digest,
       String message,
       String lastChecked) {
-    this.image = image;
+    super(image, id, digest, message, lastChecked);
     this.state = state;
-    this.id = id;
-    this.digest = digest;
-    this.message = message;
-    this.lastChecked = lastChecked;
-  }
-
-  public String getImage() {
-    return image;
-  }
-
-  public void setImage(String image) {
-    this.image = image;
   }
 
   public ImageState getState() {
@@ -74,38 +47,6 @@ public class ImageStatus {
 
   public void setState(ImageState state) {
     this.state = state;
-  }
-
-  public String getId() {
-    return id;
-  }
-
-  public void setId(String id) {
-    this.id = id;
-  }
-
-  public String getDigest() {
-    return digest;
-  }
-
-  public void setDigest(String digest) {
-    this.digest = digest;
-  }
-
-  public String getMessage() {
-    return message;
-  }
-
-  public void setMessage(String message) {
-    this.message = message;
-  }
-
-  public String getLastChecked() {
-    return lastChecked;
-  }
-
-  public void setLastChecked(String lastChecked) {
-    this.lastChecked = lastChecked;
   }
 
   public ImageNodeCounts getNodes() {
@@ -126,36 +67,32 @@ public class ImageStatus {
 
   @Override
   public boolean equals(Object o) {
-    return o instanceof ImageStatus s
-        && Objects.equals(image, s.image)
+    return sameReference(o)
+        && o instanceof ImageStatus s
         && state == s.state
-        && Objects.equals(id, s.id)
-        && Objects.equals(digest, s.digest)
-        && Objects.equals(message, s.message)
-        && Objects.equals(lastChecked, s.lastChecked)
         && Objects.equals(nodes, s.nodes)
         && Objects.equals(failedNodes, s.failedNodes);
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(image, state, id, digest, message, lastChecked, nodes, failedNodes);
+    return Objects.hash(referenceHash(), state, nodes, failedNodes);
   }
 
   @Override
   public String toString() {
     return "ImageStatus{image="
-        + image
+        + getImage()
         + ", state="
         + state
         + ", id="
-        + id
+        + getId()
         + ", digest="
-        + digest
+        + getDigest()
         + ", message="
-        + message
+        + getMessage()
         + ", lastChecked="
-        + lastChecked
+        + getLastChecked()
         + (nodes == null ? "" : ", nodes=" + nodes)
         + (failedNodes == null ? "" : ", failedNodes=" + failedNodes)
         + "}";

@@ -11,15 +11,9 @@ import java.util.Objects;
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @JsonPropertyOrder({"desired", "ready", "failed", "summary"})
-public class NodeCounts {
+public class NodeCounts extends NodeTally {
   @JsonPropertyDescription("Nodes whose agent applies this spec (their labels match nodeSelector).")
   private Integer desired;
-
-  @JsonPropertyDescription("Nodes where the spec's current generation is converged.")
-  private Integer ready;
-
-  @JsonPropertyDescription("Nodes where the spec is Degraded.")
-  private Integer failed;
 
   @JsonPropertyDescription("ready/desired, for kubectl get.")
   private String summary;
@@ -27,9 +21,8 @@ public class NodeCounts {
   public NodeCounts() {}
 
   public NodeCounts(int desired, int ready, int failed) {
+    super(ready, failed);
     this.desired = desired;
-    this.ready = ready;
-    this.failed = failed;
     this.summary = ready + "/" + desired;
   }
 
@@ -39,22 +32,6 @@ public class NodeCounts {
 
   public void setDesired(Integer desired) {
     this.desired = desired;
-  }
-
-  public Integer getReady() {
-    return ready;
-  }
-
-  public void setReady(Integer ready) {
-    this.ready = ready;
-  }
-
-  public Integer getFailed() {
-    return failed;
-  }
-
-  public void setFailed(Integer failed) {
-    this.failed = failed;
   }
 
   public String getSummary() {
@@ -67,16 +44,14 @@ public class NodeCounts {
 
   @Override
   public boolean equals(Object o) {
-    return o instanceof NodeCounts n
-        && Objects.equals(desired, n.desired)
-        && Objects.equals(ready, n.ready)
-        && Objects.equals(failed, n.failed)
-        && Objects.equals(summary, n.summary);
+    return sameTally(o)
+        && Objects.equals(desired, ((NodeCounts) o).desired)
+        && Objects.equals(summary, ((NodeCounts) o).summary);
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(desired, ready, failed, summary);
+    return Objects.hash(desired, tallyHash(), summary);
   }
 
   @Override
@@ -84,9 +59,9 @@ public class NodeCounts {
     return "NodeCounts{desired="
         + desired
         + ", ready="
-        + ready
+        + getReady()
         + ", failed="
-        + failed
+        + getFailed()
         + ", summary="
         + summary
         + "}";

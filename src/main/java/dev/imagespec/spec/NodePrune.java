@@ -8,31 +8,30 @@ import java.util.Objects;
 /** The most recent prune on a node: which spec's schedule ran it, and what it did. */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @JsonPropertyOrder({"spec", "time", "imagesDeleted", "spaceReclaimed", "message"})
-public class NodePrune {
+public class NodePrune extends PruneOutcome {
   @JsonPropertyDescription("namespace/name of the ImageSpec whose prune ran.")
   private String spec;
 
   @JsonPropertyDescription("When it ran (RFC 3339).")
   private String time;
 
-  @JsonPropertyDescription("Images deleted.")
-  private Integer imagesDeleted;
-
-  @JsonPropertyDescription("Bytes reclaimed.")
-  private Long spaceReclaimed;
-
-  @JsonPropertyDescription("Outcome.")
-  private String message;
-
   public NodePrune() {}
 
   public NodePrune(
       String spec, String time, Integer imagesDeleted, Long spaceReclaimed, String message) {
+    super(imagesDeleted, spaceReclaimed, message);
     this.spec = spec;
     this.time = time;
-    this.imagesDeleted = imagesDeleted;
-    this.spaceReclaimed = spaceReclaimed;
-    this.message = message;
+  }
+
+  /** The prune of spec {@code key} that {@code run} describes (its last run). */
+  public static NodePrune of(SpecKey key, PruneStatus run) {
+    return new NodePrune(
+        key.toString(),
+        run.getLastRun(),
+        run.getImagesDeleted(),
+        run.getSpaceReclaimed(),
+        run.getMessage());
   }
 
   public String getSpec() {
@@ -51,47 +50,40 @@ public class NodePrune {
     this.time = time;
   }
 
+  // the CRD's descriptions of the shared fields, worded for a node
+
+  @Override
+  @JsonPropertyDescription("Images deleted.")
   public Integer getImagesDeleted() {
-    return imagesDeleted;
+    return super.getImagesDeleted();
   }
 
-  public void setImagesDeleted(Integer imagesDeleted) {
-    this.imagesDeleted = imagesDeleted;
-  }
-
+  @Override
+  @JsonPropertyDescription("Bytes reclaimed.")
   public Long getSpaceReclaimed() {
-    return spaceReclaimed;
+    return super.getSpaceReclaimed();
   }
 
-  public void setSpaceReclaimed(Long spaceReclaimed) {
-    this.spaceReclaimed = spaceReclaimed;
-  }
-
+  @Override
+  @JsonPropertyDescription("Outcome.")
   public String getMessage() {
-    return message;
-  }
-
-  public void setMessage(String message) {
-    this.message = message;
+    return super.getMessage();
   }
 
   @Override
   public boolean equals(Object o) {
-    return o instanceof NodePrune p
-        && Objects.equals(spec, p.spec)
-        && Objects.equals(time, p.time)
-        && Objects.equals(imagesDeleted, p.imagesDeleted)
-        && Objects.equals(spaceReclaimed, p.spaceReclaimed)
-        && Objects.equals(message, p.message);
+    return sameOutcome(o)
+        && Objects.equals(spec, ((NodePrune) o).spec)
+        && Objects.equals(time, ((NodePrune) o).time);
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(spec, time, imagesDeleted, spaceReclaimed, message);
+    return Objects.hash(spec, time, outcomeHash());
   }
 
   @Override
   public String toString() {
-    return "NodePrune{spec=" + spec + ", time=" + time + ", message=" + message + "}";
+    return "NodePrune{spec=" + spec + ", time=" + time + ", message=" + getMessage() + "}";
   }
 }

@@ -10,8 +10,9 @@ import java.util.Objects;
 
 /**
  * One ImageSpec as a node's agent applied it: the same fields as the spec's own status in local
- * mode ({@link ImageSpecStatus}), per node, plus which spec (namespace, name, uid) and whether its
- * images were removed after its deletion ({@code deletionPolicy: Remove}).
+ * mode ({@link SpecStatusFields}, shared with {@link ImageSpecStatus}), per node, plus which spec
+ * (namespace, name, uid) and whether its images were removed after its deletion ({@code
+ * deletionPolicy: Remove}).
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @JsonPropertyOrder({
@@ -25,7 +26,7 @@ import java.util.Objects;
   "pushes",
   "prune"
 })
-public class NodeSpecStatus {
+public class NodeSpecStatus extends SpecStatusFields {
   @JsonPropertyDescription("Namespace of the ImageSpec.")
   private String namespace;
 
@@ -35,25 +36,10 @@ public class NodeSpecStatus {
   @JsonPropertyDescription("metadata.uid of the ImageSpec.")
   private String uid;
 
-  @JsonPropertyDescription("metadata.generation of the ImageSpec this entry describes.")
-  private Long observedGeneration;
-
   @JsonPropertyDescription(
       "The spec is being deleted with deletionPolicy Remove and this node removed its images"
           + " (those no other spec declares).")
   private Boolean removed;
-
-  @JsonPropertyDescription("Ready, Progressing and Degraded on this node.")
-  private List<Condition> conditions;
-
-  @JsonPropertyDescription("One entry per spec.images entry, as on this node's engine.")
-  private List<ImageStatus> images;
-
-  @JsonPropertyDescription("One entry per push target, as pushed from this node.")
-  private List<PushStatus> pushes;
-
-  @JsonPropertyDescription("The last and next prune of this spec on this node.")
-  private PruneStatus prune;
 
   public NodeSpecStatus() {}
 
@@ -64,40 +50,20 @@ public class NodeSpecStatus {
     n.setNamespace(key.namespace());
     n.setName(key.name());
     n.setUid(spec.getMetadata() == null ? null : spec.getMetadata().getUid());
-    n.setObservedGeneration(status.getObservedGeneration());
-    n.setConditions(status.getConditions());
-    n.setImages(status.getImages());
-    n.setPushes(status.getPushes());
-    n.setPrune(status.getPrune());
+    n.copySpecFields(status);
     return n;
   }
 
   /** The fields as an {@link ImageSpecStatus} (the reconciler's previous status of the spec). */
   public ImageSpecStatus toSpecStatus() {
     ImageSpecStatus s = new ImageSpecStatus();
-    s.setObservedGeneration(observedGeneration);
-    s.setConditions(conditions);
-    s.setImages(images);
-    s.setPushes(pushes);
-    s.setPrune(prune);
+    s.copySpecFields(this);
     return s;
   }
 
   @JsonIgnore
   public SpecKey key() {
     return new SpecKey(namespace, name);
-  }
-
-  /** True when the Ready condition is True. */
-  @JsonIgnore
-  public boolean isReady() {
-    return ConditionList.isTrue(conditions, ImageSpecStatus.READY);
-  }
-
-  /** True when the Degraded condition is True. */
-  @JsonIgnore
-  public boolean isDegraded() {
-    return ConditionList.isTrue(conditions, ImageSpecStatus.DEGRADED);
   }
 
   public String getNamespace() {
@@ -124,14 +90,6 @@ public class NodeSpecStatus {
     this.uid = uid;
   }
 
-  public Long getObservedGeneration() {
-    return observedGeneration;
-  }
-
-  public void setObservedGeneration(Long observedGeneration) {
-    this.observedGeneration = observedGeneration;
-  }
-
   public Boolean getRemoved() {
     return removed;
   }
@@ -140,56 +98,51 @@ public class NodeSpecStatus {
     this.removed = removed;
   }
 
+  // the CRD's descriptions of the shared fields, worded for a node's entry
+
+  @Override
+  @JsonPropertyDescription("metadata.generation of the ImageSpec this entry describes.")
+  public Long getObservedGeneration() {
+    return super.getObservedGeneration();
+  }
+
+  @Override
+  @JsonPropertyDescription("Ready, Progressing and Degraded on this node.")
   public List<Condition> getConditions() {
-    return conditions;
+    return super.getConditions();
   }
 
-  public void setConditions(List<Condition> conditions) {
-    this.conditions = conditions;
-  }
-
+  @Override
+  @JsonPropertyDescription("One entry per spec.images entry, as on this node's engine.")
   public List<ImageStatus> getImages() {
-    return images;
+    return super.getImages();
   }
 
-  public void setImages(List<ImageStatus> images) {
-    this.images = images;
-  }
-
+  @Override
+  @JsonPropertyDescription("One entry per push target, as pushed from this node.")
   public List<PushStatus> getPushes() {
-    return pushes;
+    return super.getPushes();
   }
 
-  public void setPushes(List<PushStatus> pushes) {
-    this.pushes = pushes;
-  }
-
+  @Override
+  @JsonPropertyDescription("The last and next prune of this spec on this node.")
   public PruneStatus getPrune() {
-    return prune;
-  }
-
-  public void setPrune(PruneStatus prune) {
-    this.prune = prune;
+    return super.getPrune();
   }
 
   @Override
   public boolean equals(Object o) {
-    return o instanceof NodeSpecStatus s
+    return sameSpecFields(o)
+        && o instanceof NodeSpecStatus s
         && Objects.equals(namespace, s.namespace)
         && Objects.equals(name, s.name)
         && Objects.equals(uid, s.uid)
-        && Objects.equals(observedGeneration, s.observedGeneration)
-        && Objects.equals(removed, s.removed)
-        && Objects.equals(conditions, s.conditions)
-        && Objects.equals(images, s.images)
-        && Objects.equals(pushes, s.pushes)
-        && Objects.equals(prune, s.prune);
+        && Objects.equals(removed, s.removed);
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(
-        namespace, name, uid, observedGeneration, removed, conditions, images, pushes, prune);
+    return Objects.hash(specFieldsHash(), namespace, name, uid, removed);
   }
 
   @Override
@@ -199,13 +152,13 @@ public class NodeSpecStatus {
         + "/"
         + name
         + ", observedGeneration="
-        + observedGeneration
+        + getObservedGeneration()
         + ", removed="
         + removed
         + ", conditions="
-        + conditions
+        + getConditions()
         + ", images="
-        + images
+        + getImages()
         + "}";
   }
 }

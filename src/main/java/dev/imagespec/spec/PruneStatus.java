@@ -8,31 +8,20 @@ import java.util.Objects;
 /** The last and next prune run of a spec. */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @JsonPropertyOrder({"lastRun", "nextRun", "imagesDeleted", "spaceReclaimed", "message"})
-public class PruneStatus {
+public class PruneStatus extends PruneOutcome {
   @JsonPropertyDescription("When the last prune ran (RFC 3339).")
   private String lastRun;
 
   @JsonPropertyDescription("When the next scheduled prune is due (RFC 3339).")
   private String nextRun;
 
-  @JsonPropertyDescription("Images deleted by the last run.")
-  private Integer imagesDeleted;
-
-  @JsonPropertyDescription("Bytes reclaimed by the last run (sum of the deleted images' sizes).")
-  private Long spaceReclaimed;
-
-  @JsonPropertyDescription("Outcome of the last run.")
-  private String message;
-
   public PruneStatus() {}
 
   public PruneStatus(
       String lastRun, String nextRun, Integer imagesDeleted, Long spaceReclaimed, String message) {
+    super(imagesDeleted, spaceReclaimed, message);
     this.lastRun = lastRun;
     this.nextRun = nextRun;
-    this.imagesDeleted = imagesDeleted;
-    this.spaceReclaimed = spaceReclaimed;
-    this.message = message;
   }
 
   public String getLastRun() {
@@ -51,43 +40,16 @@ public class PruneStatus {
     this.nextRun = nextRun;
   }
 
-  public Integer getImagesDeleted() {
-    return imagesDeleted;
-  }
-
-  public void setImagesDeleted(Integer imagesDeleted) {
-    this.imagesDeleted = imagesDeleted;
-  }
-
-  public Long getSpaceReclaimed() {
-    return spaceReclaimed;
-  }
-
-  public void setSpaceReclaimed(Long spaceReclaimed) {
-    this.spaceReclaimed = spaceReclaimed;
-  }
-
-  public String getMessage() {
-    return message;
-  }
-
-  public void setMessage(String message) {
-    this.message = message;
-  }
-
   @Override
   public boolean equals(Object o) {
-    return o instanceof PruneStatus s
-        && Objects.equals(lastRun, s.lastRun)
-        && Objects.equals(nextRun, s.nextRun)
-        && Objects.equals(imagesDeleted, s.imagesDeleted)
-        && Objects.equals(spaceReclaimed, s.spaceReclaimed)
-        && Objects.equals(message, s.message);
+    return sameOutcome(o)
+        && Objects.equals(lastRun, ((PruneStatus) o).lastRun)
+        && Objects.equals(nextRun, ((PruneStatus) o).nextRun);
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(lastRun, nextRun, imagesDeleted, spaceReclaimed, message);
+    return Objects.hash(lastRun, nextRun, outcomeHash());
   }
 
   @Override
@@ -97,11 +59,11 @@ public class PruneStatus {
         + ", nextRun="
         + nextRun
         + ", imagesDeleted="
-        + imagesDeleted
+        + getImagesDeleted()
         + ", spaceReclaimed="
-        + spaceReclaimed
+        + getSpaceReclaimed()
         + ", message="
-        + message
+        + getMessage()
         + "}";
   }
 }

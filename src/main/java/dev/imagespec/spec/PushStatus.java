@@ -8,27 +8,12 @@ import java.util.Objects;
 /** Observed state of one push target. */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @JsonPropertyOrder({"image", "to", "state", "digest", "id", "message", "lastChecked"})
-public class PushStatus {
-  @JsonPropertyDescription("The source image as written in the spec.")
-  private String image;
-
+public class PushStatus extends ReferenceStatus {
   @JsonPropertyDescription("The target reference as written in the spec.")
   private String to;
 
   @JsonPropertyDescription("Pushed, Pending, Failed or Conflict.")
   private PushState state;
-
-  @JsonPropertyDescription("Digest the target registry holds (the pushed digest).")
-  private String digest;
-
-  @JsonPropertyDescription("ID of the local image that was pushed.")
-  private String id;
-
-  @JsonPropertyDescription("Why the push is not converged, or what was done.")
-  private String message;
-
-  @JsonPropertyDescription("When the target registry was last checked or pushed to (RFC 3339).")
-  private String lastChecked;
 
   public PushStatus() {}
 
@@ -40,21 +25,9 @@ public class PushStatus {
       String id,
       String message,
       String lastChecked) {
-    this.image = image;
+    super(image, id, digest, message, lastChecked);
     this.to = to;
     this.state = state;
-    this.digest = digest;
-    this.id = id;
-    this.message = message;
-    this.lastChecked = lastChecked;
-  }
-
-  public String getImage() {
-    return image;
-  }
-
-  public void setImage(String image) {
-    this.image = image;
   }
 
   public String getTo() {
@@ -73,71 +46,67 @@ public class PushStatus {
     this.state = state;
   }
 
-  public String getDigest() {
-    return digest;
+  // the CRD's descriptions of the shared fields, worded for a push
+
+  @Override
+  @JsonPropertyDescription("The source image as written in the spec.")
+  public String getImage() {
+    return super.getImage();
   }
 
-  public void setDigest(String digest) {
-    this.digest = digest;
-  }
-
+  @Override
+  @JsonPropertyDescription("ID of the local image that was pushed.")
   public String getId() {
-    return id;
+    return super.getId();
   }
 
-  public void setId(String id) {
-    this.id = id;
+  @Override
+  @JsonPropertyDescription("Digest the target registry holds (the pushed digest).")
+  public String getDigest() {
+    return super.getDigest();
   }
 
+  @Override
+  @JsonPropertyDescription("Why the push is not converged, or what was done.")
   public String getMessage() {
-    return message;
+    return super.getMessage();
   }
 
-  public void setMessage(String message) {
-    this.message = message;
-  }
-
+  @Override
+  @JsonPropertyDescription("When the target registry was last checked or pushed to (RFC 3339).")
   public String getLastChecked() {
-    return lastChecked;
-  }
-
-  public void setLastChecked(String lastChecked) {
-    this.lastChecked = lastChecked;
+    return super.getLastChecked();
   }
 
   @Override
   public boolean equals(Object o) {
-    return o instanceof PushStatus s
-        && Objects.equals(image, s.image)
+    return sameReference(o)
+        && o instanceof PushStatus s
         && Objects.equals(to, s.to)
-        && state == s.state
-        && Objects.equals(digest, s.digest)
-        && Objects.equals(id, s.id)
-        && Objects.equals(message, s.message)
-        && Objects.equals(lastChecked, s.lastChecked);
+        && state == s.state;
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(image, to, state, digest, id, message, lastChecked);
+    return Objects.hash(referenceHash(), to, state);
   }
 
   @Override
   public String toString() {
     return "PushStatus{image="
-        + image
+        + getImage()
         + ", to="
         + to
         + ", state="
         + state
         + ", digest="
-        + digest
+        + getDigest()
         + ", id="
-        + id
+        + getId()
         + ", message="
-        + message
+        + getMessage()
         + ", lastChecked="
-        + lastChecked
+        + getLastChecked()
         + "}";
   }
 }

@@ -263,6 +263,45 @@ class ApplyCliTest {
     }
   }
 
+  /**
+   * apply --watch wakes on the spec's refreshInterval when the spec has push targets (a refresh
+   * re-verifies them), as the agent does: both use one WakeSchedule. Before, only Always images
+   * woke it.
+   */
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("engines")
+  void watchRefreshesPushTargetsOnTheRefreshInterval(Engine engine) throws Exception {
+    try (EngineClient c = engine.client()) {
+      String source = published(c, "watchpush");
+      String target = TestEnv.registry() + "/apply/watchpushed" + TestEnv.unique() + ":1.0";
+      manifest(
+          "p.yaml",
+          spec(
+              "watchpush",
+              "  refreshInterval: 1s\n  images:\n    - image: "
+                  + source
+                  + "\n      pushes:\n        - to: "
+                  + target
+                  + "\n"));
+      CliRunner.Background watcher =
+          CliRunner.start("apply", "-f", dir.toString(), "--watch", "--host", engine.host());
+      Result result;
+      try {
+        // each pass prints its table: a second one without a file change is the refresh (the
+        // first pass pulls and pushes: slow on a loaded podman)
+        Awaitility.await()
+            .atMost(Duration.ofMinutes(3))
+            .until(() -> watcher.outSoFar().split("SPEC", -1).length > 2);
+      } finally {
+        ApplyCommand.stopWatching();
+        result = watcher.join(Duration.ofSeconds(30));
+      }
+      assertThat(watcher.isAlive()).isFalse();
+      assertThat(result.code()).as(result.err()).isZero();
+      assertThat(result.err()).doesNotContain("manifests changed");
+    }
+  }
+
   @ParameterizedTest(name = "{0}")
   @MethodSource("engines")
   void invalidInputExitsTwoAndChangesNothing(Engine engine) throws Exception {

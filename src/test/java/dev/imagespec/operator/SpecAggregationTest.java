@@ -2,6 +2,7 @@ package dev.imagespec.operator;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.imagespec.spec.Conditions;
 import dev.imagespec.spec.ImageEntry;
 import dev.imagespec.spec.ImageNode;
 import dev.imagespec.spec.ImageNodeStatus;
@@ -109,6 +110,25 @@ class SpecAggregationTest {
         SpecAggregation.aggregate(
             spec, SpecAggregation.reports(spec, nodes), first, T0.plusSeconds(60));
     assertThat(again).isEqualTo(first);
+  }
+
+  /**
+   * Divergence pinned: with two previous conditions of one type the aggregator took the time of the
+   * last one with the same status; like StatusBuilder and the agent it now takes the first one.
+   */
+  @Test
+  void aDuplicatedPreviousConditionCountsByItsFirstEntry() {
+    ImageSpec spec = spec();
+    List<ImageNode> nodes = List.of(node("n1", 3L, ImageState.Present, ImageState.Present, null));
+    ImageSpecStatus previous = new ImageSpecStatus();
+    Condition pending = Conditions.of(null, "Ready", false, "Pending", "", 3L, T0);
+    Condition converged = Conditions.of(null, "Ready", true, "Converged", "", 3L, T0);
+    previous.setConditions(List.of(pending, converged));
+    ImageSpecStatus st =
+        SpecAggregation.aggregate(
+            spec, SpecAggregation.reports(spec, nodes), previous, T0.plusSeconds(60));
+    assertThat(st.condition(ImageSpecStatus.READY).orElseThrow().getLastTransitionTime())
+        .isEqualTo("2026-01-01T00:01:00Z");
   }
 
   @Test

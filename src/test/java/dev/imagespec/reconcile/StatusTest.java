@@ -95,6 +95,22 @@ class StatusTest {
         .isEqualTo("2025-01-15T12:00:00Z");
   }
 
+  /** StatusBuilder, like the agent and the aggregator: the first condition of a type counts. */
+  @Test
+  void aDuplicatedPreviousConditionCountsByItsFirstEntry() {
+    FakeImagePort port = new FakeImagePort().local(id(1), List.of("a:1"), List.of());
+    ImageSpec s = spec("s", ImageEntry.of("a:1"));
+    ImageSpecStatus previous = new ImageSpecStatus();
+    previous.setConditions(
+        dev.imagespec.spec.Conditions.against(null, null, NOW.minusSeconds(3600))
+            .ready(false, "Pending", "")
+            .ready(true, "Converged", "")
+            .build());
+    s.setStatus(previous);
+    assertThat(condition(pass(port, NOW, s), "s", "Ready").getLastTransitionTime())
+        .isEqualTo("2025-01-15T12:00:00Z");
+  }
+
   @Test
   void degradedReasonIsTheMostImportantAndTheMessageNamesEveryImage() {
     FakeImagePort port = new FakeImagePort();

@@ -49,5 +49,10 @@ public final class CliRunner {
     public boolean isAlive() {
       return thread.isAlive();
     }
+
+    /** What it has printed on stdout so far. */
+    public String outSoFar() {
+      return out.toString();
+    }
   }
 }

@@ -1,0 +1,129 @@
+package dev.imagespec.operator;
+
+import dev.imagespec.engine.ImageReference;
+import dev.imagespec.engine.InvalidArgumentException;
+import dev.imagespec.reconcile.DeclaredReferences;
+import dev.imagespec.reconcile.DeletionSpecs;
+import dev.imagespec.spec.Conditions;
+import dev.imagespec.spec.DeletionPolicy;
+import dev.imagespec.spec.ImageEntry;
+import dev.imagespec.spec.ImageNode;
+import dev.imagespec.spec.ImageNodeStatus;
+import dev.imagespec.spec.ImageSpec;
+import dev.imagespec.spec.ImageSpecSpec;
+import dev.imagespec.spec.ImageSpecStatus;
+import dev.imagespec.spec.SpecKey;
+import dev.imagespec.spec.SpecValidator;
+import dev.imagespec.spec.Violation;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+/**
+ * What one agent pass works on, from the ImageSpecs that select the node: the live specs it
+ * applies, the ones the validator rejects, the deleted ones whose images it removes, and each
+ * spec's previous status as this node reported it.
+ */
+final class AgentPass {
+  final List<ImageSpec> live = new ArrayList<>();
+  final List<ImageSpec> planned = new ArrayList<>();
+
+  /** Deleted specs whose images this node removes: key -> the original spec. */
+  final Map<SpecKey, ImageSpec> removing = new LinkedHashMap<>();
+
+  /** Deleted specs with nothing left to remove here. */
+  final List<ImageSpec> removedAlready = new ArrayList<>();
+
+  final Map<SpecKey, ImageSpecStatus> previous = new HashMap<>();
+  final Map<SpecKey, ImageSpec> byKey = new HashMap<>();
+
+  /** Live specs the validator rejects (not planned), with why. */
+  final Map<ImageSpec, String> invalid = new LinkedHashMap<>();
+
+  static io.fabric8.kubernetes.api.model.LabelSelector selector(ImageSpec s) {
+    return s.getSpec() == null ? null : s.getSpec().getNodeSelector();
+  }
+
+  static AgentPass plan(ImageNode primary, List<ImageSpec> matching) {
+    AgentPass pass = new AgentPass();
+    List<ImageSpec> deleting = new ArrayList<>();
+    for (ImageSpec s : matching) {
+      if (s.getMetadata().getDeletionTimestamp() == null) {
+        // what `imagespec apply` rejects before doing anything (duplicates, digests, ...)
+        List<Violation> violations = SpecValidator.validate(s);
+        if (violations.isEmpty()) {
+          pass.live.add(s);
+        } else {
+          pass.invalid.put(
+              s,
+              Conditions.shorten(
+                  violations.stream().map(Violation::toString).collect(Collectors.joining("; ")),
+                  1024));
+        }
+      } else if (s.getSpec().deletionPolicyOrDefault() == DeletionPolicy.Remove
+          && s.getMetadata().getFinalizers() != null
+          && s.getMetadata().getFinalizers().contains(AggregatorReconciler.FINALIZER)) {
+        deleting.add(s);
+      }
+    }
+    ImageNodeStatus st = primary.getStatus();
+    for (ImageSpec s : matching) {
+      SpecKey key = SpecKey.of(s);
+      pass.byKey.put(key, s);
+      if (st != null) {
+        st.spec(key.namespace(), key.name())
+            .filter(e -> e.getUid() == null || e.getUid().equals(s.getMetadata().getUid()))
+            .ifPresent(e -> pass.previous.put(key, e.toSpecStatus()));
+      }
+    }
+    pass.planned.addAll(pass.live);
+    Set<String> wanted = declaredPresent(pass.live);
+    for (ImageSpec s : deleting) {
+      Optional<ImageSpec> removal = DeletionSpecs.removalSpec(s).map(r -> without(r, wanted));
+      if (removal.isPresent()) {
+        pass.planned.add(removal.get());
+        pass.removing.put(SpecKey.of(s), s);
+      } else {
+        pass.removedAlready.add(s);
+      }
+    }
+    return pass;
+  }
+
+  /** Canonical references that live specs want Present (images, tags, push targets). */
+  static Set<String> declaredPresent(List<ImageSpec> live) {
+    return DeclaredReferences.present(live);
+  }
+
+  private static Optional<String> canonical(String ref) {
+    try {
+      return ref == null
+          ? Optional.empty()
+          : Optional.of(ImageReference.parse(ref).withDefaultTag().canonical());
+    } catch (InvalidArgumentException e) {
+      return Optional.empty();
+    }
+  }
+
+  /** The removal spec without the references live specs still want; empty when none is left. */
+  private static ImageSpec without(ImageSpec removal, Set<String> wanted) {
+    List<ImageEntry> keep =
+        removal.getSpec().imagesOrEmpty().stream()
+            .filter(e -> canonical(e.getImage()).map(c -> !wanted.contains(c)).orElse(true))
+            .toList();
+    if (keep.isEmpty()) {
+      return null;
+    }
+    ImageSpecSpec s = new ImageSpecSpec();
+    s.setImages(new ArrayList<>(keep));
+    return ImageSpec.of(
+        removal.getMetadata().getNamespace(),
+        removal.getMetadata().getName(),
+        s); // generation is not needed: the entry's observedGeneration comes from the original
+  }
+}
