@@ -2,6 +2,8 @@ package dev.imagespec.bench;
 
 import static org.awaitility.Awaitility.await;
 
+import dev.imagespec.operator.ImageNodeRegistration;
+import dev.imagespec.operator.OperatorOptions;
 import dev.imagespec.operator.OperatorRuntime;
 import dev.imagespec.spec.ImageEntry;
 import dev.imagespec.spec.ImageNode;
@@ -120,7 +122,7 @@ public final class OperatorAggregatorBenchmark {
       long largestNodeStatus = 0;
       for (int n = 0; n < NODES; n++) {
         ImageNode node = ImageNode.of(nodeName(n));
-        node.getMetadata().setLabels(Map.of(OperatorRuntime.NODE_LABEL, nodeName(n)));
+        node.getMetadata().setLabels(Map.of(ImageNodeRegistration.NODE_LABEL, nodeName(n)));
         ImageNode created = client.resource(node).create();
         created.setStatus(nodeStatus(n, specs, specsOfNode.get(n)));
         long size =
@@ -186,7 +188,7 @@ public final class OperatorAggregatorBenchmark {
       long start = System.nanoTime();
       aggregator =
           OperatorRuntime.start(
-              OperatorRuntime.Options.aggregator(true, "default"), aggregatorClient, null);
+              OperatorOptions.aggregator(true, "default"), aggregatorClient, null);
       double startSecs = secs(start);
       if (!all.await(TIMEOUT_MINUTES, TimeUnit.MINUTES)) {
         throw new IllegalStateException(

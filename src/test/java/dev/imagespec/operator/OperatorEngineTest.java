@@ -66,17 +66,17 @@ class OperatorEngineTest {
 
     runtimes.add(
         OperatorRuntime.start(
-            OperatorRuntime.Options.agent("node-a", 4, CredentialResolver.none()),
+            OperatorOptions.agent("node-a", 4, CredentialResolver.none()),
             client,
             TestEnv.docker().client()));
     runtimes.add(
         OperatorRuntime.start(
-            OperatorRuntime.Options.agent("node-b", 4, CredentialResolver.none()),
+            OperatorOptions.agent("node-b", 4, CredentialResolver.none()),
             client,
             TestEnv.podman().client()));
     aggregator =
         OperatorRuntime.start(
-            OperatorRuntime.Options.aggregator(true, "default")
+            OperatorOptions.aggregator(true, "default")
                 .withHttp(new InetSocketAddress("127.0.0.1", 0)),
             client,
             null);
@@ -352,7 +352,7 @@ class OperatorEngineTest {
     node("node-c", Map.of("imagespec.test/late", "yes"));
     try (OperatorRuntime nodeC =
         OperatorRuntime.start(
-            OperatorRuntime.Options.agent("node-c", 2, CredentialResolver.none()),
+            OperatorOptions.agent("node-c", 2, CredentialResolver.none()),
             client,
             TestEnv.docker().client())) {
       ImageSpecStatus st = awaitStatus("late", x -> x.isReady() && x.getNodes().getReady() == 2);
