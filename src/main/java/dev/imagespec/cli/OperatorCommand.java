@@ -2,14 +2,20 @@ package dev.imagespec.cli;
 
 import dev.imagespec.engine.DockerConfigCredentials;
 import dev.imagespec.engine.EngineClient;
+import dev.imagespec.engine.EngineEndpoint;
+import dev.imagespec.engine.EngineException;
+import dev.imagespec.engine.EngineUnavailableException;
 import dev.imagespec.operator.AgentReconciler;
+import dev.imagespec.operator.OperatorOptions;
 import dev.imagespec.operator.OperatorRuntime;
+import dev.imagespec.operator.StartFailure;
 import dev.imagespec.reconcile.CredentialResolver;
 import dev.imagespec.spec.GoDuration;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import java.io.PrintWriter;
 import java.net.InetSocketAddress;
+import java.nio.file.Files;
 import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -190,8 +196,8 @@ final class OperatorCommand implements Callable<Integer> {
           "--log-format: expected text or json, got '" + common.logFormat + "'");
     }
     AgentReconciler.Settings settings = agent == null ? null : agent.settings();
-    OperatorRuntime.Options options =
-        new OperatorRuntime.Options(
+    OperatorOptions options =
+        new OperatorOptions(
             agent != null,
             aggregator != null,
             settings,
@@ -204,14 +210,22 @@ final class OperatorCommand implements Callable<Integer> {
             common.eventBurst,
             null);
     CountDownLatch stopped = new CountDownLatch(1);
+    EngineClient engine;
+    try {
+      engine = agent == null ? null : agentEngine(engineOptions);
+    } catch (EngineException e) {
+      err.println("imagespec: cannot start: " + e.getMessage());
+      err.flush();
+      return ExitCodes.FAILED;
+    }
     KubernetesClient client = new KubernetesClientBuilder().build();
-    EngineClient engine = agent == null ? null : engineOptions.connect();
     OperatorRuntime runtime;
     try {
       runtime = OperatorRuntime.start(options, client, engine);
     } catch (Exception e) {
+      String why = StartFailure.explain(e, String.valueOf(client.getMasterUrl()));
       client.close();
-      err.println("imagespec: cannot start: " + e.getMessage());
+      err.println("imagespec: cannot start: " + why);
       err.flush();
       return ExitCodes.FAILED;
     }
@@ -232,6 +246,26 @@ final class OperatorCommand implements Callable<Integer> {
       client.close();
     }
     return ExitCodes.OK;
+  }
+
+  /**
+   * The agent's engine. Its socket must exist: a missing one is how a wrong --host or an engine
+   * that is not running on the node shows, and the agent could do nothing until it appears.
+   */
+  static EngineClient agentEngine(EngineOptions options) {
+    EngineClient engine = options.connect();
+    EngineEndpoint endpoint = engine.endpoint();
+    if (endpoint.isUnix() && !Files.exists(endpoint.socketPath())) {
+      engine.close();
+      throw new EngineUnavailableException(
+          "the engine socket "
+              + endpoint.socketPath()
+              + " does not exist: is the engine (dockerd, podman system service) running on this"
+              + " node? Point --host (or DOCKER_HOST, CONTAINER_HOST) at its socket, e.g. --host"
+              + " unix:///run/podman/podman.sock; in deploy/, the agent DaemonSet mounts it as a"
+              + " hostPath volume (deploy/podman/ for Podman)");
+    }
+    return engine;
   }
 
   private static String blankToNull(String s) {

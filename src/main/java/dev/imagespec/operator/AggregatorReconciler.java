@@ -105,7 +105,7 @@ public final class AggregatorReconciler implements Reconciler<ImageSpec>, Cleane
       ImageSpecStatus status = SpecAggregation.aggregate(spec, reports, previous, now);
       announce(spec, previous, status);
       if (!status.equals(previous)) {
-        StatusPatch.write(client, ImageSpec.class, spec, status);
+        StatusPatch.write(context, spec, status);
       }
       return UpdateControl.noUpdate();
     } finally {

@@ -9,6 +9,7 @@ import dev.imagespec.spec.ImageNode;
 import dev.imagespec.spec.ImageSpec;
 import dev.imagespec.spec.ImageSpecSpec;
 import dev.imagespec.spec.PullPolicy;
+import dev.imagespec.testing.MockApiServer;
 import dev.imagespec.testing.TestEnv;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.EnvVar;
@@ -16,15 +17,9 @@ import io.fabric8.kubernetes.api.model.LabelSelector;
 import io.fabric8.kubernetes.api.model.LabelSelectorBuilder;
 import io.fabric8.kubernetes.api.model.NodeBuilder;
 import io.fabric8.kubernetes.api.model.Quantity;
-import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
 import io.fabric8.kubernetes.api.model.apps.DaemonSet;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.server.mock.KubernetesMixedDispatcher;
-import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.fabric8.kubernetes.client.utils.Serialization;
-import io.fabric8.mockwebserver.MockWebServer;
-import io.fabric8.mockwebserver.ServerRequest;
-import io.fabric8.mockwebserver.ServerResponse;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -37,10 +32,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Queue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -112,25 +105,11 @@ public final class OperatorAgentMemoryCheck {
     String unique = TestEnv.unique();
     List<String> refs = seed(host, unique);
 
-    Map<ServerRequest, Queue<ServerResponse>> responses = new HashMap<>();
-    KubernetesMockServer server =
-        new KubernetesMockServer(
-            new io.fabric8.mockwebserver.Context(Serialization.jsonMapper()),
-            new MockWebServer(),
-            responses,
-            new KubernetesMixedDispatcher(responses),
-            false);
-    server.init(InetAddress.getLoopbackAddress(), 0);
+    MockApiServer server = MockApiServer.crud();
     Process agent = null;
     Path log = dir.resolve("agent-memory.log");
-    try (KubernetesClient client = server.createClient()) {
-      for (String f :
-          List.of("imagespecs.imagespec.dev-v1.yml", "imagenodes.imagespec.dev-v1.yml")) {
-        CustomResourceDefinition crd =
-            Serialization.unmarshal(
-                Files.readString(Path.of("crds", f)), CustomResourceDefinition.class);
-        client.apiextensions().v1().customResourceDefinitions().resource(crd).create();
-      }
+    try {
+      KubernetesClient client = server.client();
       client
           .nodes()
           .resource(
@@ -169,7 +148,7 @@ public final class OperatorAgentMemoryCheck {
       String classpath = System.getProperty("bench.agentClasspath", "").strip();
       cmd.addAll(
           List.of(
-              "-Dkubernetes.master=http://127.0.0.1:" + server.getPort(),
+              "-Dkubernetes.master=http://127.0.0.1:" + server.port(),
               "-Dkubernetes.auth.tryKubeConfig=false",
               "-Dkubernetes.auth.tryServiceAccount=false",
               "-Dkubernetes.namespace=default",
@@ -314,7 +293,7 @@ public final class OperatorAgentMemoryCheck {
           agent.destroyForcibly();
         }
       }
-      server.destroy();
+      server.close();
       try (EngineClient engine = EngineClient.builder().host(host).build()) {
         for (String ref : refs) {
           try {

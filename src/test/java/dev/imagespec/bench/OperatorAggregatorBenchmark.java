@@ -2,6 +2,8 @@ package dev.imagespec.bench;
 
 import static org.awaitility.Awaitility.await;
 
+import dev.imagespec.operator.ImageNodeRegistration;
+import dev.imagespec.operator.OperatorOptions;
 import dev.imagespec.operator.OperatorRuntime;
 import dev.imagespec.spec.ImageEntry;
 import dev.imagespec.spec.ImageNode;
@@ -12,28 +14,19 @@ import dev.imagespec.spec.ImageSpecStatus;
 import dev.imagespec.spec.ImageState;
 import dev.imagespec.spec.ImageStatus;
 import dev.imagespec.spec.NodeSpecStatus;
+import dev.imagespec.testing.MockApiServer;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.LabelSelector;
 import io.fabric8.kubernetes.api.model.LabelSelectorBuilder;
 import io.fabric8.kubernetes.api.model.LabelSelectorRequirement;
-import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
-import io.fabric8.kubernetes.api.model.authorization.v1.SelfSubjectRulesReview;
-import io.fabric8.kubernetes.api.model.authorization.v1.SelfSubjectRulesReviewBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
-import io.fabric8.kubernetes.client.server.mock.KubernetesMixedDispatcher;
-import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.fabric8.kubernetes.client.utils.Serialization;
-import io.fabric8.mockwebserver.MockWebServer;
-import io.fabric8.mockwebserver.ServerRequest;
-import io.fabric8.mockwebserver.ServerResponse;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
 import java.lang.reflect.Method;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -42,7 +35,6 @@ import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Queue;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
@@ -80,35 +72,14 @@ public final class OperatorAggregatorBenchmark {
   /** What the aggregator should write for one spec. */
   record Expected(int desired, int ready, int failed, int pending) {}
 
-  /** The mock server logs every request at INFO through java.util.logging: kept quiet. */
-  private static final java.util.logging.Logger MOCK_LOG =
-      java.util.logging.Logger.getLogger("io.fabric8.mockwebserver");
-
   public static void main(String[] args) throws Exception {
-    MOCK_LOG.setLevel(java.util.logging.Level.WARNING);
-    Map<ServerRequest, Queue<ServerResponse>> responses = new HashMap<>();
-    KubernetesMockServer server =
-        new KubernetesMockServer(
-            new io.fabric8.mockwebserver.Context(Serialization.jsonMapper()),
-            new MockWebServer(),
-            responses,
-            new KubernetesMixedDispatcher(responses),
-            false);
-    server.init();
-    KubernetesClient client = server.createClient();
-    KubernetesClient aggregatorClient = server.createClient();
+    MockApiServer.quiet();
+    MockApiServer server = MockApiServer.crud().allowLeases();
+    KubernetesClient client = server.client();
+    KubernetesClient aggregatorClient = server.newClient();
     OperatorRuntime aggregator = null;
     SharedIndexInformer<ImageSpec> watch = null;
     try {
-      for (String f :
-          List.of("imagespecs.imagespec.dev-v1.yml", "imagenodes.imagespec.dev-v1.yml")) {
-        CustomResourceDefinition crd =
-            Serialization.unmarshal(
-                Files.readString(Path.of("crds", f)), CustomResourceDefinition.class);
-        client.apiextensions().v1().customResourceDefinitions().resource(crd).create();
-      }
-      expectLeaseRights(server);
-
       // ---------------------------------------------------------------- the specs and nodes
       long t0 = System.nanoTime();
       List<ImageSpec> specs = new ArrayList<>();
@@ -151,7 +122,7 @@ public final class OperatorAggregatorBenchmark {
       long largestNodeStatus = 0;
       for (int n = 0; n < NODES; n++) {
         ImageNode node = ImageNode.of(nodeName(n));
-        node.getMetadata().setLabels(Map.of(OperatorRuntime.NODE_LABEL, nodeName(n)));
+        node.getMetadata().setLabels(Map.of(ImageNodeRegistration.NODE_LABEL, nodeName(n)));
         ImageNode created = client.resource(node).create();
         created.setStatus(nodeStatus(n, specs, specsOfNode.get(n)));
         long size =
@@ -213,11 +184,11 @@ public final class OperatorAggregatorBenchmark {
                     }
                   });
       Map<String, Long> cpuBefore = cpuByGroup();
-      int requestsBefore = server.getRequestCount();
+      int requestsBefore = server.server().getRequestCount();
       long start = System.nanoTime();
       aggregator =
           OperatorRuntime.start(
-              OperatorRuntime.Options.aggregator(true, "default"), aggregatorClient, null);
+              OperatorOptions.aggregator(true, "default"), aggregatorClient, null);
       double startSecs = secs(start);
       if (!all.await(TIMEOUT_MINUTES, TimeUnit.MINUTES)) {
         throw new IllegalStateException(
@@ -231,7 +202,7 @@ public final class OperatorAggregatorBenchmark {
       }
       double total = (lastDone.get() - start) / 1e9;
       Map<String, Long> cpu = minus(cpuByGroup(), cpuBefore);
-      int requests = server.getRequestCount() - requestsBefore;
+      int requests = server.server().getRequestCount() - requestsBefore;
 
       // --------------------------------------------------------------------- verify, measure
       List<ImageSpec> now = client.resources(ImageSpec.class).inAnyNamespace().list().getItems();
@@ -294,8 +265,7 @@ public final class OperatorAggregatorBenchmark {
         aggregator.close();
       }
       aggregatorClient.close();
-      client.close();
-      server.destroy();
+      server.close();
     }
   }
 
@@ -658,27 +628,6 @@ public final class OperatorAggregatorBenchmark {
   }
 
   // --------------------------------------------------------------------------------- helpers
-
-  /** JOSDK checks its Lease rights with a SelfSubjectRulesReview before electing. */
-  static void expectLeaseRights(KubernetesMockServer server) {
-    SelfSubjectRulesReview review =
-        new SelfSubjectRulesReviewBuilder()
-            .withNewStatus()
-            .addNewResourceRule()
-            .withApiGroups("coordination.k8s.io")
-            .withResources("leases")
-            .withVerbs("get", "create", "update")
-            .endResourceRule()
-            .withIncomplete(false)
-            .endStatus()
-            .build();
-    server
-        .expect()
-        .post()
-        .withPath("/apis/authorization.k8s.io/v1/selfsubjectrulesreviews")
-        .andReturn(201, review)
-        .always();
-  }
 
   private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
 

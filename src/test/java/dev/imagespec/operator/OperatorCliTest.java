@@ -33,4 +33,24 @@ class OperatorCliTest {
       assertThat(noNode.err()).contains("--node");
     }
   }
+
+  @Test
+  void aMissingEngineSocketIsNamedWithHowToSetIt() {
+    Result r =
+        run(
+            "operator",
+            "agent",
+            "--node",
+            "n1",
+            "--http-port",
+            "0",
+            "--host",
+            "unix:///nonexistent/imagespec-test.sock");
+    assertThat(r.code()).isEqualTo(1);
+    assertThat(r.err())
+        .contains(
+            "imagespec: cannot start: the engine socket /nonexistent/imagespec-test.sock does not"
+                + " exist")
+        .contains("--host", "DOCKER_HOST", "CONTAINER_HOST");
+  }
 }

@@ -15,36 +15,24 @@ import dev.imagespec.spec.ImageSpecSpec;
 import dev.imagespec.spec.ImageSpecStatus;
 import dev.imagespec.spec.ImageState;
 import dev.imagespec.spec.NodeSpecStatus;
+import dev.imagespec.testing.MockApiServer;
 import dev.imagespec.testing.TestEnv;
 import io.fabric8.kubernetes.api.model.LabelSelectorBuilder;
 import io.fabric8.kubernetes.api.model.NodeBuilder;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
-import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
-import io.fabric8.kubernetes.api.model.authorization.v1.SelfSubjectRulesReview;
-import io.fabric8.kubernetes.api.model.authorization.v1.SelfSubjectRulesReviewBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.server.mock.KubernetesMixedDispatcher;
-import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
-import io.fabric8.kubernetes.client.utils.Serialization;
-import io.fabric8.mockwebserver.MockWebServer;
-import io.fabric8.mockwebserver.ServerRequest;
-import io.fabric8.mockwebserver.ServerResponse;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Queue;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -60,7 +48,7 @@ import org.junit.jupiter.api.Test;
 class OperatorEngineTest {
   static final Duration WAIT = Duration.ofSeconds(60);
 
-  static KubernetesMockServer server;
+  static MockApiServer server;
   static KubernetesClient client;
   static EngineClient docker;
   static EngineClient podman;
@@ -71,56 +59,24 @@ class OperatorEngineTest {
   static void start() throws Exception {
     docker = TestEnv.docker().client();
     podman = TestEnv.podman().client();
-    Map<ServerRequest, Queue<ServerResponse>> responses = new HashMap<>();
-    server =
-        new KubernetesMockServer(
-            new io.fabric8.mockwebserver.Context(Serialization.jsonMapper()),
-            new MockWebServer(),
-            responses,
-            new KubernetesMixedDispatcher(responses),
-            false);
-    server.init();
-    client = server.createClient();
-    for (String f : List.of("imagespecs.imagespec.dev-v1.yml", "imagenodes.imagespec.dev-v1.yml")) {
-      CustomResourceDefinition crd =
-          Serialization.unmarshal(
-              Files.readString(Path.of("crds", f)), CustomResourceDefinition.class);
-      client.apiextensions().v1().customResourceDefinitions().resource(crd).create();
-    }
-    // JOSDK checks its Lease rights with a SelfSubjectRulesReview before electing
-    SelfSubjectRulesReview review =
-        new SelfSubjectRulesReviewBuilder()
-            .withNewStatus()
-            .addNewResourceRule()
-            .withApiGroups("coordination.k8s.io")
-            .withResources("leases")
-            .withVerbs("get", "create", "update")
-            .endResourceRule()
-            .withIncomplete(false)
-            .endStatus()
-            .build();
-    server
-        .expect()
-        .post()
-        .withPath("/apis/authorization.k8s.io/v1/selfsubjectrulesreviews")
-        .andReturn(201, review)
-        .always();
+    server = MockApiServer.crud().allowLeases();
+    client = server.client();
     node("node-a", Map.of("imagespec.test/engine", "docker", "imagespec.test/all", "yes"));
     node("node-b", Map.of("imagespec.test/engine", "podman", "imagespec.test/all", "yes"));
 
     runtimes.add(
         OperatorRuntime.start(
-            OperatorRuntime.Options.agent("node-a", 4, CredentialResolver.none()),
+            OperatorOptions.agent("node-a", 4, CredentialResolver.none()),
             client,
             TestEnv.docker().client()));
     runtimes.add(
         OperatorRuntime.start(
-            OperatorRuntime.Options.agent("node-b", 4, CredentialResolver.none()),
+            OperatorOptions.agent("node-b", 4, CredentialResolver.none()),
             client,
             TestEnv.podman().client()));
     aggregator =
         OperatorRuntime.start(
-            OperatorRuntime.Options.aggregator(true, "default")
+            OperatorOptions.aggregator(true, "default")
                 .withHttp(new InetSocketAddress("127.0.0.1", 0)),
             client,
             null);
@@ -132,11 +88,8 @@ class OperatorEngineTest {
     for (OperatorRuntime r : runtimes) {
       r.close();
     }
-    if (client != null) {
-      client.close();
-    }
     if (server != null) {
-      server.destroy();
+      server.close();
     }
     if (docker != null) {
       docker.close();
@@ -399,7 +352,7 @@ class OperatorEngineTest {
     node("node-c", Map.of("imagespec.test/late", "yes"));
     try (OperatorRuntime nodeC =
         OperatorRuntime.start(
-            OperatorRuntime.Options.agent("node-c", 2, CredentialResolver.none()),
+            OperatorOptions.agent("node-c", 2, CredentialResolver.none()),
             client,
             TestEnv.docker().client())) {
       ImageSpecStatus st = awaitStatus("late", x -> x.isReady() && x.getNodes().getReady() == 2);

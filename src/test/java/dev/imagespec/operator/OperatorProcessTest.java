@@ -5,25 +5,16 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.imagespec.testing.MockApiServer;
 import dev.imagespec.testing.TestEnv;
 import io.fabric8.kubernetes.api.model.NodeBuilder;
-import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.server.mock.KubernetesMixedDispatcher;
-import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
-import io.fabric8.kubernetes.client.utils.Serialization;
-import io.fabric8.mockwebserver.MockWebServer;
-import io.fabric8.mockwebserver.ServerRequest;
-import io.fabric8.mockwebserver.ServerResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
-import java.util.Queue;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -39,51 +30,15 @@ class OperatorProcessTest {
   @Test
   void jsonLogsWithFieldsAndAGracefulStopOnSigterm(@TempDir Path dir) throws Exception {
     String host = TestEnv.docker().host();
-    Map<ServerRequest, Queue<ServerResponse>> responses = new HashMap<>();
-    KubernetesMockServer server =
-        new KubernetesMockServer(
-            new io.fabric8.mockwebserver.Context(Serialization.jsonMapper()),
-            new MockWebServer(),
-            responses,
-            new KubernetesMixedDispatcher(responses),
-            false);
-    server.init();
     Process agent = null;
-    try (KubernetesClient client = server.createClient()) {
-      for (String f :
-          List.of("imagespecs.imagespec.dev-v1.yml", "imagenodes.imagespec.dev-v1.yml")) {
-        client
-            .apiextensions()
-            .v1()
-            .customResourceDefinitions()
-            .resource(
-                Serialization.unmarshal(
-                    Files.readString(Path.of("crds", f)), CustomResourceDefinition.class))
-            .create();
-      }
+    try (MockApiServer server = MockApiServer.crud()) {
+      KubernetesClient client = server.client();
       String node = "proc-" + TestEnv.unique();
       client
           .nodes()
           .resource(new NodeBuilder().withNewMetadata().withName(node).endMetadata().build())
           .create();
-      Path kubeconfig = dir.resolve("kubeconfig");
-      Files.writeString(
-          kubeconfig,
-          String.join(
-              "\n",
-              "apiVersion: v1",
-              "kind: Config",
-              "clusters:",
-              "- name: mock",
-              "  cluster: {server: '" + client.getMasterUrl() + "'}",
-              "users:",
-              "- name: test",
-              "  user: {token: not-a-secret}",
-              "contexts:",
-              "- name: mock",
-              "  context: {cluster: mock, user: test, namespace: default}",
-              "current-context: mock",
-              ""));
+      Path kubeconfig = server.kubeconfig(dir.resolve("kubeconfig"));
 
       ProcessBuilder pb =
           new ProcessBuilder(
@@ -146,7 +101,6 @@ class OperatorProcessTest {
       if (agent != null) {
         agent.destroyForcibly();
       }
-      server.destroy();
     }
   }
 

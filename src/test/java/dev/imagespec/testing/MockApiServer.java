@@ -1,0 +1,179 @@
+package dev.imagespec.testing;
+
+import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
+import io.fabric8.kubernetes.api.model.authorization.v1.SelfSubjectRulesReview;
+import io.fabric8.kubernetes.api.model.authorization.v1.SelfSubjectRulesReviewBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMixedDispatcher;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import io.fabric8.kubernetes.client.utils.Serialization;
+import io.fabric8.mockwebserver.MockWebServer;
+import io.fabric8.mockwebserver.ServerRequest;
+import io.fabric8.mockwebserver.ServerResponse;
+import io.fabric8.mockwebserver.http.Dispatcher;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Queue;
+
+/**
+ * Fabric8's mock Kubernetes API server on the loopback interface, as the operator tests and
+ * benchmarks use it: {@link #crud()} keeps the objects it is sent (a small API server, with
+ * imagespec's CRDs from {@code crds/} installed), {@link #expectations()} answers only what the
+ * test told it to ({@link #server()}{@code .expect()...}) and 404 to everything else. Close it to
+ * stop the server and the clients it made.
+ */
+public final class MockApiServer implements AutoCloseable {
+  /** The CRDs that {@code kubectl apply -k deploy/} installs. */
+  public static final List<String> CRDS =
+      List.of("imagespecs.imagespec.dev-v1.yml", "imagenodes.imagespec.dev-v1.yml");
+
+  private final KubernetesMockServer server;
+  private final KubernetesClient client;
+
+  private MockApiServer(boolean crud) {
+    Map<ServerRequest, Queue<ServerResponse>> responses = new HashMap<>();
+    Dispatcher dispatcher =
+        crud
+            ? new KubernetesMixedDispatcher(responses)
+            : new io.fabric8.mockwebserver.internal.MockDispatcher(responses);
+    server =
+        new KubernetesMockServer(
+            new io.fabric8.mockwebserver.Context(Serialization.jsonMapper()),
+            new MockWebServer(),
+            responses,
+            dispatcher,
+            false);
+    server.init(InetAddress.getLoopbackAddress(), 0);
+    client = server.createClient();
+  }
+
+  /** A CRUD server with imagespec's CRDs installed. */
+  public static MockApiServer crud() {
+    MockApiServer s = new MockApiServer(true);
+    try {
+      s.installCrds();
+    } catch (RuntimeException e) {
+      s.close();
+      throw e;
+    }
+    return s;
+  }
+
+  /** A server that answers only the expectations set on {@link #server()}, else 404. */
+  public static MockApiServer expectations() {
+    return new MockApiServer(false);
+  }
+
+  /** Keeps the mock server's per-request INFO lines (java.util.logging) out of the output. */
+  public static void quiet() {
+    java.util.logging.Logger.getLogger("io.fabric8.mockwebserver")
+        .setLevel(java.util.logging.Level.WARNING);
+  }
+
+  private void installCrds() {
+    for (String f : CRDS) {
+      try {
+        CustomResourceDefinition crd =
+            Serialization.unmarshal(
+                Files.readString(Path.of("crds", f)), CustomResourceDefinition.class);
+        client.apiextensions().v1().customResourceDefinitions().resource(crd).create();
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    }
+  }
+
+  /**
+   * JOSDK checks its Lease rights with a SelfSubjectRulesReview before electing a leader: answer
+   * that this client may get, create and update Leases.
+   */
+  public MockApiServer allowLeases() {
+    SelfSubjectRulesReview review =
+        new SelfSubjectRulesReviewBuilder()
+            .withNewStatus()
+            .addNewResourceRule()
+            .withApiGroups("coordination.k8s.io")
+            .withResources("leases")
+            .withVerbs("get", "create", "update")
+            .endResourceRule()
+            .withIncomplete(false)
+            .endStatus()
+            .build();
+    server
+        .expect()
+        .post()
+        .withPath("/apis/authorization.k8s.io/v1/selfsubjectrulesreviews")
+        .andReturn(201, review)
+        .always();
+    return this;
+  }
+
+  /** The underlying server, for expectations. */
+  public KubernetesMockServer server() {
+    return server;
+  }
+
+  /** A client of this server (closed with it). */
+  public KubernetesClient client() {
+    return client;
+  }
+
+  /** Another client of this server, with its own connections (the caller closes it). */
+  public KubernetesClient newClient() {
+    return server.createClient();
+  }
+
+  /** The server's URL, http://127.0.0.1:PORT/. */
+  public String url() {
+    return client.getMasterUrl().toString();
+  }
+
+  public int port() {
+    return server.getPort();
+  }
+
+  /**
+   * Writes a kubeconfig for this server (token {@code not-a-secret}, namespace {@code default}) to
+   * {@code file}, for a process started with {@code KUBECONFIG}.
+   */
+  public Path kubeconfig(Path file) throws IOException {
+    return writeKubeconfig(file, url());
+  }
+
+  /** A kubeconfig naming {@code url} as the API server. */
+  public static Path writeKubeconfig(Path file, String url) throws IOException {
+    Files.writeString(
+        file,
+        String.join(
+            "\n",
+            "apiVersion: v1",
+            "kind: Config",
+            "clusters:",
+            "- name: mock",
+            "  cluster: {server: '" + url + "'}",
+            "users:",
+            "- name: test",
+            "  user: {token: not-a-secret}",
+            "contexts:",
+            "- name: mock",
+            "  context: {cluster: mock, user: test, namespace: default}",
+            "current-context: mock",
+            ""));
+    return file;
+  }
+
+  @Override
+  public void close() {
+    try {
+      client.close();
+    } finally {
+      server.destroy();
+    }
+  }
+}
