@@ -215,7 +215,7 @@ public final class AgentReconciler
               result.failures().size(),
               next == null ? "-" : GoDuration.format(next));
       if (!status.equals(primary.getStatus())) {
-        StatusPatch.write(client, ImageNode.class, primary, status);
+        StatusPatch.write(context, primary, status);
       }
       UpdateControl<ImageNode> control = UpdateControl.noUpdate();
       return next == null ? control : control.rescheduleAfter(next);
@@ -248,7 +248,7 @@ public final class AgentReconciler
         "node " + settings.nodeName() + ": " + message);
     if (!status.equals(primary.getStatus())) {
       try {
-        StatusPatch.write(client, ImageNode.class, primary, status);
+        StatusPatch.write(context, primary, status);
       } catch (KubernetesClientException ke) {
         LOG.warn(
             "cannot write the status of ImageNode {}: {}", settings.nodeName(), ke.getMessage());
