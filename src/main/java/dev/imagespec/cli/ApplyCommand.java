@@ -1,8 +1,8 @@
 package dev.imagespec.cli;
 
-import dev.imagespec.engine.EngineClient;
 import dev.imagespec.reconcile.ActionOutcome;
 import dev.imagespec.reconcile.ErrorMessages;
+import dev.imagespec.reconcile.ImageBackend;
 import dev.imagespec.reconcile.PlannedAction;
 import dev.imagespec.reconcile.PruneSchedule;
 import dev.imagespec.reconcile.ReconcileOptions;
@@ -97,7 +97,7 @@ final class ApplyCommand implements Callable<Integer> {
     }
     PrintWriter err = spec.commandLine().getErr();
     Manifests loaded = input.load(err);
-    try (EngineClient client = engine.connect()) {
+    try (ImageBackend client = engine.connect()) {
       if (!watch) {
         ReconcileResult result = pass(client, loaded, Map.of(), prune);
         report(result);
@@ -108,7 +108,7 @@ final class ApplyCommand implements Callable<Integer> {
   }
 
   private ReconcileResult pass(
-      EngineClient client,
+      ImageBackend client,
       Manifests manifests,
       Map<SpecKey, ImageSpecStatus> previous,
       boolean pruneAll) {
@@ -120,9 +120,7 @@ final class ApplyCommand implements Callable<Integer> {
             .withPruneNow(PruneSchedule.due(manifests.specs(), previous, Instant.now()));
     Reconciler reconciler =
         new Reconciler(
-            ReconcileSupport.port(client),
-            ReconcileSupport.credentials(manifests, engine.credentials()),
-            options);
+            client.port(), ReconcileSupport.credentials(manifests, engine.credentials()), options);
     ReconcileResult result = reconciler.reconcile(manifests.specs(), previous);
     if (LOG.isInfoEnabled()) {
       for (PlannedAction a : result.plan().actions()) {
@@ -263,7 +261,7 @@ final class ApplyCommand implements Callable<Integer> {
     WATCHES.forEach(CountDownLatch::countDown);
   }
 
-  private int watchLoop(EngineClient client, Manifests initial) {
+  private int watchLoop(ImageBackend client, Manifests initial) {
     PrintWriter err = spec.commandLine().getErr();
     CountDownLatch stop = new CountDownLatch(1);
     WATCHES.add(stop);

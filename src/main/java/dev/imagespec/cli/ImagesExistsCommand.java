@@ -1,6 +1,7 @@
 package dev.imagespec.cli;
 
 import dev.imagespec.engine.Images;
+import dev.imagespec.engine.cri.CriRuntime;
 import java.util.Map;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -16,6 +17,15 @@ final class ImagesExistsCommand extends ImagesSubcommand {
   @Override
   Integer run(Images images) {
     boolean exists = images.exists(image.name);
+    if (output.json()) {
+      output.print(out(), Map.of("exists", exists));
+    }
+    return exists ? ExitCodes.OK : ExitCodes.FAILED;
+  }
+
+  @Override
+  Integer runCri(CriRuntime runtime) {
+    boolean exists = runtime.get(CriImageViews.qualified(image.name)).isPresent();
     if (output.json()) {
       output.print(out(), Map.of("exists", exists));
     }

@@ -1,7 +1,9 @@
 package dev.imagespec.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.imagespec.engine.ImageNotFoundException;
 import dev.imagespec.engine.Images;
+import dev.imagespec.engine.cri.CriRuntime;
 import java.util.ArrayList;
 import java.util.List;
 import picocli.CommandLine.Command;
@@ -20,6 +22,20 @@ final class ImagesInspectCommand extends ImagesSubcommand {
     List<JsonNode> docs = new ArrayList<>();
     for (String n : images.names) {
       docs.add(engineImages.get(n).attrs());
+    }
+    output.print(out(), docs);
+    return ExitCodes.OK;
+  }
+
+  @Override
+  Integer runCri(CriRuntime runtime) {
+    List<Object> docs = new ArrayList<>();
+    for (String n : images.names) {
+      docs.add(
+          CriImageViews.json(
+              runtime
+                  .get(CriImageViews.qualified(n))
+                  .orElseThrow(() -> new ImageNotFoundException("no such image: " + n))));
     }
     output.print(out(), docs);
     return ExitCodes.OK;

@@ -1,9 +1,13 @@
 package dev.imagespec.cli;
 
 import dev.imagespec.engine.Image;
+import dev.imagespec.engine.ImageReference;
 import dev.imagespec.engine.Images;
 import dev.imagespec.engine.ListOptions;
+import dev.imagespec.engine.cri.CriImage;
+import dev.imagespec.engine.cri.CriRuntime;
 import dev.imagespec.reconcile.ByteSizes;
+import dev.imagespec.spec.LabelFilter;
 import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.List;
@@ -46,6 +50,31 @@ final class ImagesLsCommand extends ImagesSubcommand {
   boolean quiet;
 
   @Override
+  void validate() {
+    for (String f : filters) {
+      Map.Entry<String, String> kv = KeyValues.entry(f, "--filter");
+      switch (kv.getKey()) {
+        case "dangling" -> {
+          if (!kv.getValue().equals("true") && !kv.getValue().equals("false")) {
+            throw new CliUsageException(
+                "--filter dangling='" + kv.getValue() + "': expected true or false");
+          }
+        }
+        case "label" -> labelFilter(kv.getValue());
+        case "reference", "before", "since" -> {}
+        default ->
+            throw new CliUsageException(
+                "--filter '"
+                    + kv.getKey()
+                    + "': unknown filter (dangling, label, reference, before, since)");
+      }
+    }
+    if (name != null) {
+      ImageReference.parse(name);
+    }
+  }
+
+  @Override
   Integer run(Images images) {
     ListOptions.Builder b = ListOptions.builder().name(name).all(all).digests(digests);
     for (String f : filters) {
@@ -78,6 +107,94 @@ final class ImagesLsCommand extends ImagesSubcommand {
     return ExitCodes.OK;
   }
 
+  @Override
+  Integer runCri(CriRuntime runtime) {
+    List<LabelFilter> labels = new ArrayList<>();
+    Boolean dangling = null;
+    for (String f : filters) {
+      Map.Entry<String, String> kv = KeyValues.entry(f, "--filter");
+      switch (kv.getKey()) {
+        case "dangling" -> {
+          if (!kv.getValue().equals("true") && !kv.getValue().equals("false")) {
+            throw new CliUsageException(
+                "--filter dangling='" + kv.getValue() + "': expected true or false");
+          }
+          dangling = Boolean.parseBoolean(kv.getValue());
+        }
+        case "label" -> labels.add(labelFilter(kv.getValue()));
+        case "reference", "before", "since" ->
+            refuseOnCri(
+                true,
+                "--filter " + kv.getKey(),
+                runtime,
+                "filter by NAME, dangling= or label= instead");
+        default ->
+            throw new CliUsageException(
+                "--filter '" + kv.getKey() + "': unknown filter (dangling, label)");
+      }
+    }
+    ImageReference wanted = name == null ? null : ImageReference.parse(name);
+    List<CriImage> shown = new ArrayList<>();
+    for (CriImage i : runtime.list()) {
+      if (dangling != null && dangling != i.repoTags().isEmpty()) {
+        continue;
+      }
+      if (!labels.stream().allMatch(l -> l.matches(i.labels()))) {
+        continue;
+      }
+      if (wanted != null && i.repoTags().stream().noneMatch(t -> sameName(wanted, t))) {
+        continue;
+      }
+      shown.add(i);
+    }
+    if (quiet) {
+      shown.stream().map(CriImage::id).distinct().forEach(out()::println);
+    } else if (output.json()) {
+      output.print(out(), shown.stream().map(CriImageViews::json).toList());
+    } else {
+      Table t =
+          digests
+              ? new Table("REPOSITORY", "TAG", "DIGEST", "IMAGE ID", "CREATED", "SIZE")
+              : new Table("REPOSITORY", "TAG", "IMAGE ID", "CREATED", "SIZE");
+      for (CriImage i : shown) {
+        String id = ImageColumns.shortId(i.id());
+        String created = ImageColumns.ago(i.created());
+        String size = ByteSizes.format(i.size());
+        List<String> tags = i.repoTags().isEmpty() ? List.of("<none>:<none>") : i.repoTags();
+        for (String tag : tags) {
+          int colon = tag.lastIndexOf(':');
+          String repo = tag.substring(0, colon);
+          String digest =
+              i.repoDigests().stream()
+                  .filter(d -> d.startsWith(repo + "@"))
+                  .map(d -> d.substring(d.indexOf('@') + 1))
+                  .findFirst()
+                  .orElse("<none>");
+          if (digests) {
+            t.row(repo, tag.substring(colon + 1), digest, id, created, size);
+          } else {
+            t.row(repo, tag.substring(colon + 1), id, created, size);
+          }
+        }
+      }
+      t.print(out());
+    }
+    out().flush();
+    return ExitCodes.OK;
+  }
+
+  /** NAME matches a tag by repository, and by tag too when NAME has one. */
+  private static boolean sameName(ImageReference wanted, String tag) {
+    ImageReference r;
+    try {
+      r = ImageReference.parse(tag);
+    } catch (RuntimeException e) {
+      return false;
+    }
+    return r.repository().equals(wanted.repository())
+        && (wanted.tag().isEmpty() || wanted.tag().equals(r.tag()));
+  }
+
   /** One row per tag (REPOSITORY, TAG, IMAGE ID, CREATED, SIZE), or the images' JSON. */
   private void print(PrintWriter out, List<Image> images) {
     if (output.json()) {
@@ -104,5 +221,13 @@ final class ImagesLsCommand extends ImagesSubcommand {
       }
     }
     t.print(out);
+  }
+
+  private static LabelFilter labelFilter(String text) {
+    try {
+      return LabelFilter.parse(text);
+    } catch (IllegalArgumentException e) {
+      throw new CliUsageException("--filter label: " + e.getMessage());
+    }
   }
 }

@@ -3,9 +3,18 @@ package dev.imagespec.cli;
 import dev.imagespec.engine.Images;
 import dev.imagespec.engine.PruneOptions;
 import dev.imagespec.engine.PruneReport;
+import dev.imagespec.engine.cri.CriContainer;
+import dev.imagespec.engine.cri.CriImage;
+import dev.imagespec.engine.cri.CriRuntime;
+import dev.imagespec.engine.cri.ImageInUseException;
 import dev.imagespec.reconcile.ByteSizes;
+import dev.imagespec.spec.GoDuration;
+import dev.imagespec.spec.LabelFilter;
+import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -24,6 +33,19 @@ final class ImagesPruneCommand extends ImagesSubcommand {
   List<String> filters = new ArrayList<>();
 
   @Override
+  void validate() {
+    for (String f : filters) {
+      if (f.startsWith("label!=")) {
+        labelFilter("!" + f.substring("label!=".length()));
+      } else if (f.startsWith("label=")) {
+        labelFilter(f.substring("label=".length()));
+      } else if (!f.startsWith("until=")) {
+        throw new CliUsageException("--filter '" + f + "': expected until=, label= or label!=");
+      }
+    }
+  }
+
+  @Override
   Integer run(Images images) {
     PruneOptions.Builder b = PruneOptions.builder().dangling(!all);
     for (String f : filters) {
@@ -37,7 +59,70 @@ final class ImagesPruneCommand extends ImagesSubcommand {
         throw new CliUsageException("--filter '" + f + "': expected until=, label= or label!=");
       }
     }
-    PruneReport r = images.prune(b.build());
+    return print(images.prune(b.build()));
+  }
+
+  /**
+   * One image at a time, never one a container (running or not) uses, never a pinned one (the
+   * sandbox image): dangling images (no tag), or with {@code -a} every such image.
+   */
+  @Override
+  Integer runCri(CriRuntime runtime) {
+    List<LabelFilter> labels = new ArrayList<>();
+    Instant until = null;
+    for (String f : filters) {
+      if (f.startsWith("label!=")) {
+        labels.add(labelFilter("!" + f.substring("label!=".length())));
+      } else if (f.startsWith("label=")) {
+        labels.add(labelFilter(f.substring("label=".length())));
+      } else if (f.startsWith("until=")) {
+        until = until(f.substring("until=".length()));
+      } else {
+        throw new CliUsageException("--filter '" + f + "': expected until=, label= or label!=");
+      }
+    }
+    Set<String> inUse = new HashSet<>();
+    for (CriContainer c : runtime.containers()) {
+      inUse.add(c.imageId());
+    }
+    List<PruneReport.DeletedItem> deleted = new ArrayList<>();
+    long reclaimed = 0;
+    for (CriImage i : runtime.list()) {
+      if (inUse.contains(i.id()) || i.pinned() || (!all && !i.repoTags().isEmpty())) {
+        continue;
+      }
+      if (!labels.stream().allMatch(l -> l.matches(i.labels()))) {
+        continue;
+      }
+      if (until != null && (i.created() == null || !i.created().isBefore(until))) {
+        continue;
+      }
+      try {
+        runtime.removeImage(i.id());
+      } catch (ImageInUseException e) {
+        continue; // a container started meanwhile
+      }
+      i.repoTags().forEach(t -> deleted.add(new PruneReport.DeletedItem(t, null)));
+      deleted.add(new PruneReport.DeletedItem(null, i.id()));
+      reclaimed += i.size();
+    }
+    return print(new PruneReport(deleted, reclaimed));
+  }
+
+  private static Instant until(String value) {
+    try {
+      return Instant.now().minus(GoDuration.parse(value));
+    } catch (IllegalArgumentException e) {
+      try {
+        return Instant.parse(value);
+      } catch (java.time.format.DateTimeParseException e2) {
+        throw new CliUsageException(
+            "--filter until='" + value + "': expected a duration (24h) or an RFC 3339 time");
+      }
+    }
+  }
+
+  private Integer print(PruneReport r) {
     if (output.json()) {
       output.print(out(), r);
     } else {
@@ -50,5 +135,13 @@ final class ImagesPruneCommand extends ImagesSubcommand {
       out().flush();
     }
     return ExitCodes.OK;
+  }
+
+  private static LabelFilter labelFilter(String text) {
+    try {
+      return LabelFilter.parse(text);
+    } catch (IllegalArgumentException e) {
+      throw new CliUsageException("--filter label: " + e.getMessage());
+    }
   }
 }

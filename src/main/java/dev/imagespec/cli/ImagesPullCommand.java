@@ -3,6 +3,8 @@ package dev.imagespec.cli;
 import dev.imagespec.engine.Image;
 import dev.imagespec.engine.Images;
 import dev.imagespec.engine.PullOptions;
+import dev.imagespec.engine.cri.CriImage;
+import dev.imagespec.engine.cri.CriRuntime;
 import java.util.List;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -59,6 +61,29 @@ final class ImagesPullCommand extends RegistrySubcommand {
       for (Image i : pulled) {
         out().println("Pulled " + String.join(", ", i.tags()) + " " + i.id());
       }
+      out().flush();
+    }
+    return ExitCodes.OK;
+  }
+
+  @Override
+  Integer runCri(CriRuntime runtime) {
+    refuseOnCri(allTags, "--all-tags", runtime, "CRI pulls one reference at a time");
+    refuseOnCri(
+        platform.platform != null, "--platform", runtime, "CRI pulls the node's own platform");
+    refuseOnCri(
+        tlsVerify != null,
+        "--tls-verify",
+        runtime,
+        "the runtime's registry configuration decides (containerd: config_path hosts.toml)");
+    CriImage pulled =
+        runtime.pull(
+            CriImageViews.qualified(reference),
+            CriImageViews.auth(creds, engine.credentials(), reference));
+    if (output.json()) {
+      output.print(out(), List.of(CriImageViews.json(pulled)));
+    } else {
+      out().println("Pulled " + String.join(", ", pulled.repoTags()) + " " + pulled.id());
       out().flush();
     }
     return ExitCodes.OK;

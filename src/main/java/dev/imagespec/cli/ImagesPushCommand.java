@@ -3,6 +3,7 @@ package dev.imagespec.cli;
 import dev.imagespec.engine.ImageReference;
 import dev.imagespec.engine.Images;
 import dev.imagespec.engine.PushOptions;
+import dev.imagespec.engine.cri.CriRuntime;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import picocli.CommandLine.Command;
@@ -63,6 +64,33 @@ final class ImagesPushCommand extends RegistrySubcommand {
               "Pushed "
                   + result.reference()
                   + (result.digest() == null ? "" : " " + result.digest()));
+      out().flush();
+    }
+    return ExitCodes.OK;
+  }
+
+  @Override
+  Integer runCri(CriRuntime runtime) {
+    refuseOnCri(
+        destination != null,
+        "--destination",
+        runtime,
+        "tag the image as the destination first (images tag), then push that name");
+    refuseOnCri(
+        tlsVerify != null,
+        "--tls-verify",
+        runtime,
+        "imagespec pushes from the runtime's content store itself: loopback registries are"
+            + " reached over HTTP, others over verified HTTPS");
+    String ref = CriImageViews.qualified(reference);
+    String digest = runtime.push(ref, CriImageViews.auth(creds, engine.credentials(), reference));
+    if (output.json()) {
+      Map<String, Object> m = new LinkedHashMap<>();
+      m.put("reference", ref);
+      m.put("digest", digest);
+      output.print(out(), m);
+    } else {
+      out().println("Pushed " + ref + (digest == null ? "" : " " + digest));
       out().flush();
     }
     return ExitCodes.OK;

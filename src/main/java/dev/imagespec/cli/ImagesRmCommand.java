@@ -1,11 +1,17 @@
 package dev.imagespec.cli;
 
 import dev.imagespec.engine.ApiException;
+import dev.imagespec.engine.EngineException;
+import dev.imagespec.engine.ImageNotFoundException;
+import dev.imagespec.engine.ImageReference;
 import dev.imagespec.engine.Images;
 import dev.imagespec.engine.RemoveReport;
+import dev.imagespec.engine.cri.CriImage;
+import dev.imagespec.engine.cri.CriRuntime;
 import dev.imagespec.reconcile.ErrorMessages;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -39,6 +45,61 @@ final class ImagesRmCommand extends ImagesSubcommand {
             new RemoveReport(List.of(), List.of(), List.of(n + ": " + ErrorMessages.of(e)), 1));
       }
     }
+    if (output.json()) {
+      output.print(out(), reports);
+    } else {
+      for (RemoveReport r : reports) {
+        r.untagged().forEach(u -> out().println("Untagged: " + u));
+        r.deleted().forEach(d -> out().println("Deleted: " + d));
+        r.errors().forEach(e -> out().println("Error: " + e));
+      }
+      out().flush();
+    }
+    return reports.stream().anyMatch(r -> !r.errors().isEmpty()) ? ExitCodes.FAILED : ExitCodes.OK;
+  }
+
+  /**
+   * A name removes that name (the image goes with its last one); an ID removes the image with all
+   * its names. Never forced: an image a container uses stays.
+   */
+  @Override
+  Integer runCri(CriRuntime runtime) {
+    refuseOnCri(
+        force,
+        "--force",
+        runtime,
+        "images that containers use are never removed; remove the pods first");
+    refuseOnCri(noprune, "--no-prune", runtime, "CRI images have no parent images");
+    List<RemoveReport> reports = new ArrayList<>();
+    for (String n : images.names) {
+      String name = CriImageViews.qualified(n);
+      try {
+        Optional<CriImage> img = runtime.get(name);
+        if (img.isEmpty()) {
+          throw new ImageNotFoundException("no such image: " + n);
+        }
+        CriImage i = img.get();
+        boolean byId = ImageReference.looksLikeId(n);
+        int names = i.repoTags().size() + i.repoDigests().size();
+        if (byId) {
+          runtime.removeImage(i.id());
+        } else {
+          runtime.untag(name);
+        }
+        reports.add(
+            byId || names <= 1
+                ? new RemoveReport(
+                    List.of(i.id()), byId ? i.repoTags() : List.of(name), List.of(), 0)
+                : new RemoveReport(List.of(), List.of(name), List.of(), 0));
+      } catch (EngineException e) {
+        reports.add(
+            new RemoveReport(List.of(), List.of(), List.of(n + ": " + ErrorMessages.of(e)), 1));
+      }
+    }
+    return print(reports);
+  }
+
+  private Integer print(List<RemoveReport> reports) {
     if (output.json()) {
       output.print(out(), reports);
     } else {

@@ -1,9 +1,11 @@
 package dev.imagespec.cli;
 
-import dev.imagespec.engine.EngineClient;
 import dev.imagespec.engine.ImageArchive;
 import dev.imagespec.engine.SaveOptions;
+import dev.imagespec.reconcile.CriBackend;
+import dev.imagespec.reconcile.EngineBackend;
 import dev.imagespec.reconcile.ErrorMessages;
+import dev.imagespec.reconcile.ImageBackend;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.file.Files;
@@ -51,8 +53,8 @@ final class ImagesSaveCommand extends EngineCommand {
         throw new CliUsageException("cannot write " + file + ": it is a directory");
       }
     }
-    try (EngineClient client = engine.connect();
-        ImageArchive archive = client.images().save(names, SaveOptions.defaults())) {
+    try (ImageBackend backend = engine.connect();
+        ImageArchive archive = save(backend, names)) {
       long bytes;
       if (file != null) {
         bytes = archive.writeTo(file);
@@ -73,5 +75,15 @@ final class ImagesSaveCommand extends EngineCommand {
                   + ErrorMessages.of(e));
       return ExitCodes.FAILED;
     }
+  }
+
+  private static ImageArchive save(ImageBackend backend, List<String> names) {
+    if (backend instanceof CriBackend cri) {
+      throw new CliUsageException(
+          "images save is not available on "
+              + cri.runtime().info().describe()
+              + ": the CRI has no image export; use it on a Docker or Podman engine");
+    }
+    return ((EngineBackend) backend).client().images().save(names, SaveOptions.defaults());
   }
 }

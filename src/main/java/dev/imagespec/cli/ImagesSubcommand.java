@@ -1,13 +1,17 @@
 package dev.imagespec.cli;
 
-import dev.imagespec.engine.EngineClient;
 import dev.imagespec.engine.Images;
+import dev.imagespec.engine.cri.CriRuntime;
+import dev.imagespec.reconcile.CriBackend;
+import dev.imagespec.reconcile.EngineBackend;
+import dev.imagespec.reconcile.ImageBackend;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 
 /**
- * An {@code imagespec images} subcommand: checks its input, connects to the engine, runs against
- * its images and prints as {@code -o} says.
+ * An {@code imagespec images} subcommand: checks its input, connects to the engine or CRI runtime,
+ * runs against its images and prints as {@code -o} says. On a CRI runtime a subcommand runs {@link
+ * #runCri}; one without a CRI form, or an option CRI cannot honour, exits 2 naming the runtime.
  */
 abstract class ImagesSubcommand extends EngineCommand {
   @Mixin OutputOptions output;
@@ -20,8 +24,11 @@ abstract class ImagesSubcommand extends EngineCommand {
         options.check();
       }
     }
-    try (EngineClient client = engine.connect()) {
-      return run(client.images());
+    try (ImageBackend backend = engine.connect()) {
+      if (backend instanceof CriBackend cri) {
+        return runCri(cri.runtime());
+      }
+      return run(((EngineBackend) backend).client().images());
     }
   }
 
@@ -32,4 +39,23 @@ abstract class ImagesSubcommand extends EngineCommand {
   void validate() {}
 
   abstract Integer run(Images images);
+
+  /** The command on a CRI runtime; by default refused (exit 2) naming the runtime. */
+  Integer runCri(CriRuntime runtime) {
+    throw new CliUsageException(
+        "images "
+            + spec.name()
+            + " is not available on "
+            + runtime.info().describe()
+            + ": the CRI offers only list, inspect, pull, tag, push, rm and prune of images; use"
+            + " it on a Docker or Podman engine (--host, --runtime)");
+  }
+
+  /** Refuses an option the CRI runtime cannot honour (exit 2), naming the runtime and option. */
+  static void refuseOnCri(boolean given, String option, CriRuntime runtime, String why) {
+    if (given) {
+      throw new CliUsageException(
+          option + " is not supported on " + runtime.info().describe() + ": " + why);
+    }
+  }
 }

@@ -2,6 +2,7 @@ package dev.imagespec.cli;
 
 import dev.imagespec.engine.ImageReference;
 import dev.imagespec.engine.Images;
+import dev.imagespec.engine.cri.CriRuntime;
 import java.util.Map;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
@@ -32,6 +33,16 @@ final class ImagesTagCommand extends ImagesSubcommand {
     images.tag(source, ref.familiarRepository(), ref.tag().orElseThrow(), false);
     if (output.json()) {
       output.print(out(), Map.of("tagged", ref.familiar()));
+    }
+    return ExitCodes.OK;
+  }
+
+  @Override
+  Integer runCri(CriRuntime runtime) {
+    ImageReference ref = ImageReference.parse(target).withDefaultTag();
+    runtime.tag(CriImageViews.qualified(source), ref.canonical());
+    if (output.json()) {
+      output.print(out(), Map.of("tagged", ref.canonical()));
     }
     return ExitCodes.OK;
   }

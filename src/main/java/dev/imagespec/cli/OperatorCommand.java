@@ -1,8 +1,6 @@
 package dev.imagespec.cli;
 
 import dev.imagespec.engine.DockerConfigCredentials;
-import dev.imagespec.engine.EngineClient;
-import dev.imagespec.engine.EngineEndpoint;
 import dev.imagespec.engine.EngineException;
 import dev.imagespec.engine.EngineUnavailableException;
 import dev.imagespec.operator.AgentReconciler;
@@ -10,12 +8,12 @@ import dev.imagespec.operator.OperatorOptions;
 import dev.imagespec.operator.OperatorRuntime;
 import dev.imagespec.operator.StartFailure;
 import dev.imagespec.reconcile.CredentialResolver;
+import dev.imagespec.reconcile.ImageBackend;
 import dev.imagespec.spec.GoDuration;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import java.io.PrintWriter;
 import java.net.InetSocketAddress;
-import java.nio.file.Files;
 import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -210,9 +208,9 @@ final class OperatorCommand implements Callable<Integer> {
             common.eventBurst,
             null);
     CountDownLatch stopped = new CountDownLatch(1);
-    EngineClient engine;
+    ImageBackend engine;
     try {
-      engine = agent == null ? null : agentEngine(engineOptions);
+      engine = agent == null ? null : agentBackend(engineOptions);
     } catch (EngineException e) {
       err.println("imagespec: cannot start: " + e.getMessage());
       err.flush();
@@ -249,23 +247,21 @@ final class OperatorCommand implements Callable<Integer> {
   }
 
   /**
-   * The agent's engine. Its socket must exist: a missing one is how a wrong --host or an engine
-   * that is not running on the node shows, and the agent could do nothing until it appears.
+   * The agent's image store. Its socket must exist: a missing one is how a wrong --host or an
+   * engine or runtime that is not running on the node shows, and the agent could do nothing until
+   * it appears.
    */
-  static EngineClient agentEngine(EngineOptions options) {
-    EngineClient engine = options.connect();
-    EngineEndpoint endpoint = engine.endpoint();
-    if (endpoint.isUnix() && !Files.exists(endpoint.socketPath())) {
-      engine.close();
+  static ImageBackend agentBackend(EngineOptions options) {
+    try {
+      return options.connect();
+    } catch (EngineUnavailableException e) {
       throw new EngineUnavailableException(
-          "the engine socket "
-              + endpoint.socketPath()
-              + " does not exist: is the engine (dockerd, podman system service) running on this"
-              + " node? Point --host (or DOCKER_HOST, CONTAINER_HOST) at its socket, e.g. --host"
-              + " unix:///run/podman/podman.sock; in deploy/, the agent DaemonSet mounts it as a"
-              + " hostPath volume (deploy/podman/ for Podman)");
+          e.getMessage()
+              + ". In deploy/, the agent DaemonSet mounts the node's socket as a hostPath volume:"
+              + " containerd by default, deploy/docker/, deploy/podman/ or deploy/crio/ for the"
+              + " others",
+          e);
     }
-    return engine;
   }
 
   private static String blankToNull(String s) {

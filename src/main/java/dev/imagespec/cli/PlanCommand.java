@@ -1,6 +1,6 @@
 package dev.imagespec.cli;
 
-import dev.imagespec.engine.EngineClient;
+import dev.imagespec.reconcile.ImageBackend;
 import dev.imagespec.reconcile.Plan;
 import dev.imagespec.reconcile.PlannedAction;
 import dev.imagespec.reconcile.ReconcileOptions;
@@ -30,10 +30,10 @@ final class PlanCommand extends EngineCommand {
   @Override
   public Integer call() {
     Manifests m = input.load(err());
-    try (EngineClient client = engine.connect()) {
+    try (ImageBackend client = engine.connect()) {
       Reconciler r =
           new Reconciler(
-              ReconcileSupport.port(client),
+              client.port(),
               ReconcileSupport.credentials(m, engine.credentials()),
               ReconcileOptions.defaults().withDryRun(true).withPruneAll(prune));
       Plan plan = r.plan(m.specs(), Map.of());

@@ -1,9 +1,7 @@
 package dev.imagespec.cli;
 
 import dev.imagespec.engine.DockerConfigCredentials;
-import dev.imagespec.engine.EngineClient;
 import dev.imagespec.reconcile.CredentialResolver;
-import dev.imagespec.reconcile.EngineImagePort;
 import dev.imagespec.reconcile.SecretCredentialResolver;
 import dev.imagespec.spec.ManifestLoader;
 import dev.imagespec.spec.ManifestProblem;
@@ -46,9 +44,5 @@ final class ReconcileSupport {
   static CredentialResolver credentials(Manifests m, DockerConfigCredentials docker) {
     CredentialResolver fallback = (namespace, secretNames, domain) -> docker.forRegistry(domain);
     return SecretCredentialResolver.withFallback(m.secrets(), fallback);
-  }
-
-  static EngineImagePort port(EngineClient client) {
-    return new EngineImagePort(client);
   }
 }

@@ -1,9 +1,9 @@
 package dev.imagespec.operator;
 
-import dev.imagespec.engine.EngineClient;
 import dev.imagespec.engine.EngineException;
 import dev.imagespec.reconcile.CredentialResolver;
 import dev.imagespec.reconcile.ErrorMessages;
+import dev.imagespec.reconcile.ImageBackend;
 import dev.imagespec.reconcile.ImagePort;
 import dev.imagespec.reconcile.PruneSchedule;
 import dev.imagespec.reconcile.Reasons;
@@ -77,7 +77,7 @@ public final class AgentReconciler
   }
 
   private final Settings settings;
-  private final EngineClient engine;
+  private final ImageBackend engine;
   private final ImagePort port;
   private final KubernetesClient client;
   private final Metrics metrics;
@@ -95,7 +95,7 @@ public final class AgentReconciler
 
   public AgentReconciler(
       Settings settings,
-      EngineClient engine,
+      ImageBackend engine,
       ImagePort port,
       KubernetesClient client,
       Metrics metrics,
@@ -260,11 +260,7 @@ public final class AgentReconciler
   private EngineInfo engineInfo() {
     EngineInfo current = engineInfo;
     if (current == null) {
-      EngineClient.ServerInfo info = engine.info();
-      String version = engine.version().path("Version").asText(null);
-      current =
-          new EngineInfo(
-              info.engineName(), version, info.apiVersion(), engine.endpoint().toString());
+      current = engine.info();
       engineInfo = current;
     }
     return current;

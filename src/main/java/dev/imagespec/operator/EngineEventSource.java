@@ -1,8 +1,8 @@
 package dev.imagespec.operator;
 
-import dev.imagespec.engine.EngineClient;
 import dev.imagespec.engine.EngineException;
-import dev.imagespec.engine.Events;
+import dev.imagespec.engine.cri.UnsupportedByRuntimeException;
+import dev.imagespec.reconcile.ImageBackend;
 import dev.imagespec.spec.ImageNode;
 import io.javaoperatorsdk.operator.processing.event.Event;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
@@ -26,17 +26,17 @@ final class EngineEventSource extends AbstractEventSource<Void, ImageNode> {
   static final Duration MIN_BACKOFF = Duration.ofMillis(500);
   static final Duration MAX_BACKOFF = Duration.ofSeconds(30);
 
-  private final EngineClient engine;
+  private final ImageBackend engine;
   private final ResourceID primary;
   private final Metrics metrics;
   private final ReentrantLock lock = new ReentrantLock();
   private final Condition stopped = lock.newCondition();
   private volatile boolean stopping;
-  private volatile Events.Subscription current;
+  private volatile ImageBackend.EventFeed current;
   private volatile boolean connected;
   private Thread thread;
 
-  EngineEventSource(EngineClient engine, ResourceID primary, Metrics metrics) {
+  EngineEventSource(ImageBackend engine, ResourceID primary, Metrics metrics) {
     super(Void.class, "engine-events");
     this.engine = engine;
     this.primary = primary;
@@ -60,7 +60,7 @@ final class EngineEventSource extends AbstractEventSource<Void, ImageNode> {
   @Override
   public synchronized void stop() {
     stopping = true;
-    Events.Subscription s = current;
+    ImageBackend.EventFeed s = current;
     if (s != null) {
       s.close();
     }
@@ -84,7 +84,7 @@ final class EngineEventSource extends AbstractEventSource<Void, ImageNode> {
     Duration backoff = MIN_BACKOFF;
     boolean first = true;
     while (!stopping) {
-      try (Events.Subscription s = engine.events().images()) {
+      try (ImageBackend.EventFeed s = engine.imageEvents()) {
         current = s;
         connected = true;
         if (stopping) {
@@ -97,10 +97,15 @@ final class EngineEventSource extends AbstractEventSource<Void, ImageNode> {
         first = false;
         backoff = MIN_BACKOFF;
         while (s.hasNext()) {
-          Events.Event e = s.next();
-          LOG.debug("engine event: {} {}", e.action(), e.id());
+          String e = s.next();
+          LOG.debug("engine event: {}", e);
           fire();
         }
+      } catch (UnsupportedByRuntimeException e) {
+        LOG.info(
+            "{}: an image removed out of band is pulled again at the next refresh instead",
+            e.getMessage());
+        return;
       } catch (EngineException | IllegalStateException e) {
         if (stopping) {
           break;

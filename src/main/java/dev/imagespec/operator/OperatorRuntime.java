@@ -1,8 +1,6 @@
 package dev.imagespec.operator;
 
-import dev.imagespec.engine.EngineClient;
-import dev.imagespec.reconcile.EngineImagePort;
-import dev.imagespec.reconcile.ImagePort;
+import dev.imagespec.reconcile.ImageBackend;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.extended.leaderelection.LeaderCallbacks;
 import io.javaoperatorsdk.operator.Operator;
@@ -24,7 +22,7 @@ public final class OperatorRuntime implements AutoCloseable {
 
   private final OperatorOptions options;
   private final KubernetesClient client;
-  private final EngineClient engine;
+  private final ImageBackend engine;
   private final Metrics metrics = new Metrics();
   private final List<Operator> operators = new ArrayList<>();
   private final List<AutoCloseable> closeables = new ArrayList<>();
@@ -33,7 +31,7 @@ public final class OperatorRuntime implements AutoCloseable {
   private volatile boolean started;
   private volatile boolean stopping;
 
-  private OperatorRuntime(OperatorOptions options, KubernetesClient client, EngineClient engine) {
+  private OperatorRuntime(OperatorOptions options, KubernetesClient client, ImageBackend engine) {
     this.options = options;
     this.client = client;
     this.engine = engine;
@@ -45,7 +43,7 @@ public final class OperatorRuntime implements AutoCloseable {
    * @param engine the agent's engine (closed by {@link #close()}); null without agent
    */
   public static OperatorRuntime start(
-      OperatorOptions options, KubernetesClient client, EngineClient engine) throws IOException {
+      OperatorOptions options, KubernetesClient client, ImageBackend engine) throws IOException {
     OperatorRuntime rt = new OperatorRuntime(options, client, engine);
     try {
       rt.startAll();
@@ -75,8 +73,7 @@ public final class OperatorRuntime implements AutoCloseable {
     String node = s.nodeName();
     String label = ImageNodeRegistration.ensure(client, node);
     EventRecorder events = events(AgentReconciler.CONTROLLER, node);
-    ImagePort port = new EngineImagePort(engine);
-    agent = new AgentReconciler(s, engine, port, client, metrics, events);
+    agent = new AgentReconciler(s, engine, engine.port(), client, metrics, events);
     Operator op = Controllers.agent(client, options, metrics, agent, label);
     operators.add(op);
     op.start();

@@ -11,6 +11,8 @@ package dev.imagespec.reconcile;
  * @param digest the pushed digest (PUSH), else null
  * @param imageId the image tagged/pushed/removed, when known
  * @param bytes bytes reclaimed (PRUNE)
+ * @param reason the status reason of a failure when it is not the action's usual one (e.g. {@link
+ *     Reasons#UNSUPPORTED}), else null
  */
 public record ActionOutcome(
     PlannedAction action,
@@ -20,7 +22,20 @@ public record ActionOutcome(
     LocalImage image,
     String digest,
     String imageId,
-    long bytes) {
+    long bytes,
+    String reason) {
+  public ActionOutcome(
+      PlannedAction action,
+      Result result,
+      String message,
+      int attempts,
+      LocalImage image,
+      String digest,
+      String imageId,
+      long bytes) {
+    this(action, result, message, attempts, image, digest, imageId, bytes, null);
+  }
+
   /** Outcome kind. */
   public enum Result {
     SUCCEEDED,
@@ -38,6 +53,15 @@ public record ActionOutcome(
 
   static ActionOutcome failed(PlannedAction a, String why, int attempts) {
     return new ActionOutcome(a, Result.FAILED, why, attempts, null, null, null, 0);
+  }
+
+  static ActionOutcome failed(PlannedAction a, String why, int attempts, String reason) {
+    return new ActionOutcome(a, Result.FAILED, why, attempts, null, null, null, 0, reason);
+  }
+
+  /** The failure's reason, or {@code usual} when it has none of its own. */
+  String reasonOr(String usual) {
+    return reason != null ? reason : usual;
   }
 
   static ActionOutcome ok(PlannedAction a, int attempts) {

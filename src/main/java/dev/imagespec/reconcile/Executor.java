@@ -3,6 +3,7 @@ package dev.imagespec.reconcile;
 import dev.imagespec.engine.AuthConfig;
 import dev.imagespec.engine.ImageNotFoundException;
 import dev.imagespec.engine.ImageReference;
+import dev.imagespec.engine.cri.UnsupportedByRuntimeException;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -180,7 +181,7 @@ final class Executor {
     }
     Retrier.Result<LocalImage> r = retrier.call(() -> port.pull(ref, a.details().platform(), auth));
     if (!r.ok()) {
-      return ActionOutcome.failed(a, failure(r), r.attempts());
+      return failed(a, r);
     }
     LocalImage img = r.value();
     return new ActionOutcome(
@@ -203,7 +204,7 @@ final class Executor {
               return null;
             });
     if (!r.ok()) {
-      return ActionOutcome.failed(a, failure(r), r.attempts());
+      return failed(a, r);
     }
     return new ActionOutcome(
         a, ActionOutcome.Result.SUCCEEDED, null, r.attempts(), null, null, idOrNull(source), 0);
@@ -219,7 +220,7 @@ final class Executor {
     }
     Retrier.Result<String> r = retrier.call(() -> port.push(target, auth));
     if (!r.ok()) {
-      return ActionOutcome.failed(a, failure(r), r.attempts());
+      return failed(a, r);
     }
     return new ActionOutcome(
         a, ActionOutcome.Result.SUCCEEDED, null, r.attempts(), null, r.value(), sourceId, 0);
@@ -232,7 +233,7 @@ final class Executor {
         return new ActionOutcome(
             a, ActionOutcome.Result.SUCCEEDED, "already absent", r.attempts(), null, null, null, 0);
       }
-      return ActionOutcome.failed(a, failure(r), r.attempts());
+      return failed(a, r);
     }
     return new ActionOutcome(
         a,
@@ -256,7 +257,7 @@ final class Executor {
       return ActionOutcome.skipped(a, "already gone");
     }
     if (!r.ok()) {
-      return ActionOutcome.failed(a, failure(r), attempts);
+      return failed(a, r);
     }
     return new ActionOutcome(
         a, ActionOutcome.Result.SUCCEEDED, null, attempts, null, null, a.image(), size);
@@ -279,6 +280,11 @@ final class Executor {
 
   private static String idOrNull(String source) {
     return ImageReference.looksLikeId(source) ? source : null;
+  }
+
+  private static ActionOutcome failed(PlannedAction a, Retrier.Result<?> r) {
+    String reason = r.error() instanceof UnsupportedByRuntimeException ? Reasons.UNSUPPORTED : null;
+    return ActionOutcome.failed(a, failure(r), r.attempts(), reason);
   }
 
   private static String failure(Retrier.Result<?> r) {

@@ -16,6 +16,10 @@ public final class Reasons {
   public static final String TAG_FAILED = "TagFailed";
   public static final String PUSH_FAILED = "PushFailed";
   public static final String REMOVE_FAILED = "RemoveFailed";
+
+  /** The runtime cannot do this at all (CRI-O, or containerd without its own API: tag, push). */
+  public static final String UNSUPPORTED = "Unsupported";
+
   public static final String REGISTRY_CHECK_FAILED = "RegistryCheckFailed";
   public static final String PRUNE_FAILED = "PruneFailed";
   public static final String INVALID_SPEC = "InvalidSpec";

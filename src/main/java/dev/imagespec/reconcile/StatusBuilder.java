@@ -37,6 +37,7 @@ public final class StatusBuilder {
           Reasons.REMOVE_FAILED,
           Reasons.TAG_FAILED,
           Reasons.PUSH_FAILED,
+          Reasons.UNSUPPORTED,
           Reasons.REGISTRY_CHECK_FAILED,
           Reasons.PRUNE_FAILED);
 
@@ -55,6 +56,17 @@ public final class StatusBuilder {
       out.put(sp.key(), build(sp, outcomes, executed, plan.now()));
     }
     return out;
+  }
+
+  /** {@link Reasons#UNSUPPORTED} when the runtime cannot tag or push at all, else PushFailed. */
+  private static String pushProblem(PushPlan pp, Map<String, ActionOutcome> outcomes) {
+    for (PlannedAction a : java.util.Arrays.asList(pp.tag(), pp.push())) {
+      ActionOutcome o = a == null ? null : outcomes.get(a.key());
+      if (o != null && Reasons.UNSUPPORTED.equals(o.reason())) {
+        return Reasons.UNSUPPORTED;
+      }
+    }
+    return Reasons.PUSH_FAILED;
   }
 
   static String time(Instant t) {
@@ -107,7 +119,7 @@ public final class StatusBuilder {
               if (o == null || !o.succeeded()) {
                 state = ImageState.Failed;
                 message = "tag " + t.target() + " failed: " + why(o);
-                problem = Reasons.TAG_FAILED;
+                problem = o == null ? Reasons.TAG_FAILED : o.reasonOr(Reasons.TAG_FAILED);
                 break;
               }
             }
@@ -129,7 +141,7 @@ public final class StatusBuilder {
           } else {
             state = ImageState.Failed;
             message = "remove failed: " + why(o);
-            problem = Reasons.REMOVE_FAILED;
+            problem = o == null ? Reasons.REMOVE_FAILED : o.reasonOr(Reasons.REMOVE_FAILED);
           }
         }
       }
@@ -174,7 +186,7 @@ public final class StatusBuilder {
       }
       switch (state) {
         case Pending -> pending++;
-        case Failed -> problems.add(Reasons.PUSH_FAILED, pp.to());
+        case Failed -> problems.add(pushProblem(pp, outcomes), pp.to());
         case Conflict -> problems.add(Reasons.CONFLICT, pp.image());
         default -> {}
       }

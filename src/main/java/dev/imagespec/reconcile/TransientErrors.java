@@ -4,13 +4,14 @@ import dev.imagespec.engine.ApiException;
 import dev.imagespec.engine.EngineUnavailableException;
 import dev.imagespec.engine.ImageNotFoundException;
 import dev.imagespec.engine.StreamException;
+import dev.imagespec.engine.cri.CriException;
 import java.util.regex.Pattern;
 
 /**
  * Which failures are worth retrying: the engine unreachable ({@link EngineUnavailableException}),
  * HTTP 5xx and 429 from the engine ({@link ApiException}), and progress-stream errors ({@link
- * StreamException}) whose message indicates a 5xx/429, a connection reset or a timeout. Never: 4xx,
- * unauthorized/denied, not found.
+ * StreamException}) and CRI errors ({@link CriException}, but not a pull's deadline) whose message
+ * indicates a 5xx/429, a connection reset or a timeout. Never: 4xx, unauthorized/denied, not found.
  */
 public final class TransientErrors {
   private static final Pattern PERMANENT =
@@ -36,6 +37,12 @@ public final class TransientErrors {
     String message = t.getMessage() == null ? "" : t.getMessage();
     if (t instanceof ApiException api) {
       return (api.status() >= 500 || api.status() == 429) && !PERMANENT.matcher(message).find();
+    }
+    if (t instanceof CriException cri) {
+      // a pull that ran out of its deadline is not tried again at once: the next pass will
+      return cri.code() != io.grpc.Status.Code.DEADLINE_EXCEEDED
+          && !PERMANENT.matcher(message).find()
+          && TRANSIENT.matcher(message).find();
     }
     if (t instanceof StreamException) {
       return !PERMANENT.matcher(message).find() && TRANSIENT.matcher(message).find();

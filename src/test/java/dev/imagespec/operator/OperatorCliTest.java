@@ -49,8 +49,7 @@ class OperatorCliTest {
     assertThat(r.code()).isEqualTo(1);
     assertThat(r.err())
         .contains(
-            "imagespec: cannot start: the engine socket /nonexistent/imagespec-test.sock does not"
-                + " exist")
-        .contains("--host", "DOCKER_HOST", "CONTAINER_HOST");
+            "imagespec: cannot start: the socket /nonexistent/imagespec-test.sock does not exist")
+        .contains("--host", "DOCKER_HOST", "CONTAINER_HOST", "deploy/crio/");
   }
 }

@@ -7,6 +7,7 @@ import dev.imagespec.engine.AuthConfig;
 import dev.imagespec.engine.EngineClient;
 import dev.imagespec.engine.PushOptions;
 import dev.imagespec.reconcile.CredentialResolver;
+import dev.imagespec.reconcile.EngineBackend;
 import dev.imagespec.spec.DeletionPolicy;
 import dev.imagespec.spec.ImageEntry;
 import dev.imagespec.spec.ImageNode;
@@ -68,12 +69,12 @@ class OperatorEngineTest {
         OperatorRuntime.start(
             OperatorOptions.agent("node-a", 4, CredentialResolver.none()),
             client,
-            TestEnv.docker().client()));
+            new EngineBackend(TestEnv.docker().client())));
     runtimes.add(
         OperatorRuntime.start(
             OperatorOptions.agent("node-b", 4, CredentialResolver.none()),
             client,
-            TestEnv.podman().client()));
+            new EngineBackend(TestEnv.podman().client())));
     aggregator =
         OperatorRuntime.start(
             OperatorOptions.aggregator(true, "default")
@@ -354,7 +355,7 @@ class OperatorEngineTest {
         OperatorRuntime.start(
             OperatorOptions.agent("node-c", 2, CredentialResolver.none()),
             client,
-            TestEnv.docker().client())) {
+            new EngineBackend(TestEnv.docker().client()))) {
       ImageSpecStatus st = awaitStatus("late", x -> x.isReady() && x.getNodes().getReady() == 2);
       assertThat(st.getNodes().getSummary()).isEqualTo("2/2");
       assertThat(exists(docker, ref)).isTrue();

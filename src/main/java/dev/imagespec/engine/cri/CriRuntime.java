@@ -33,6 +33,11 @@ public final class CriRuntime implements AutoCloseable {
     throw new UnsupportedOperationException("not yet");
   }
 
+  /** {@code unix:///path} of the runtime's socket (asks nothing). */
+  public String host() {
+    throw new UnsupportedOperationException("not yet");
+  }
+
   /** Runtime name and version, CRI version, whether containerd's own API answers (cached). */
   public RuntimeInfo info() {
     throw new UnsupportedOperationException("not yet");

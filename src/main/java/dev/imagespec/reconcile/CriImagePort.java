@@ -1,0 +1,96 @@
+package dev.imagespec.reconcile;
+
+import dev.imagespec.engine.AuthConfig;
+import dev.imagespec.engine.ImageReference;
+import dev.imagespec.engine.RegistryClient;
+import dev.imagespec.engine.cri.CriImage;
+import dev.imagespec.engine.cri.CriRuntime;
+import java.util.List;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The reconciler's port over a CRI runtime (containerd's {@code k8s.io} namespace, CRI-O): the
+ * kubelet's image store. Registry digests come from the registry's v2 API, as on Docker. A pull's
+ * {@code platform} is not honoured: CRI pulls the node's platform.
+ */
+public final class CriImagePort implements ImagePort {
+  private static final Logger LOG = LoggerFactory.getLogger(CriImagePort.class);
+  private final CriRuntime runtime;
+  private final RegistryClient registry;
+
+  public CriImagePort(CriRuntime runtime, RegistryClient registry) {
+    this.runtime = runtime;
+    this.registry = registry;
+  }
+
+  public CriImagePort(CriRuntime runtime) {
+    this(runtime, RegistryClient.builder().build());
+  }
+
+  @Override
+  public String describe() {
+    return runtime.info().describe() + " (" + runtime.info().host() + ")";
+  }
+
+  @Override
+  public List<LocalImage> listImages() {
+    return runtime.list().stream().map(CriImagePort::toLocal).toList();
+  }
+
+  static LocalImage toLocal(CriImage i) {
+    return new LocalImage(i.id(), i.repoTags(), i.repoDigests(), i.labels(), i.created(), i.size());
+  }
+
+  @Override
+  public List<ContainerRef> listContainers() {
+    return runtime.containers().stream()
+        .map(c -> new ContainerRef(c.id(), c.name(), c.imageId(), c.image()))
+        .toList();
+  }
+
+  @Override
+  public Optional<LocalImage> inspect(String referenceOrId) {
+    return runtime.get(referenceOrId).map(CriImagePort::toLocal);
+  }
+
+  @Override
+  public LocalImage pull(ImageReference reference, String platform, AuthConfig auth) {
+    LOG.info("pull {}", reference);
+    return toLocal(runtime.pull(reference.canonical(), auth));
+  }
+
+  @Override
+  public void tag(String sourceReferenceOrId, ImageReference target) {
+    LOG.info("tag {} as {}", sourceReferenceOrId, target);
+    runtime.tag(sourceReferenceOrId, target.withDefaultTag().canonical());
+  }
+
+  @Override
+  public String push(ImageReference reference, AuthConfig auth) {
+    LOG.info("push {}", reference);
+    return runtime.push(reference.withDefaultTag().canonical(), auth);
+  }
+
+  /** A reference removes that one name; an ID removes the image with all its names. */
+  @Override
+  public void remove(String referenceOrId) {
+    LOG.info("remove {}", referenceOrId);
+    if (ImageReference.looksLikeId(referenceOrId)) {
+      runtime.removeImage(referenceOrId);
+    } else {
+      runtime.untag(ImageReference.parse(referenceOrId).canonical());
+    }
+  }
+
+  @Override
+  public Optional<String> registryDigest(ImageReference reference, AuthConfig auth) {
+    return registry.digest(reference, auth);
+  }
+
+  @Override
+  public Optional<String> registryImageId(ImageReference reference, AuthConfig auth) {
+    return registry.configDigest(reference, auth);
+  }
+}
