@@ -192,6 +192,17 @@ class DeployManifestsTest {
     }
   }
 
+  /** The README's install table names each variant's path, socket and runtime as they are. */
+  @Test
+  void theReadmeTableMatchesTheVariants() throws Exception {
+    String readme = Files.readString(Path.of("README.md"));
+    for (Variant v : VARIANTS) {
+      assertThat(readme)
+          .contains(
+              "| `" + v.dir() + "/` | `" + v.socket() + "` | `--runtime " + v.runtime() + "`");
+    }
+  }
+
   @ParameterizedTest
   @MethodSource("variants")
   void everyManifestParsesAndTheWorkloadsAreComplete(Variant v) throws Exception {
