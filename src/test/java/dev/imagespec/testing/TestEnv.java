@@ -82,6 +82,38 @@ public final class TestEnv {
     return Path.of(require("IMAGESPEC_TEST_ROOTFS"));
   }
 
+  /** The containerd with CRI, {@code unix:///path/to.sock}. */
+  public static String criHost() {
+    return require("IMAGESPEC_TEST_CRI_HOST");
+  }
+
+  /** The CRI containerd's pod sandbox ("pause") image; it is in its {@code k8s.io} namespace. */
+  public static String criSandboxImage() {
+    return requireCurrentScript("IMAGESPEC_TEST_CRI_SANDBOX_IMAGE");
+  }
+
+  /** The cgroup parent for pods on the CRI containerd that {@code scripts/engines down} sweeps. */
+  public static String criCgroupParent() {
+    return requireCurrentScript("IMAGESPEC_TEST_CRI_CGROUP_PARENT");
+  }
+
+  /**
+   * A variable that {@code scripts/engines} writes since pods run on the CRI containerd: missing
+   * while the CRI containerd runs means the engines were started by an older script.
+   */
+  private static String requireCurrentScript(String name) {
+    criHost();
+    String v = System.getenv(name);
+    if (v == null || v.isBlank()) {
+      Assertions.fail(
+          name
+              + " is not set although IMAGESPEC_TEST_CRI_HOST is: the engines were started by an"
+              + " older scripts/engines; restart engines with the current scripts/engines (down,"
+              + " then up)");
+    }
+    return v;
+  }
+
   /** A short unique name part, so tests never collide. */
   public static String unique() {
     return UUID.randomUUID().toString().substring(0, 8);
