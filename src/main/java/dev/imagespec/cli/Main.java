@@ -2,6 +2,7 @@ package dev.imagespec.cli;
 
 import dev.imagespec.engine.EngineException;
 import dev.imagespec.engine.InvalidArgumentException;
+import dev.imagespec.engine.cri.UnsupportedByRuntimeException;
 import dev.imagespec.reconcile.ErrorMessages;
 import java.io.PrintWriter;
 import java.util.Arrays;
@@ -81,7 +82,9 @@ public final class Main {
 
   private static int handleError(Exception ex, CommandLine cmd, CommandLine.ParseResult parsed) {
     PrintWriter err = cmd.getErr();
-    if (ex instanceof InvalidArgumentException || ex instanceof CliUsageException) {
+    if (ex instanceof InvalidArgumentException
+        || ex instanceof CliUsageException
+        || ex instanceof UnsupportedByRuntimeException) {
       err.println("imagespec: " + ex.getMessage());
       return ExitCodes.USAGE;
     }
