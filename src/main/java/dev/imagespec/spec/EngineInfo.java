@@ -5,20 +5,23 @@ import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import com.fasterxml.jackson.annotation.JsonPropertyOrder;
 import java.util.Objects;
 
-/** The engine a node's agent drives. */
+/** The image store a node's agent drives: an engine (Docker, Podman) or a CRI runtime. */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @JsonPropertyOrder({"kind", "version", "apiVersion", "socket"})
 public class EngineInfo {
-  @JsonPropertyDescription("docker or podman.")
+  @JsonPropertyDescription(
+      "The image store: docker, podman (Docker Engine API), containerd or cri-o (CRI).")
   private String kind;
 
   @JsonPropertyDescription("The engine's version.")
   private String version;
 
-  @JsonPropertyDescription("The Docker API version in use.")
+  @JsonPropertyDescription(
+      "The API in use: the Docker API version (e.g. 1.41), or the CRI version (cri v1).")
   private String apiVersion;
 
-  @JsonPropertyDescription("Where the agent reaches the engine, e.g. unix:///var/run/docker.sock.")
+  @JsonPropertyDescription(
+      "Where the agent reaches it, e.g. unix:///run/containerd/containerd.sock.")
   private String socket;
 
   public EngineInfo() {}
