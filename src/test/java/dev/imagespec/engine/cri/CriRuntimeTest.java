@@ -224,8 +224,9 @@ class CriRuntimeTest {
     }
   }
 
-  // TODO(pod-sandbox fixture): remove an image a real CRI container uses, once the fixture that
-  // runs a pod sandbox on the test containerd exists; until then the selection is tested alone.
+  // TODO(pod-sandbox fixture): refuse removing an image a real CRI container uses. RunPodSandbox
+  // fails on this test containerd (runc: "can't get final child's PID from pipe", even with host
+  // namespaces), so until the fixture another helper builds exists, the selection is tested alone.
   @Test
   void containersUsingTheImageAreNamedInTheRefusal() {
     List<CriContainer> containers =
