@@ -6,6 +6,7 @@ import dev.imagespec.engine.AuthConfig;
 import dev.imagespec.engine.ImageNotFoundException;
 import dev.imagespec.engine.ImageReference;
 import dev.imagespec.engine.InvalidArgumentException;
+import dev.imagespec.engine.RegistryClient;
 import dev.imagespec.engine.cri.v1.Container;
 import dev.imagespec.engine.cri.v1.Image;
 import dev.imagespec.engine.cri.v1.ImageStatusResponse;
@@ -21,6 +22,7 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -57,13 +59,16 @@ public final class CriRuntime implements AutoCloseable {
   private final CriClient cri;
   private final ContainerdClient containerd;
   private final Duration pullTimeout;
+  private final RegistryClient registry;
   private final Map<String, ConfigFacts> configs = new ConcurrentHashMap<>();
   private volatile RuntimeInfo info;
 
-  private CriRuntime(CriClient cri, ContainerdClient containerd, Duration pullTimeout) {
+  private CriRuntime(
+      CriClient cri, ContainerdClient containerd, Duration pullTimeout, RegistryClient registry) {
     this.cri = cri;
     this.containerd = containerd;
     this.pullTimeout = pullTimeout;
+    this.registry = registry;
   }
 
   /**
@@ -72,7 +77,15 @@ public final class CriRuntime implements AutoCloseable {
    * @param pullTimeout deadline of each pull (CRI PullImage is one call with no progress)
    */
   public static CriRuntime connect(String host, Duration pullTimeout) {
-    return connect(host, pullTimeout, true);
+    return connect(host, pullTimeout, RegistryClient.builder().build(), true);
+  }
+
+  /**
+   * As {@link #connect(String, Duration)}; pushes go through {@code registry} (its insecure
+   * registries, timeouts, connection pool).
+   */
+  public static CriRuntime connect(String host, Duration pullTimeout, RegistryClient registry) {
+    return connect(host, pullTimeout, registry, true);
   }
 
   /**
@@ -80,15 +93,21 @@ public final class CriRuntime implements AutoCloseable {
    * never used, as on CRI-O (tests of the CRI-only view).
    */
   static CriRuntime connect(String host, Duration pullTimeout, boolean nativeApi) {
+    return connect(host, pullTimeout, RegistryClient.builder().build(), nativeApi);
+  }
+
+  private static CriRuntime connect(
+      String host, Duration pullTimeout, RegistryClient registry, boolean nativeApi) {
     if (pullTimeout == null || pullTimeout.isNegative() || pullTimeout.isZero()) {
       throw new IllegalArgumentException("pull timeout must be positive, not " + pullTimeout);
     }
+    Objects.requireNonNull(registry, "registry");
     CriClient cri = CriClient.connect(host);
     ContainerdClient containerd =
         nativeApi
             ? new ContainerdClient(cri.host(), cri.channel(), K8S_NAMESPACE, cri.callTimeout())
             : null;
-    return new CriRuntime(cri, containerd, pullTimeout);
+    return new CriRuntime(cri, containerd, pullTimeout, registry);
   }
 
   /**
@@ -191,8 +210,12 @@ public final class CriRuntime implements AutoCloseable {
     requireNativeApi("tag", "CRI has no tag");
     String name = normalise(target);
     Image image = status(source);
+    // The source name's own record first: names of one image ID may point at different manifests
+    // (an index and one of its platform manifests, say).
+    Optional<dev.imagespec.engine.containerd.images.v1.Image> own =
+        ImageReference.looksLikeId(source) ? Optional.empty() : containerd.get(normalise(source));
     dev.imagespec.engine.containerd.images.v1.Image record =
-        recordOf(image)
+        own.or(() -> recordOf(image))
             .orElseThrow(
                 () ->
                     new ImageNotFoundException(
@@ -280,11 +303,41 @@ public final class CriRuntime implements AutoCloseable {
    * Pushes the image named {@code reference} to its registry: the blobs of its manifest (or of the
    * index and every platform's manifest present) read from containerd's content store.
    *
+   * <p>Blobs the registry holds are not sent; on the registry the image was pulled from they are
+   * mounted from its repository. An index whose platform manifests are not all present (containerd
+   * fetches only the node's platform) cannot be pushed as it is: the one present manifest is pushed
+   * under the tag, or, if several are, an index of those.
+   *
+   * @param auth credentials for the reference's registry, or null
    * @return the manifest digest the registry now serves for it
    */
   public String push(String reference, AuthConfig auth) {
     requireNativeApi("push", "CRI has no push");
-    throw new UnsupportedOperationException("push on CRI: not yet");
+    if (ImageReference.looksLikeId(reference)) {
+      throw new InvalidArgumentException(
+          "push takes an image name (registry/repository:tag), not the ID " + reference);
+    }
+    ImageReference ref = ImageReference.parse(reference);
+    String name = normalise(reference);
+    Image image = status(reference);
+    dev.imagespec.engine.containerd.images.v1.Image record =
+        containerd
+            .get(name)
+            .or(() -> recordOf(image))
+            .orElseThrow(
+                () ->
+                    new ImageNotFoundException(
+                        "image "
+                            + reference
+                            + " has no containerd image record in namespace "
+                            + K8S_NAMESPACE
+                            + " on "
+                            + cri.host()
+                            + ": pull it again"));
+    ImagePush push =
+        new ImagePush(
+            containerd, registry, ref.hasDigest() ? ref : ref.withDefaultTag(), auth, image);
+    return push.push(record.getTarget());
   }
 
   /** Every container, running or not (CRI ListContainers). */
@@ -332,6 +385,11 @@ public final class CriRuntime implements AutoCloseable {
   }
 
   // --- helpers
+
+  /** containerd's own API; null when disabled (tests). */
+  ContainerdClient containerd() {
+    return containerd;
+  }
 
   private Image status(String referenceOrId) {
     return cri.imageStatus(referenceOrId)

@@ -4,20 +4,29 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.imagespec.engine.AuthConfig;
 import dev.imagespec.engine.EngineClient;
+import dev.imagespec.engine.EngineException;
 import dev.imagespec.engine.ImageNotFoundException;
+import dev.imagespec.engine.ImageReference;
 import dev.imagespec.engine.Images;
+import dev.imagespec.engine.InvalidArgumentException;
 import dev.imagespec.engine.PushOptions;
+import dev.imagespec.engine.RegistryClient;
 import dev.imagespec.testing.TestEnv;
 import io.grpc.Status;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.security.MessageDigest;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -241,6 +250,108 @@ class CriRuntimeTest {
         .hasMessage(
             "image nginx is in use by container(s) default/web/nginx (abcdef012345,"
                 + " CONTAINER_EXITED): remove them first");
+  }
+
+  @Test
+  void pushCopiesAnImageFromTheContentStoreToAnotherRepositoryAndRegistry() {
+    pullPlain();
+    RegistryClient registry = RegistryClient.builder().build();
+    // Same registry, other repository: blobs are mounted from the repository it was pulled from.
+    String copy = TestEnv.registry() + "/crirt/copy" + TestEnv.unique() + ":1";
+    toRemove.add(copy);
+    runtime.tag(plainRef, copy);
+    assertThat(runtime.push(copy, null)).isEqualTo(plainDigest);
+    assertThat(registry.digest(ImageReference.parse(copy), null)).contains(plainDigest);
+
+    // Another registry, with credentials: every blob is streamed from containerd's content store.
+    AuthConfig creds = AuthConfig.basic(TestEnv.authUser(), TestEnv.authPassword());
+    String there = TestEnv.authRegistry() + "/crirt/pushed" + TestEnv.unique() + ":1";
+    toRemove.add(there);
+    runtime.tag(plainRef, there);
+    String wrong = "wrong-" + TestEnv.unique();
+    assertThatThrownBy(() -> runtime.push(there, AuthConfig.basic(TestEnv.authUser(), wrong)))
+        .isInstanceOf(EngineException.class)
+        .satisfies(e -> assertThat(e.getMessage()).doesNotContain(wrong));
+    assertThat(runtime.push(there, creds)).isEqualTo(plainDigest);
+    assertThat(registry.digest(ImageReference.parse(there), creds)).contains(plainDigest);
+    assertThatThrownBy(() -> runtime.push(plainId, null))
+        .isInstanceOf(InvalidArgumentException.class)
+        .hasMessageContaining("not the ID");
+  }
+
+  @Test
+  void pushOfAnIndexSendsThePlatformsContainerdHolds() throws Exception {
+    pullPlain();
+    RegistryClient registry = RegistryClient.builder().build();
+    ImageReference plainRepo = ImageReference.parse(plainRef).withoutTagAndDigest();
+    ContainerdClient ctrd = runtime.containerd();
+    byte[] amd64 = ctrd.readAll(plainDigest, 1 << 20);
+    // A second platform's manifest (same blobs, other bytes) that containerd will not fetch.
+    ObjectNode other = (ObjectNode) JSON.readTree(amd64);
+    other.putObject("annotations").put("org.example.platform", "s390x");
+    byte[] s390x = JSON.writeValueAsBytes(other);
+    String mediaType = JSON.readTree(amd64).path("mediaType").asText();
+    String s390xDigest =
+        registry.putManifest(plainRepo.withDigest(sha256(s390x)), mediaType, s390x, null);
+
+    String both = plainRepo.canonical() + ":both" + TestEnv.unique();
+    String one = plainRepo.canonical() + ":one" + TestEnv.unique();
+    toRemove.add(both);
+    toRemove.add(one);
+    registry.putManifest(
+        ImageReference.parse(both),
+        RegistryClient.OCI_INDEX,
+        index(
+            entry(mediaType, plainDigest, amd64.length, arch()),
+            entry(mediaType, s390xDigest, s390x.length, "s390x")),
+        null);
+    byte[] oneIndex = index(entry(mediaType, plainDigest, amd64.length, arch()));
+    String oneIndexDigest =
+        registry.putManifest(ImageReference.parse(one), RegistryClient.OCI_INDEX, oneIndex, null);
+    runtime.pull(both, null);
+    runtime.pull(one, null);
+    assertThat(ctrd.info(s390xDigest)).isEmpty();
+
+    // Not every platform is here: the one present manifest goes under the tag.
+    String bothCopy = TestEnv.authRegistry() + "/crirt/both" + TestEnv.unique() + ":1";
+    toRemove.add(bothCopy);
+    AuthConfig creds = AuthConfig.basic(TestEnv.authUser(), TestEnv.authPassword());
+    runtime.tag(both, bothCopy);
+    assertThat(runtime.push(bothCopy, creds)).isEqualTo(plainDigest);
+    // Every platform is here: the index goes unchanged.
+    String oneCopy = TestEnv.registry() + "/crirt/one" + TestEnv.unique() + ":1";
+    toRemove.add(oneCopy);
+    runtime.tag(one, oneCopy);
+    assertThat(runtime.push(oneCopy, null)).isEqualTo(oneIndexDigest);
+    assertThat(registry.digest(ImageReference.parse(oneCopy), null)).contains(oneIndexDigest);
+  }
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private static String arch() {
+    String a = System.getProperty("os.arch");
+    return a.equals("x86_64") ? "amd64" : a.equals("aarch64") ? "arm64" : a;
+  }
+
+  private static ObjectNode entry(String mediaType, String digest, long size, String arch) {
+    ObjectNode e = JSON.createObjectNode();
+    e.put("mediaType", mediaType).put("digest", digest).put("size", size);
+    e.putObject("platform").put("architecture", arch).put("os", "linux");
+    return e;
+  }
+
+  private static byte[] index(ObjectNode... entries) throws Exception {
+    ObjectNode i = JSON.createObjectNode();
+    i.put("schemaVersion", 2).put("mediaType", RegistryClient.OCI_INDEX);
+    ArrayNode m = i.putArray("manifests");
+    for (ObjectNode e : entries) {
+      m.add(e);
+    }
+    return JSON.writeValueAsBytes(i);
+  }
+
+  private static String sha256(byte[] b) throws Exception {
+    return "sha256:" + HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(b));
   }
 
   @Test
