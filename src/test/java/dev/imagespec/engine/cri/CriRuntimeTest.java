@@ -233,9 +233,51 @@ class CriRuntimeTest {
     }
   }
 
-  // TODO(pod-sandbox fixture): refuse removing an image a real CRI container uses. RunPodSandbox
-  // fails on this test containerd (runc: "can't get final child's PID from pipe", even with host
-  // namespaces), so until the fixture another helper builds exists, the selection is tested alone.
+  @Test
+  void removeImageIsRefusedWhileAContainerUsesIt() {
+    String ref = TestEnv.registry() + "/crirt/inuse" + TestEnv.unique() + ":1";
+    TestEnv.seed(docker, ref);
+    docker.images().push(ref, PushOptions.defaults(), null);
+    toRemove.add(ref);
+    String pod = "crirt-" + TestEnv.unique();
+    try (CriClient cri = CriClient.connect(TestEnv.require("IMAGESPEC_TEST_CRI_HOST"));
+        PodSandbox sandbox = PodSandbox.run(cri, pod)) {
+      CriImage img = runtime.pull(ref, null);
+      String containerId = sandbox.createContainer(ref, "app");
+      String name = PodSandbox.NAMESPACE + "/" + pod + "/app";
+      assertThat(runtime.containers())
+          .filteredOn(c -> c.id().equals(containerId))
+          .singleElement()
+          .satisfies(
+              c -> {
+                assertThat(c.name()).isEqualTo(name);
+                assertThat(c.imageId()).isEqualTo(img.id());
+                assertThat(c.image()).isEqualTo(ref);
+                assertThat(c.state()).isEqualTo("CONTAINER_CREATED");
+              });
+      assertThatThrownBy(() -> runtime.removeImage(ref))
+          .isInstanceOfSatisfying(
+              ImageInUseException.class,
+              e ->
+                  assertThat(e.containers())
+                      .containsExactly(
+                          name + " (" + containerId.substring(0, 12) + ", CONTAINER_CREATED)"))
+          .hasMessageContaining("remove them first");
+      assertThatThrownBy(() -> runtime.removeImage(img.id()))
+          .isInstanceOf(ImageInUseException.class);
+      // The last name goes the same way.
+      String digestRef = img.repoDigests().get(0);
+      runtime.untag(ref);
+      assertThatThrownBy(() -> runtime.untag(digestRef)).isInstanceOf(ImageInUseException.class);
+      assertThat(runtime.get(img.id())).isPresent();
+      sandbox.removeContainer(containerId);
+      runtime.removeImage(digestRef);
+      assertThat(runtime.get(img.id())).isEmpty();
+    } finally {
+      docker.images().remove(ref, true, false);
+    }
+  }
+
   @Test
   void containersUsingTheImageAreNamedInTheRefusal() {
     List<CriContainer> containers =
