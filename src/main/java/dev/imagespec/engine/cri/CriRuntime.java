@@ -38,8 +38,13 @@ import java.util.concurrent.locks.LockSupport;
  * Without it those throw {@link UnsupportedByRuntimeException} naming the runtime.
  *
  * <p>Labels and created time are the image config's ({@code LABEL} in a Dockerfile, as Docker shows
- * them), read from the runtime's verbose CRI ImageStatus ({@code imageSpec}) and cached by image
- * ID: the ID is the config digest, so they never change for it.
+ * them), read from the runtime's verbose CRI ImageStatus ({@code imageSpec}; containerd and CRI-O
+ * both give it) and cached by image ID: the ID is the config digest, so they never change for it. A
+ * steady-state {@link #list()} is one CRI call (measured: 1,001 images, 29 ms; 1.9 s the first
+ * time, one ImageStatus per image).
+ *
+ * <p>Names are containerd's: fully qualified ({@code docker.io/library/busybox:latest}); familiar
+ * ones given to any method are normalised as the kubelet does.
  *
  * <p>Thread-safe. Close it to release the connection; calls in flight (a pull) are cancelled.
  */
