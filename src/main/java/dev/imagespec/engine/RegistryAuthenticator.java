@@ -139,7 +139,7 @@ final class RegistryAuthenticator {
     if (basic != null) {
       challengeSchemes.put(t.host(), "basic");
       if (!t.hasBasic() && t.push() && !t.hasCredentials()) {
-        throw refused(t, 401, "HTTP 401, basic auth");
+        throw refused(t, 401, "HTTP 401");
       }
       if (!t.hasBasic()) {
         throw new ApiException(
