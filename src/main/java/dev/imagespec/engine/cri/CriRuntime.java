@@ -260,7 +260,7 @@ public final class CriRuntime implements AutoCloseable {
     List<String> names = names(image);
     if (ImageReference.looksLikeId(reference) && !names.isEmpty()) {
       if (names.size() == 1) {
-        removeImage(image.getId());
+        removeImage(reference);
         return;
       }
       throw new InvalidArgumentException(
@@ -272,7 +272,7 @@ public final class CriRuntime implements AutoCloseable {
     }
     String name = ImageReference.looksLikeId(reference) ? reference : normalise(reference);
     if (names.size() <= 1) {
-      removeImage(image.getId());
+      removeImage(reference);
       return;
     }
     if (!names.contains(name)) {
