@@ -238,4 +238,31 @@ class RegistryClientTest {
     assertThatThrownBy(() -> client.listTags(ref, null))
         .isInstanceOf(EngineUnavailableException.class);
   }
+
+  @Test
+  void openBlobStreamsABlobAndNamesOneThatIsMissing() throws IOException {
+    ImageReference repo =
+        ImageReference.parse(env("IMAGESPEC_TEST_REGISTRY") + "/" + REPO + "-blob");
+    byte[] content =
+        ("blob " + UUID.randomUUID()).getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    String digest = client.uploadBlob(repo, content, null);
+    try (java.io.InputStream in = client.openBlob(repo, digest, null)) {
+      assertThat(in.readAllBytes()).isEqualTo(content);
+    }
+    String missing = "sha256:" + "0".repeat(64);
+    assertThatThrownBy(() -> client.openBlob(repo, missing, null))
+        .isInstanceOf(ImageNotFoundException.class)
+        .hasMessageContaining(missing);
+
+    ImageReference authRepo =
+        ImageReference.parse(env("IMAGESPEC_TEST_AUTH_REGISTRY") + "/" + REPO + "-blob");
+    AuthConfig creds = AuthConfig.basic(user(), password());
+    String authDigest = client.uploadBlob(authRepo, content, creds);
+    try (java.io.InputStream in = client.openBlob(authRepo, authDigest, creds)) {
+      assertThat(in.readAllBytes()).isEqualTo(content);
+    }
+    assertThatThrownBy(() -> client.openBlob(authRepo, authDigest, null))
+        .isInstanceOf(ApiException.class)
+        .hasMessageContaining("requires authentication");
+  }
 }

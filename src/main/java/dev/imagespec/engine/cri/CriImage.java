@@ -12,8 +12,10 @@ import java.util.Map;
  *     keeps them)
  * @param repoDigests names that are digests ({@code registry/repo@sha256:...})
  * @param size bytes, as the runtime reports them
- * @param labels the image's labels (its config's labels; empty when the runtime cannot tell)
- * @param created creation time (containerd's record of the first name), null when unknown
+ * @param labels the image's labels (its config's {@code Labels}, what {@code LABEL} sets and Docker
+ *     shows; empty when the runtime cannot tell)
+ * @param created creation time from the image config ({@code created}, as Docker shows it), null
+ *     when unknown
  * @param pinned the runtime will not garbage-collect it (CRI {@code pinned}; false when unknown)
  */
 public record CriImage(
