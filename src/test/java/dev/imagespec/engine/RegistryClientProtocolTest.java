@@ -7,6 +7,7 @@ import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import com.sun.net.httpserver.HttpsConfigurator;
 import com.sun.net.httpserver.HttpsServer;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetAddress;
@@ -35,7 +36,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * {@link RegistryClient}'s protocol handling against an in-process fake registry (plain HTTP on
  * loopback): bearer tokens and their cache, identity and registry tokens, pagination, digest
- * checks, error mapping. Runs without any external registry.
+ * checks, error mapping, and pushes (blob uploads with their {@code Location}, mounts, manifest
+ * PUTs, the {@code pull,push} token scope). Runs without any external registry.
  */
 class RegistryClientProtocolTest {
   private static final String USER = "alice";
@@ -47,6 +49,13 @@ class RegistryClientProtocolTest {
   private String registry;
   private final AtomicInteger tokenRequests = new AtomicInteger();
   private final Set<String> validTokens = ConcurrentHashMap.newKeySet();
+  private final Set<String> pushTokens = ConcurrentHashMap.newKeySet();
+  private final Map<String, byte[]> blobs = new ConcurrentHashMap<>(); // "repo@digest"
+  private final Map<String, String> uploads = new ConcurrentHashMap<>(); // id -> repo
+  private final List<String> puts = new CopyOnWriteArrayList<>(); // path?query of blob PUTs
+  private volatile String location = "relative"; // or "absolute", "elsewhere"
+  private volatile boolean rejectNextBlobPut = false;
+  private HttpServer elsewhere; // another host for "elsewhere" upload locations
   private final List<String> log = new CopyOnWriteArrayList<>();
   private final List<String> tokenQueries = new CopyOnWriteArrayList<>();
   private final Map<String, byte[]> manifests = new ConcurrentHashMap<>();
@@ -83,6 +92,9 @@ class RegistryClientProtocolTest {
   @AfterEach
   void stop() {
     server.stop(0);
+    if (elsewhere != null) {
+      elsewhere.stop(0);
+    }
   }
 
   private ImageReference ref(String s) {
@@ -105,7 +117,16 @@ class RegistryClientProtocolTest {
         send(ex, 200, "{}", null);
         return;
       }
-      if (!authorized(authz)) {
+      boolean push = ex.getRequestMethod().equals("POST") || ex.getRequestMethod().equals("PUT");
+      if (rejectNextBlobPut
+          && ex.getRequestMethod().equals("PUT")
+          && path.contains("/blobs/uploads/")) {
+        // as when a token expired mid-push: refuse once, after the body arrived
+        rejectNextBlobPut = false;
+        ex.getRequestBody().readAllBytes();
+        authz = null;
+      }
+      if (!authorized(authz, push)) {
         String header =
             challenge.equals("basic")
                 ? "Basic realm=\"fake\""
@@ -115,7 +136,7 @@ class RegistryClientProtocolTest {
                     + path.split("/")[2]
                     + "/"
                     + path.split("/")[3]
-                    + ":pull\"";
+                    + (push ? ":pull,push\"" : ":pull\"");
         ex.getResponseHeaders().add("WWW-Authenticate", header);
         send(ex, 401, "{\"errors\":[{\"code\":\"UNAUTHORIZED\",\"message\":\"no\"}]}", null);
         return;
@@ -144,7 +165,22 @@ class RegistryClientProtocolTest {
         }
         return;
       }
+      if (path.contains("/blobs/")) {
+        blobs(ex, path, query);
+        return;
+      }
       String[] parts = path.split("/manifests/");
+      if (parts.length == 2 && ex.getRequestMethod().equals("PUT")) {
+        String repo = parts[0].substring("/v2/".length());
+        byte[] body = ex.getRequestBody().readAllBytes();
+        String digest = RegistryResponses.sha256(body);
+        manifests.put(repo + ":" + parts[1], body);
+        manifests.put(repo + ":" + digest, body);
+        log.add("manifest type " + ex.getRequestHeaders().getFirst("Content-Type"));
+        ex.getResponseHeaders().add("Docker-Content-Digest", digest);
+        send(ex, 201, "", null);
+        return;
+      }
       if (parts.length == 2) {
         String repo = parts[0].substring("/v2/".length());
         byte[] body = manifests.get(repo + ":" + parts[1]);
@@ -173,14 +209,73 @@ class RegistryClientProtocolTest {
     }
   }
 
-  private boolean authorized(String authz) {
+  private boolean authorized(String authz, boolean push) {
     if (authz == null) {
       return false;
     }
     if (challenge.equals("basic")) {
       return authz.equals(basic(USER, PASSWORD));
     }
-    return authz.startsWith("Bearer ") && validTokens.contains(authz.substring(7));
+    return authz.startsWith("Bearer ")
+        && (push ? pushTokens : validTokens).contains(authz.substring(7));
+  }
+
+  /** Blob HEADs, upload starts (and mounts), and monolithic upload PUTs. */
+  private void blobs(HttpExchange ex, String path, String query) throws IOException {
+    String method = ex.getRequestMethod();
+    Map<String, String> q = parse(query);
+    if (method.equals("HEAD")) {
+      String[] p = path.substring("/v2/".length()).split("/blobs/");
+      ex.getResponseHeaders().add("Docker-Content-Digest", p[1]);
+      send(ex, blobs.containsKey(p[0] + "@" + p[1]) ? 200 : 404, "", null);
+      return;
+    }
+    if (method.equals("POST") && path.endsWith("/blobs/uploads/")) {
+      String repo = path.substring("/v2/".length(), path.length() - "/blobs/uploads/".length());
+      String mount = q.get("mount");
+      if (mount != null && blobs.containsKey(q.get("from") + "@" + mount)) {
+        blobs.put(repo + "@" + mount, blobs.get(q.get("from") + "@" + mount));
+        ex.getResponseHeaders().add("Docker-Content-Digest", mount);
+        send(ex, 201, "", null);
+        return;
+      }
+      String id = java.util.UUID.randomUUID().toString();
+      uploads.put(id, repo);
+      String relative = "/v2/" + repo + "/blobs/uploads/" + id + "?_state=c3RhdGU%3D&n=1";
+      ex.getResponseHeaders()
+          .add(
+              "Location",
+              switch (location) {
+                case "absolute" -> "http://" + registry + relative;
+                case "elsewhere" ->
+                    "http://localhost:" + elsewhere.getAddress().getPort() + relative;
+                default -> relative;
+              });
+      send(ex, 202, "", null);
+      return;
+    }
+    if (method.equals("PUT") && path.contains("/blobs/uploads/")) {
+      puts.add(path + "?" + query);
+      byte[] body = ex.getRequestBody().readAllBytes();
+      String repo = uploads.get(path.substring(path.lastIndexOf('/') + 1));
+      String digest = q.get("digest");
+      if (repo == null || !"c3RhdGU=".equals(q.get("_state"))) {
+        send(ex, 404, "{\"errors\":[{\"code\":\"BLOB_UPLOAD_UNKNOWN\"}]}", null);
+      } else if (!RegistryResponses.sha256(body).equals(digest)) {
+        send(
+            ex,
+            400,
+            "{\"errors\":[{\"code\":\"DIGEST_INVALID\",\"message\":\"provided digest did"
+                + " not match uploaded content\"}]}",
+            null);
+      } else {
+        blobs.put(repo + "@" + digest, body);
+        ex.getResponseHeaders().add("Docker-Content-Digest", digest);
+        send(ex, 201, "", null);
+      }
+      return;
+    }
+    send(ex, 405, "{\"errors\":[{\"code\":\"UNSUPPORTED\"}]}", null);
   }
 
   private void token(HttpExchange ex, String query, String authz) throws IOException {
@@ -221,6 +316,9 @@ class RegistryClientProtocolTest {
     }
     String t = "tok-" + tokenRequests.get();
     validTokens.add(t);
+    if (URLDecoder.decode(String.valueOf(query), StandardCharsets.UTF_8).contains(":pull,push")) {
+      pushTokens.add(t);
+    }
     send(
         ex,
         200,
@@ -513,6 +611,334 @@ class RegistryClientProtocolTest {
         .isInstanceOf(EngineUnavailableException.class)
         .hasMessageContaining("token service 127.0.0.1:1")
         .hasMessageNotContaining(PASSWORD);
+  }
+
+  // --- pushes --------------------------------------------------------------------------------
+
+  private static final byte[] BLOB = "some blob bytes".getBytes(StandardCharsets.UTF_8);
+  private static final String BLOB_DIGEST = RegistryResponses.sha256(BLOB);
+  private static final byte[] MANIFEST =
+      ("{\"schemaVersion\":2,\"mediaType\":\"" + RegistryClient.OCI_MANIFEST + "\"}")
+          .getBytes(StandardCharsets.UTF_8);
+
+  private static RegistryClient.BlobSource counted(byte[] bytes, AtomicInteger opens) {
+    return () -> {
+      if (opens != null) {
+        opens.incrementAndGet();
+      }
+      return new ByteArrayInputStream(bytes);
+    };
+  }
+
+  /** The push requests the fake registry saw, upload ids replaced by {@code ID}. */
+  private List<String> pushLog() {
+    return log.stream()
+        .filter(l -> l.matches("(HEAD|POST|PUT) /v2/team/.*"))
+        .map(l -> l.replaceAll("/uploads/[0-9a-f-]{36}", "/uploads/ID"))
+        .toList();
+  }
+
+  @Test
+  void pushAsksForPullPushScopeOnceAndSkipsBlobsTheRegistryHas() {
+    AuthConfig auth = AuthConfig.basic(USER, PASSWORD);
+    AtomicInteger opens = new AtomicInteger();
+    assertThat(client.blobExists(ref("team/app"), BLOB_DIGEST, auth)).isFalse();
+    client.uploadBlob(ref("team/app"), BLOB_DIGEST, BLOB.length, counted(BLOB, opens), auth);
+    String digest =
+        client.putManifest(ref("team/app:v1"), RegistryClient.OCI_MANIFEST, MANIFEST, auth);
+    client.uploadBlob(ref("team/app"), BLOB_DIGEST, BLOB.length, counted(BLOB, opens), auth);
+
+    assertThat(digest).isEqualTo(RegistryResponses.sha256(MANIFEST));
+    assertThat(blobs.get("team/app@" + BLOB_DIGEST)).isEqualTo(BLOB);
+    assertThat(manifests.get("team/app:v1")).isEqualTo(MANIFEST);
+    assertThat(client.blobExists(ref("team/app:v1"), BLOB_DIGEST, auth)).isTrue();
+    assertThat(opens).hasValue(1);
+    assertThat(tokenRequests).hasValue(1);
+    assertThat(tokenQueries.get(0))
+        .contains("scope=repository:team/app:pull,push")
+        .contains("account=" + USER);
+    assertThat(log).contains("manifest type " + RegistryClient.OCI_MANIFEST);
+    assertThat(pushLog())
+        .containsExactly(
+            "HEAD /v2/team/app/blobs/" + BLOB_DIGEST,
+            "HEAD /v2/team/app/blobs/" + BLOB_DIGEST + " +auth",
+            "HEAD /v2/team/app/blobs/" + BLOB_DIGEST + " +auth",
+            "POST /v2/team/app/blobs/uploads/ +auth",
+            "PUT /v2/team/app/blobs/uploads/ID +auth",
+            "PUT /v2/team/app/manifests/v1 +auth",
+            "HEAD /v2/team/app/blobs/" + BLOB_DIGEST + " +auth",
+            "HEAD /v2/team/app/blobs/" + BLOB_DIGEST + " +auth");
+  }
+
+  @Test
+  void pullTokenIsNotUsedForPushes() {
+    AuthConfig auth = AuthConfig.basic(USER, PASSWORD);
+    assertThat(client.digest(ref("team/app:1"), auth)).isPresent();
+    client.uploadBlob(ref("team/app"), BLOB_DIGEST, BLOB.length, counted(BLOB, null), auth);
+    assertThat(tokenQueries).hasSize(2);
+    assertThat(tokenQueries.get(0)).contains("scope=repository:team/app:pull&");
+    assertThat(tokenQueries.get(1)).contains("scope=repository:team/app:pull,push");
+  }
+
+  @Test
+  void relativeLocationKeepsItsQueryAndGetsTheDigestAppended() {
+    client.uploadBlob(
+        ref("team/app"),
+        BLOB_DIGEST,
+        BLOB.length,
+        counted(BLOB, new AtomicInteger()),
+        AuthConfig.basic(USER, PASSWORD));
+    assertThat(puts).hasSize(1);
+    assertThat(puts.get(0))
+        .matches("/v2/team/app/blobs/uploads/[0-9a-f-]{36}\\?_state=c3RhdGU%3D&n=1&digest=.*");
+    assertThat(parse(puts.get(0).substring(puts.get(0).indexOf('?') + 1)))
+        .containsEntry("digest", BLOB_DIGEST);
+  }
+
+  @Test
+  void absoluteLocationOnTheRegistryIsAuthenticated() {
+    location = "absolute";
+    client.uploadBlob(
+        ref("team/app"),
+        BLOB_DIGEST,
+        BLOB.length,
+        counted(BLOB, new AtomicInteger()),
+        AuthConfig.basic(USER, PASSWORD));
+    assertThat(pushLog()).contains("PUT /v2/team/app/blobs/uploads/ID +auth");
+    assertThat(blobs).containsKey("team/app@" + BLOB_DIGEST);
+  }
+
+  @Test
+  void locationOnAnotherHostGetsNoCredentials() throws IOException {
+    List<String> seen = new CopyOnWriteArrayList<>();
+    elsewhere = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+    elsewhere.createContext(
+        "/",
+        ex -> {
+          try (ex) {
+            String authz = ex.getRequestHeaders().getFirst("Authorization");
+            seen.add(ex.getRequestMethod() + (authz == null ? "" : " +auth"));
+            blobs(ex, ex.getRequestURI().getRawPath(), ex.getRequestURI().getRawQuery());
+          }
+        });
+    elsewhere.start();
+    location = "elsewhere";
+    client.uploadBlob(
+        ref("team/app"),
+        BLOB_DIGEST,
+        BLOB.length,
+        counted(BLOB, new AtomicInteger()),
+        AuthConfig.basic(USER, PASSWORD));
+    assertThat(seen).containsExactly("PUT");
+    assertThat(blobs).containsKey("team/app@" + BLOB_DIGEST);
+  }
+
+  @Test
+  void mountAsksForBothScopesAndSendsNoBytes() {
+    AuthConfig auth = AuthConfig.basic(USER, PASSWORD);
+    blobs.put("team/base@" + BLOB_DIGEST, BLOB);
+    AtomicInteger opens = new AtomicInteger();
+    client.mountBlob(
+        ref("team/app"), ref("team/base:1"), BLOB_DIGEST, BLOB.length, counted(BLOB, opens), auth);
+    assertThat(blobs).containsKey("team/app@" + BLOB_DIGEST);
+    assertThat(opens).hasValue(0);
+    assertThat(puts).isEmpty();
+    assertThat(tokenQueries.get(0))
+        .contains("&scope=repository:team/app:pull,push&scope=repository:team/base:pull&");
+    assertThat(pushLog())
+        .contains(
+            "POST /v2/team/app/blobs/uploads/ +auth",
+            "HEAD /v2/team/app/blobs/" + BLOB_DIGEST + " +auth");
+    assertThat(log.stream().filter(l -> l.startsWith("POST /v2/"))).hasSize(1);
+  }
+
+  @Test
+  void mountFallsBackToUploadWhenTheSourceLacksTheBlob() {
+    AtomicInteger opens = new AtomicInteger();
+    client.mountBlob(
+        ref("team/app"),
+        ref("team/base:1"),
+        BLOB_DIGEST,
+        BLOB.length,
+        counted(BLOB, opens),
+        AuthConfig.basic(USER, PASSWORD));
+    assertThat(opens).hasValue(1);
+    assertThat(blobs).containsKey("team/app@" + BLOB_DIGEST);
+    // another registry: a plain upload, no mount asked
+    log.clear();
+    client.mountBlob(
+        ref("team/other"),
+        ImageReference.parse("quay.io/team/app:1"),
+        BLOB_DIGEST,
+        BLOB.length,
+        counted(BLOB, opens),
+        AuthConfig.basic(USER, PASSWORD));
+    assertThat(opens).hasValue(2);
+    assertThat(pushLog()).contains("POST /v2/team/other/blobs/uploads/ +auth");
+  }
+
+  @Test
+  void bodyIsSentAgainWhenTheRegistryAsksForAFreshToken() {
+    rejectNextBlobPut = true;
+    AtomicInteger opens = new AtomicInteger();
+    client.uploadBlob(
+        ref("team/app"),
+        BLOB_DIGEST,
+        BLOB.length,
+        counted(BLOB, opens),
+        AuthConfig.basic(USER, PASSWORD));
+    assertThat(opens).hasValue(2);
+    assertThat(tokenRequests).hasValue(2);
+    assertThat(blobs.get("team/app@" + BLOB_DIGEST)).isEqualTo(BLOB);
+  }
+
+  @Test
+  void wrongDigestIsRejectedNamingWhatTheBytesHashTo() {
+    String other = RegistryResponses.sha256("other".getBytes(StandardCharsets.UTF_8));
+    assertThatThrownBy(
+            () ->
+                client.uploadBlob(
+                    ref("team/app"),
+                    other,
+                    BLOB.length,
+                    counted(BLOB, new AtomicInteger()),
+                    AuthConfig.basic(USER, PASSWORD)))
+        .isInstanceOf(ApiException.class)
+        .satisfies(e -> assertThat(((ApiException) e).status()).isEqualTo(400))
+        .hasMessage(
+            "upload of blob "
+                + other
+                + " (15 bytes) to "
+                + registry
+                + "/team/app failed: registry "
+                + registry
+                + " answered HTTP 400 DIGEST_INVALID provided digest did not match uploaded"
+                + " content; the source's bytes hash to "
+                + BLOB_DIGEST
+                + ", not to "
+                + other
+                + ": upload the blob under its true digest");
+    assertThat(blobs).isEmpty();
+  }
+
+  @Test
+  void sourceNotHoldingTheSizeOrFailingIsNotAnUnreachableRegistry() {
+    AuthConfig auth = AuthConfig.basic(USER, PASSWORD);
+    ImageReference repo = ref("team/app");
+    assertThatThrownBy(
+            () -> client.uploadBlob(repo, BLOB_DIGEST, BLOB.length + 5, counted(BLOB, null), auth))
+        .isInstanceOf(EngineException.class)
+        .isNotInstanceOf(EngineUnavailableException.class)
+        .hasMessageContaining("upload of blob " + BLOB_DIGEST + " (20 bytes) to " + registry)
+        .hasMessageEndingWith("its source ended after 15 bytes: give the blob's true size");
+    assertThatThrownBy(
+            () -> client.uploadBlob(repo, BLOB_DIGEST, BLOB.length - 1, counted(BLOB, null), auth))
+        .isInstanceOf(EngineException.class)
+        .isNotInstanceOf(EngineUnavailableException.class)
+        .hasMessageEndingWith("its source holds more bytes: give the blob's true size");
+    assertThatThrownBy(
+            () ->
+                client.uploadBlob(
+                    repo,
+                    BLOB_DIGEST,
+                    BLOB.length,
+                    () -> {
+                      throw new IOException("content store is gone");
+                    },
+                    auth))
+        .isInstanceOf(EngineException.class)
+        .isNotInstanceOf(EngineUnavailableException.class)
+        .hasMessageEndingWith("cannot open the source: content store is gone");
+    assertThat(blobs).isEmpty();
+  }
+
+  @Test
+  void pushWithWrongPasswordNamesRegistryAndRepositoryNotThePassword() {
+    String wrong = "not-the-" + PASSWORD;
+    assertThatThrownBy(
+            () ->
+                client.uploadBlob(
+                    ref("team/app"),
+                    BLOB_DIGEST,
+                    BLOB.length,
+                    counted(BLOB, null),
+                    AuthConfig.basic(USER, wrong)))
+        .isInstanceOf(ApiException.class)
+        .satisfies(e -> assertThat(((ApiException) e).status()).isEqualTo(401))
+        .hasMessage(
+            "push to "
+                + registry
+                + "/team/app denied (token service "
+                + registry
+                + " answered HTTP 401): check the credentials for "
+                + registry)
+        .hasMessageNotContaining(wrong);
+  }
+
+  @Test
+  void anonymousTokenCannotPush() {
+    anonymousTokens = true;
+    assertThatThrownBy(
+            () ->
+                client.putManifest(ref("team/app:v1"), RegistryClient.OCI_MANIFEST, MANIFEST, null))
+        .isInstanceOf(ApiException.class)
+        .satisfies(e -> assertThat(((ApiException) e).status()).isEqualTo(401))
+        .hasMessage(
+            "push to "
+                + registry
+                + "/team/app denied (HTTP 401 UNAUTHORIZED no): registry "
+                + registry
+                + " requires credentials and none were given");
+    assertThat(tokenQueries).allSatisfy(q -> assertThat(q).contains(":pull,push"));
+    assertThat(manifests).doesNotContainKey("team/app:v1");
+  }
+
+  @Test
+  void basicAuthPush() {
+    challenge = "basic";
+    AuthConfig auth = AuthConfig.basic(USER, PASSWORD);
+    client.uploadBlob(ref("team/app"), BLOB_DIGEST, BLOB.length, counted(BLOB, null), auth);
+    assertThat(
+            client.putManifest(ref("team/app:v2"), RegistryClient.DOCKER_MANIFEST, MANIFEST, auth))
+        .isEqualTo(RegistryResponses.sha256(MANIFEST));
+    assertThat(log).contains("manifest type " + RegistryClient.DOCKER_MANIFEST);
+    String wrong = "wrong-" + PASSWORD;
+    assertThatThrownBy(
+            () ->
+                client.putManifest(
+                    ref("team/app:v2"),
+                    RegistryClient.DOCKER_MANIFEST,
+                    MANIFEST,
+                    AuthConfig.basic(USER, wrong)))
+        .isInstanceOf(ApiException.class)
+        .hasMessage(
+            "push to "
+                + registry
+                + "/team/app denied (HTTP 401 UNAUTHORIZED no): check the credentials for "
+                + registry)
+        .hasMessageNotContaining(wrong);
+  }
+
+  @Test
+  void manifestByDigestIsCheckedBeforeSending() {
+    AuthConfig auth = AuthConfig.basic(USER, PASSWORD);
+    String digest = RegistryResponses.sha256(MANIFEST);
+    assertThat(
+            client.putManifest(
+                ref("team/app@" + digest), RegistryClient.OCI_MANIFEST, MANIFEST, auth))
+        .isEqualTo(digest);
+    assertThat(pushLog()).contains("PUT /v2/team/app/manifests/" + digest + " +auth");
+    log.clear();
+    assertThatThrownBy(
+            () ->
+                client.putManifest(
+                    ref("team/app@" + BLOB_DIGEST), RegistryClient.OCI_MANIFEST, MANIFEST, auth))
+        .isInstanceOf(InvalidArgumentException.class)
+        .hasMessageContaining("hashes to " + digest);
+    assertThatThrownBy(() -> client.blobExists(ref("team/app"), "sha256:ABC", auth))
+        .isInstanceOf(InvalidArgumentException.class)
+        .hasMessageContaining("invalid blob digest 'sha256:ABC'");
+    assertThat(log).isEmpty();
   }
 
   @Test
