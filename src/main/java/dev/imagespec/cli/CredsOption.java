@@ -18,13 +18,18 @@ final class CredsOption implements CheckedOptions {
   }
 
   AuthConfig auth() {
-    if (creds == null) {
+    return parse(creds, "--creds");
+  }
+
+  /** {@code USER:PASSWORD} given to {@code option}, or null when not given; else exit 2. */
+  static AuthConfig parse(String value, String option) {
+    if (value == null) {
       return null;
     }
-    int colon = creds.indexOf(':');
+    int colon = value.indexOf(':');
     if (colon <= 0) {
-      throw new CliUsageException("--creds must be USER:PASSWORD");
+      throw new CliUsageException(option + " must be USER:PASSWORD");
     }
-    return AuthConfig.basic(creds.substring(0, colon), creds.substring(colon + 1));
+    return AuthConfig.basic(value.substring(0, colon), value.substring(colon + 1));
   }
 }

@@ -5,7 +5,8 @@ import picocli.CommandLine.Command;
 
 /**
  * {@code imagespec images ...}: the engine client's image operations, one class per subcommand
- * (each an {@link ImagesSubcommand} but {@code save}, whose {@code -o} is a file).
+ * (each an {@link ImagesSubcommand} but {@code save}, whose {@code -o} is a file, and {@code copy},
+ * which needs no engine).
  */
 @Command(
     name = "images",
@@ -28,6 +29,7 @@ import picocli.CommandLine.Command;
       ImagesImportCommand.class,
       ImagesSearchCommand.class,
       ImagesRegistryDataCommand.class,
+      ImagesCopyCommand.class,
       CommandLine.HelpCommand.class
     })
 final class ImagesCommand {}

@@ -2,11 +2,15 @@ package dev.imagespec.engine;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.ByteArrayInputStream;
+import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -355,6 +359,87 @@ public final class RegistryClient {
     return tags;
   }
 
+  /**
+   * The manifest or index the registry serves for {@code ref} (a tag, {@code latest} when it has
+   * neither tag nor digest, or a digest), with its exact bytes, so it can be pushed elsewhere under
+   * the same digest. The bytes are checked against the reference's digest, or else the registry's
+   * {@code Docker-Content-Digest}.
+   *
+   * @param auth credentials, or null for anonymous access
+   * @throws ImageNotFoundException when the registry has no such manifest or repository
+   * @throws EngineException when it serves a legacy schema 1 manifest, or bytes not matching the
+   *     digest
+   */
+  public RegistryManifest fetchManifest(ImageReference ref, AuthConfig auth) {
+    RegistryTarget t = target(ref, auth);
+    String what = describe(ref);
+    byte[] body;
+    String contentType;
+    String headerDigest;
+    try (Response r =
+        authenticator.send(t, "GET", manifestPath(t, manifestReference(ref)), ACCEPT)) {
+      if (r.code() == 404) {
+        throw new ImageNotFoundException(RegistryResponses.notFound(t, what, r));
+      }
+      RegistryResponses.check(t, r, "GET manifest of " + what);
+      body = RegistryResponses.read(t, r, MAX_MANIFEST_BYTES, "manifest of " + what);
+      contentType = RegistryResponses.mediaType(r.header("Content-Type"));
+      headerDigest = r.header("Docker-Content-Digest");
+    }
+    String digest = digestOf(t, ref, body, headerDigest, what);
+    JsonNode manifest = RegistryResponses.parseJson(t, body, "manifest of " + what);
+    String mediaType = RegistryResponses.text(manifest, "mediaType");
+    if (mediaType == null || mediaType.isBlank()) {
+      // OCI lets the field out; the registry then serves what the pusher sent as Content-Type.
+      mediaType =
+          contentType != null && contentType.startsWith("application/vnd.")
+              ? contentType
+              : manifest.has("manifests") ? OCI_INDEX : OCI_MANIFEST;
+    }
+    if (mediaType.equals(DOCKER_MANIFEST_V1_SIGNED)
+        || manifest.path("schemaVersion").asInt() == 1) {
+      throw new EngineException(
+          "registry "
+              + t.domain()
+              + " serves "
+              + what
+              + " as a legacy schema 1 manifest, which cannot be copied with its digest: push"
+              + " it again with a current client");
+    }
+    return new RegistryManifest(digest, mediaType, body);
+  }
+
+  /**
+   * Opens the blob {@code digest} of the repository of {@code repository} (its tag and digest are
+   * ignored) as a stream straight from the registry, never held in memory. The stream checks the
+   * bytes against the digest (sha256, sha512) and fails at their end when they do not match;
+   * closing it ends the request.
+   *
+   * @param auth credentials, or null for anonymous access
+   * @throws ImageNotFoundException when the repository has no such blob
+   * @throws InvalidArgumentException when {@code digest} is not a digest
+   */
+  public InputStream openBlob(ImageReference repository, String digest, AuthConfig auth) {
+    RegistryUploads.checkDigest(digest, repository);
+    RegistryTarget t = target(repository, auth);
+    Response r = authenticator.send(t, "GET", "/v2/" + t.path() + "/blobs/" + digest, "*/*");
+    try {
+      if (r.code() == 404) {
+        throw new ImageNotFoundException(
+            "blob "
+                + digest
+                + " not found in "
+                + t.repository()
+                + RegistryResponses.errorSuffix(r));
+      }
+      RegistryResponses.check(t, r, "GET blob " + digest + " of " + t.repository());
+      return new VerifiedBlobStream(r, t, digest);
+    } catch (RuntimeException e) {
+      r.close();
+      throw e;
+    }
+  }
+
   // ---------------------------------------------------------------------------------------------
   // push
 
@@ -390,6 +475,11 @@ public final class RegistryClient {
   public void uploadBlob(
       ImageReference repository, String digest, long size, BlobSource source, AuthConfig auth) {
     uploads.uploadBlob(repository, digest, size, source, auth);
+  }
+
+  /** The pushes, for {@link RegistryCopy}, which counts what each blob took. */
+  RegistryUploads uploads() {
+    return uploads;
   }
 
   /**
@@ -584,6 +674,96 @@ public final class RegistryClient {
     String variant = RegistryResponses.text(node, "variant");
     return new RegistryData.Platform(
         os, arch, variant == null || variant.isEmpty() ? null : variant);
+  }
+
+  /** A blob's bytes from a registry answer, hashed as they are read and checked at their end. */
+  private static final class VerifiedBlobStream extends FilterInputStream {
+    private final Response response;
+    private final RegistryTarget target;
+    private final String digest;
+    private final MessageDigest hash;
+    private boolean checked;
+
+    VerifiedBlobStream(Response response, RegistryTarget target, String digest) {
+      super(response.body().byteStream());
+      this.response = response;
+      this.target = target;
+      this.digest = digest;
+      MessageDigest h = null;
+      try {
+        if (digest.startsWith("sha256:")) {
+          h = MessageDigest.getInstance("SHA-256");
+        } else if (digest.startsWith("sha512:")) {
+          h = MessageDigest.getInstance("SHA-512");
+        }
+      } catch (NoSuchAlgorithmException e) {
+        throw new IllegalStateException(e);
+      }
+      this.hash = h;
+    }
+
+    @Override
+    public int read() throws IOException {
+      byte[] one = new byte[1];
+      int n = read(one, 0, 1);
+      return n < 0 ? -1 : one[0] & 0xff;
+    }
+
+    @Override
+    public int read(byte[] b, int off, int len) throws IOException {
+      int n = in.read(b, off, len);
+      if (n > 0 && hash != null) {
+        hash.update(b, off, n);
+      } else if (n < 0) {
+        check();
+      }
+      return n;
+    }
+
+    @Override
+    public long skip(long n) throws IOException {
+      byte[] buf = new byte[(int) Math.min(8192, Math.max(n, 1))];
+      long left = n;
+      while (left > 0) {
+        int r = read(buf, 0, (int) Math.min(buf.length, left));
+        if (r < 0) {
+          break;
+        }
+        left -= r;
+      }
+      return n - left;
+    }
+
+    @Override
+    public boolean markSupported() {
+      return false;
+    }
+
+    private void check() throws IOException {
+      if (checked || hash == null) {
+        return;
+      }
+      checked = true;
+      String algorithm = digest.substring(0, digest.indexOf(':'));
+      String got = algorithm + ":" + HexFormat.of().formatHex(hash.digest());
+      if (!got.equals(digest)) {
+        throw new IOException(
+            "registry "
+                + target.domain()
+                + " served blob "
+                + digest
+                + " of "
+                + target.path()
+                + " with bytes hashing to "
+                + got
+                + ": its storage is damaged; check the registry");
+      }
+    }
+
+    @Override
+    public void close() {
+      response.close();
+    }
   }
 
   private static RegistryTarget target(ImageReference ref, AuthConfig auth) {

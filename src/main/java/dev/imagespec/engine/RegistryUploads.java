@@ -28,6 +28,16 @@ final class RegistryUploads {
   private static final Pattern SHA256 = Pattern.compile("sha256:[0-9a-f]{64}");
   static final long MAX_MANIFEST_BYTES = 4L << 20; // as Docker and distribution
 
+  /** What putting a blob into a repository took. */
+  enum Outcome {
+    /** The repository held it already. */
+    PRESENT,
+    /** Mounted from another repository of the registry: no bytes sent. */
+    MOUNTED,
+    /** Its bytes were uploaded. */
+    UPLOADED
+  }
+
   private final RegistryAuthenticator authenticator;
   private final RegistryEndpoints endpoints;
 
@@ -41,7 +51,7 @@ final class RegistryUploads {
     return exists(RegistryTarget.forPush(repository, auth, null), digest);
   }
 
-  void uploadBlob(
+  Outcome uploadBlob(
       ImageReference repository,
       String digest,
       long size,
@@ -51,12 +61,13 @@ final class RegistryUploads {
     RegistryTarget t = RegistryTarget.forPush(repository, auth, null);
     if (exists(t, digest)) {
       LOG.debug("registry {}: blob {} already in {}", t.domain(), digest, t.path());
-      return;
+      return Outcome.PRESENT;
     }
     finish(t, startUpload(t, digest, null), digest, size, source);
+    return Outcome.UPLOADED;
   }
 
-  void mountBlob(
+  Outcome mountBlob(
       ImageReference repository,
       ImageReference from,
       String digest,
@@ -66,14 +77,13 @@ final class RegistryUploads {
     Objects.requireNonNull(from, "from");
     checkBlob(repository, digest, size, source);
     if (!from.domain().equals(repository.domain()) || from.path().equals(repository.path())) {
-      uploadBlob(repository, digest, size, source, auth);
-      return;
+      return uploadBlob(repository, digest, size, source, auth);
     }
     RegistryTarget t = RegistryTarget.forPush(repository, auth, from.path());
     String location;
     try {
       if (exists(t, digest)) {
-        return;
+        return Outcome.PRESENT;
       }
       location = startUpload(t, digest, from.path());
     } catch (ApiException e) {
@@ -84,14 +94,14 @@ final class RegistryUploads {
           digest,
           from.path(),
           e.status());
-      uploadBlob(repository, digest, size, source, auth);
-      return;
+      return uploadBlob(repository, digest, size, source, auth);
     }
     if (location == null) {
       LOG.debug("registry {}: mounted {} from {} into {}", t.domain(), digest, from, t.path());
-      return;
+      return Outcome.MOUNTED;
     }
     finish(t, location, digest, size, source);
+    return Outcome.UPLOADED;
   }
 
   String putManifest(ImageReference reference, String mediaType, byte[] body, AuthConfig auth) {
@@ -319,7 +329,7 @@ final class RegistryUploads {
     }
   }
 
-  private static void checkDigest(String digest, ImageReference repository) {
+  static void checkDigest(String digest, ImageReference repository) {
     Objects.requireNonNull(repository, "repository");
     if (digest == null
         || !DIGEST.matcher(digest).matches()
