@@ -534,40 +534,6 @@ public final class RegistryClient {
     return uploads.putManifest(reference, mediaType, body, auth);
   }
 
-  /**
-   * A stream over the blob {@code digest} of the repository of {@code repository} ({@code GET
-   * /v2/<path>/blobs/<digest>}), e.g. to copy a layer from the registry an image came from; the
-   * caller closes it. The bytes are not checked here (an upload's registry checks them).
-   *
-   * @param auth credentials, or null for anonymous access
-   * @throws ImageNotFoundException when the repository has no such blob
-   */
-  public InputStream openBlob(ImageReference repository, String digest, AuthConfig auth) {
-    if (!SHA256_DIGEST.matcher(digest).matches()
-        && !digest.matches("[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[a-zA-Z0-9=_-]+")) {
-      throw new InvalidArgumentException("not a blob digest: " + digest);
-    }
-    RegistryTarget t = target(repository, auth);
-    Response r = authenticator.send(t, "GET", "/v2/" + t.path() + "/blobs/" + digest, "*/*");
-    try {
-      if (r.code() == 404) {
-        throw new ImageNotFoundException(
-            "blob "
-                + digest
-                + " not found in "
-                + t.domain()
-                + "/"
-                + t.path()
-                + RegistryResponses.errorSuffix(r));
-      }
-      RegistryResponses.check(t, r, "GET blob " + digest + " of " + describe(repository));
-      return r.body().byteStream();
-    } catch (RuntimeException e) {
-      r.close();
-      throw e;
-    }
-  }
-
   // ---------------------------------------------------------------------------------------------
 
   /**
