@@ -19,6 +19,7 @@ import okhttp3.FormBody;
 import okhttp3.HttpUrl;
 import okhttp3.OkHttpClient;
 import okhttp3.Request;
+import okhttp3.RequestBody;
 import okhttp3.Response;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -61,11 +62,21 @@ final class RegistryAuthenticator {
    * nor (after authenticating) 403; the caller closes it.
    */
   Response send(RegistryTarget t, String method, String pathAndQuery, String accept) {
+    return send(t, method, pathAndQuery, accept, null);
+  }
+
+  /**
+   * {@link #send(RegistryTarget, String, String, String)} with a request body (null for none),
+   * which is written again when the request is repeated after a challenge.
+   */
+  Response send(
+      RegistryTarget t, String method, String pathAndQuery, String accept, RequestBody body) {
     String authorization = cachedAuthorization(t);
-    Response r = endpoints.execute(t, method, pathAndQuery, accept, authorization);
+    Response r = endpoints.execute(t, method, pathAndQuery, accept, authorization, body);
     if (r.code() == 403) {
-      r.close();
-      throw refused(t, 403);
+      try (r) {
+        throw refused(t, r);
+      }
     }
     if (r.code() != 401) {
       return r;
@@ -77,11 +88,11 @@ final class RegistryAuthenticator {
       tokens.remove(new TokenKey(t.host(), t.scope(), t.credentialKey()));
     }
     String fresh = authorize(t, challenges);
-    Response again = endpoints.execute(t, method, pathAndQuery, accept, fresh);
+    Response again = endpoints.execute(t, method, pathAndQuery, accept, fresh, body);
     if (again.code() == 401 || again.code() == 403) {
-      int code = again.code();
-      again.close();
-      throw refused(t, code);
+      try (again) {
+        throw refused(t, again);
+      }
     }
     return again;
   }
@@ -127,6 +138,9 @@ final class RegistryAuthenticator {
     }
     if (basic != null) {
       challengeSchemes.put(t.host(), "basic");
+      if (!t.hasBasic() && t.push() && !t.hasCredentials()) {
+        throw refused(t, 401, "HTTP 401, basic auth");
+      }
       if (!t.hasBasic()) {
         throw new ApiException(
             401,
@@ -174,8 +188,7 @@ final class RegistryAuthenticator {
               + ": refusing to send credentials to plain-HTTP token service "
               + realmHost);
     }
-    Set<String> scopes = new LinkedHashSet<>();
-    scopes.add(t.scope());
+    Set<String> scopes = new LinkedHashSet<>(t.scopes());
     String challengeScope = c.params.get("scope");
     if (challengeScope != null && !challengeScope.isBlank()) {
       scopes.add(challengeScope);
@@ -219,7 +232,7 @@ final class RegistryAuthenticator {
     LOG.debug("registry {}: fetching token for {} from {}", t.domain(), t.scope(), realmHost);
     try (Response r = client.newCall(request).execute()) {
       if (r.code() == 401 || r.code() == 403) {
-        throw refused(t, r.code());
+        throw refused(t, r.code(), "token service " + realmHost + " answered HTTP " + r.code());
       }
       if (!r.isSuccessful()) {
         throw new ApiException(
@@ -283,9 +296,27 @@ final class RegistryAuthenticator {
     }
   }
 
-  static ApiException refused(RegistryTarget t, int status) {
+  /** The registry refused a request with {@code r} (401 or 403); reads its error body. */
+  static ApiException refused(RegistryTarget t, Response r) {
+    String error = t.push() ? RegistryResponses.errorBody(r).text() : "";
+    return refused(t, r.code(), "HTTP " + r.code() + (error.isEmpty() ? "" : " " + error));
+  }
+
+  /**
+   * @param detail what refused, for push messages (e.g. {@code HTTP 401 UNAUTHORIZED ...})
+   */
+  static ApiException refused(RegistryTarget t, int status, String detail) {
     String msg;
-    if (!t.hasCredentials()) {
+    if (t.push()) {
+      String denied = "push to " + t.repository() + " denied (" + detail + "): ";
+      if (!t.hasCredentials()) {
+        msg = denied + "registry " + t.domain() + " requires credentials and none were given";
+      } else if (status == 403) {
+        msg = denied + "check that the credentials for " + t.domain() + " may push to " + t.path();
+      } else {
+        msg = denied + "check the credentials for " + t.domain();
+      }
+    } else if (!t.hasCredentials()) {
       msg =
           "registry "
               + t.domain()

@@ -1,6 +1,9 @@
 package dev.imagespec.engine;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -14,7 +17,8 @@ import okhttp3.Response;
 /**
  * A small client for a registry's v2 (OCI distribution) API, used where the engine cannot answer:
  * the digest and platforms of a remote reference without pulling it, whether a tag moved, and the
- * tags of a repository.
+ * tags of a repository; and pushes of blobs and manifests that are not in an engine (e.g. from
+ * containerd's content store).
  *
  * <h2>Scheme</h2>
  *
@@ -41,11 +45,12 @@ import okhttp3.Response;
  *
  * On a 401 the {@code WWW-Authenticate} challenge is answered: {@code Basic} with the username and
  * password of the {@link AuthConfig}; {@code Bearer} by fetching a token from the challenge's realm
- * for {@code repository:<path>:pull} (basic-authenticated when credentials are given, or with the
- * identity token as an OAuth2 refresh token; a {@code registrytoken} is sent as is). Tokens are
- * cached per registry, scope and credentials until they expire. Credentials are never sent over
- * plain HTTP to a host that is not insecure (e.g. an {@code http://} token realm on a public host).
- * Error messages and logs never contain credentials, tokens or headers.
+ * for {@code repository:<path>:pull}, or {@code repository:<path>:pull,push} for the push methods
+ * (basic-authenticated when credentials are given, or with the identity token as an OAuth2 refresh
+ * token; a {@code registrytoken} is sent as is). Tokens are cached per registry, scope and
+ * credentials until they expire. Credentials are never sent over plain HTTP to a host that is not
+ * insecure (e.g. an {@code http://} token realm on a public host). Error messages and logs never
+ * contain credentials, tokens or headers.
  *
  * <h2>Errors</h2>
  *
@@ -56,9 +61,10 @@ import okhttp3.Response;
  * <h2>Parts</h2>
  *
  * This class speaks the registry API (manifests, digests, tags, image configs); {@link
- * RegistryEndpoints} finds the scheme and holds the HTTP clients, {@link RegistryAuthenticator}
- * answers challenges and caches tokens, {@link RegistryResponses} decodes answers and errors, and
- * {@link RegistryNames} maps registry names (Docker Hub's API host among them).
+ * RegistryUploads} pushes blobs and manifests; {@link RegistryEndpoints} finds the scheme and holds
+ * the HTTP clients, {@link RegistryAuthenticator} answers challenges and caches tokens, {@link
+ * RegistryResponses} decodes answers and errors, and {@link RegistryNames} maps registry names
+ * (Docker Hub's API host among them).
  *
  * <p>Instances are thread-safe and meant to be shared.
  */
@@ -88,6 +94,7 @@ public final class RegistryClient {
 
   private final RegistryEndpoints endpoints;
   private final RegistryAuthenticator authenticator;
+  private final RegistryUploads uploads;
 
   private RegistryClient(Builder b) {
     OkHttpClient.Builder cb = (b.httpClient != null ? b.httpClient.newBuilder() : base());
@@ -100,6 +107,7 @@ public final class RegistryClient {
     }
     this.endpoints = new RegistryEndpoints(cb.build(), b.insecureRegistries, b.userAgent);
     this.authenticator = new RegistryAuthenticator(endpoints);
+    this.uploads = new RegistryUploads(endpoints, authenticator);
   }
 
   private static OkHttpClient.Builder base() {
@@ -346,6 +354,97 @@ public final class RegistryClient {
     }
     return tags;
   }
+
+  // ---------------------------------------------------------------------------------------------
+  // push
+
+  /** Source of a blob's bytes; may be opened more than once (retries). */
+  @FunctionalInterface
+  public interface BlobSource {
+    /** A fresh stream over the blob's bytes, from the first; the caller closes it. */
+    InputStream open() throws IOException;
+  }
+
+  /**
+   * True when the repository of {@code repository} (its tag and digest are ignored) holds the blob
+   * {@code digest} ({@code HEAD /v2/<path>/blobs/<digest>}).
+   *
+   * @param auth credentials, or null for anonymous access
+   * @throws InvalidArgumentException when {@code digest} is not a digest
+   */
+  public boolean blobExists(ImageReference repository, String digest, AuthConfig auth) {
+    return uploads.blobExists(repository, digest, auth);
+  }
+
+  /**
+   * Uploads the blob {@code digest} of {@code size} bytes into the repository of {@code
+   * repository}, unless it is there already: one monolithic upload ({@code POST} then {@code PUT
+   * ?digest=}), streamed from {@code source}, never held in memory. The registry checks the bytes
+   * against the digest.
+   *
+   * @param auth credentials, or null for anonymous access
+   * @throws ApiException when the registry refuses the upload (401/403: credentials; 400: the
+   *     content does not match the digest); {@link EngineException} when the source fails or does
+   *     not hold {@code size} bytes
+   */
+  public void uploadBlob(
+      ImageReference repository, String digest, long size, BlobSource source, AuthConfig auth) {
+    uploads.uploadBlob(repository, digest, size, source, auth);
+  }
+
+  /**
+   * Uploads {@code content} as a blob (an image config, say) unless the repository holds it, and
+   * returns its digest ({@code sha256:...}).
+   */
+  public String uploadBlob(ImageReference repository, byte[] content, AuthConfig auth) {
+    Objects.requireNonNull(content, "content");
+    String digest = RegistryResponses.sha256(content);
+    uploads.uploadBlob(
+        repository, digest, content.length, () -> new ByteArrayInputStream(content), auth);
+    return digest;
+  }
+
+  /**
+   * Puts the blob {@code digest} into the repository of {@code repository} by mounting it from the
+   * repository of {@code from} when both are on the same registry ({@code POST ?mount=&from=}, no
+   * bytes sent); falls back to {@link #uploadBlob(ImageReference, String, long, BlobSource,
+   * AuthConfig) uploading} it from {@code source} when the registry does not mount it. Does nothing
+   * when the repository holds the blob already.
+   *
+   * @param auth credentials for the registry (both repositories), or null for anonymous access
+   */
+  public void mountBlob(
+      ImageReference repository,
+      ImageReference from,
+      String digest,
+      long size,
+      BlobSource source,
+      AuthConfig auth) {
+    uploads.mountBlob(repository, from, digest, size, source, auth);
+  }
+
+  /**
+   * Puts a manifest (or index) under the tag of {@code reference} ({@code PUT
+   * /v2/<path>/manifests/<tag>}), or under its digest when it has no tag, {@code latest} when it
+   * has neither; the blobs and manifests it refers to must be in the repository already.
+   *
+   * @param mediaType the manifest's media type, sent as its {@code Content-Type} (e.g. {@link
+   *     #OCI_MANIFEST}, {@link #DOCKER_MANIFEST}, {@link #OCI_INDEX})
+   * @param body the manifest's exact bytes (at most 4 MiB)
+   * @param auth credentials, or null for anonymous access
+   * @return the manifest's digest: the registry's {@code Docker-Content-Digest}, or the sha256 of
+   *     {@code body}
+   * @throws InvalidArgumentException when {@code reference} has a digest {@code body} does not
+   *     match, or the media type is not one
+   * @throws ApiException when the registry refuses the manifest (e.g. 400 {@code
+   *     MANIFEST_BLOB_UNKNOWN} when a blob is missing)
+   */
+  public String putManifest(
+      ImageReference reference, String mediaType, byte[] body, AuthConfig auth) {
+    return uploads.putManifest(reference, mediaType, body, auth);
+  }
+
+  // ---------------------------------------------------------------------------------------------
 
   /**
    * True when {@code registry} (host[:port]) may be reached over plain HTTP or unverified TLS:

@@ -14,6 +14,7 @@ import javax.net.ssl.TrustManager;
 import okhttp3.HttpUrl;
 import okhttp3.OkHttpClient;
 import okhttp3.Request;
+import okhttp3.RequestBody;
 import okhttp3.Response;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -107,6 +108,20 @@ final class RegistryEndpoints {
   /** Executes one request over the registry's scheme (see {@link #scheme}). */
   Response execute(
       RegistryTarget t, String method, String pathAndQuery, String accept, String authorization) {
+    return execute(t, method, pathAndQuery, accept, authorization, null);
+  }
+
+  /**
+   * Executes one request over the registry's scheme (see {@link #scheme}), with a request body
+   * (null for none).
+   */
+  Response execute(
+      RegistryTarget t,
+      String method,
+      String pathAndQuery,
+      String accept,
+      String authorization,
+      RequestBody body) {
     boolean insecure = isInsecure(t.host());
     String scheme = scheme(t, insecure);
     HttpUrl url = HttpUrl.parse(scheme + "://" + t.host() + pathAndQuery);
@@ -114,25 +129,106 @@ final class RegistryEndpoints {
       throw new InvalidArgumentException(
           "cannot build a registry URL for " + t.domain() + "/" + t.path());
     }
+    OkHttpClient client = insecure && scheme.equals("https") ? insecureClient : secureClient;
+    Response r = call(t, client, method, url, accept, authorization, body);
+    schemes.put(t.host(), scheme);
+    return r;
+  }
+
+  /**
+   * Executes one request to a URL on another host than the registry's (an upload location
+   * elsewhere), without credentials: they belong to the registry.
+   */
+  Response executeElsewhere(RegistryTarget t, String method, HttpUrl url, RequestBody body) {
+    String host =
+        url.port() == HttpUrl.defaultPort(url.scheme())
+            ? url.host()
+            : url.host() + ":" + url.port();
+    OkHttpClient client = clientFor(url.isHttps(), isInsecure(host));
+    return call(t, client, method, url, null, null, body);
+  }
+
+  /**
+   * The path and query of {@code url} when it is on the registry's host (whatever its scheme), else
+   * null: then it is another host's URL.
+   */
+  static String onRegistry(RegistryTarget t, HttpUrl url) {
+    HttpUrl registry = HttpUrl.parse("http://" + t.host() + "/");
+    boolean explicitPort = !RegistryNames.hostOf(t.host()).equals(t.host());
+    boolean same =
+        registry != null
+            && url.host().equalsIgnoreCase(registry.host())
+            && url.port() == (explicitPort ? registry.port() : HttpUrl.defaultPort(url.scheme()));
+    if (!same) {
+      return null;
+    }
+    String query = url.encodedQuery();
+    return url.encodedPath() + (query == null ? "" : "?" + query);
+  }
+
+  /** {@code location} resolved against {@code base} (a path on the registry). */
+  static HttpUrl resolve(RegistryTarget t, String base, String location) {
+    HttpUrl b = HttpUrl.parse("http://" + t.host() + base);
+    HttpUrl resolved = b == null || location == null ? null : b.resolve(location.trim());
+    if (resolved == null) {
+      throw new EngineException(
+          "registry "
+              + t.domain()
+              + " answered with an unusable Location for "
+              + t.path()
+              + ": "
+              + (location == null ? "none" : "'" + location + "'"));
+    }
+    return resolved;
+  }
+
+  private Response call(
+      RegistryTarget t,
+      OkHttpClient client,
+      String method,
+      HttpUrl url,
+      String accept,
+      String authorization,
+      RequestBody body) {
+    if (body == null && (method.equals("POST") || method.equals("PUT"))) {
+      body = RequestBody.create(new byte[0], null);
+    }
     Request.Builder rb =
-        new Request.Builder().url(url).method(method, null).header("User-Agent", userAgent);
+        new Request.Builder().url(url).method(method, body).header("User-Agent", userAgent);
     if (accept != null) {
       rb.header("Accept", accept);
     }
     if (authorization != null) {
       rb.header("Authorization", authorization);
     }
-    OkHttpClient client = insecure && scheme.equals("https") ? insecureClient : secureClient;
     try {
       Response r = client.newCall(rb.build()).execute();
-      schemes.put(t.host(), scheme);
       LOG.debug("registry {}: {} {} -> {}", t.domain(), method, url.encodedPath(), r.code());
       return r;
     } catch (IOException e) {
       LOG.debug(
-          "registry {}: {} {} failed: {}", t.domain(), method, url, RegistryResponses.reason(e));
+          "registry {}: {} {} failed: {}",
+          t.domain(),
+          method,
+          url.encodedPath(),
+          RegistryResponses.reason(e));
+      for (Throwable c = e; c != null; c = c.getCause()) {
+        if (c instanceof BlobSourceException source) {
+          throw new EngineException(source.getMessage(), source.getCause());
+        }
+      }
       throw new EngineUnavailableException(
           "registry " + t.domain() + " unreachable: " + RegistryResponses.reason(e), e);
+    }
+  }
+
+  /**
+   * Thrown by an upload's request body when its source fails or does not hold the bytes promised: a
+   * problem of the source, not of the registry's reachability.
+   */
+  static final class BlobSourceException extends IOException {
+    BlobSourceException(String message, Throwable cause) {
+      super(message, cause);
     }
   }
 

@@ -46,21 +46,18 @@ final class RegistryResponses {
 
   /** {@code ": CODE message"} from a registry error body, or empty. Consumes the body. */
   static String errorSuffix(Response r) {
-    ResponseBody body = r.body();
-    if (body == null) {
-      return "";
-    }
-    try {
-      BufferedSource src = body.source();
-      src.request(64 * 1024);
-      byte[] bytes = src.getBuffer().readByteArray(Math.min(src.getBuffer().size(), 64 * 1024));
-      if (bytes.length == 0) {
-        return "";
-      }
-      JsonNode json = JSON.readTree(bytes);
-      JsonNode first = json.path("errors").path(0);
-      String code = text(first, "code");
-      String message = text(first, "message");
+    String s = errorBody(r).text();
+    return s.isEmpty() ? "" : ": " + s;
+  }
+
+  /**
+   * The first error of a registry error body ({@code code}, {@code message}; either may be null).
+   */
+  record ErrorBody(String code, String message) {
+    static final ErrorBody NONE = new ErrorBody(null, null);
+
+    /** {@code "CODE message"}, whitespace collapsed and at most 200 characters, or empty. */
+    String text() {
       StringBuilder b = new StringBuilder();
       if (code != null) {
         b.append(code);
@@ -68,13 +65,32 @@ final class RegistryResponses {
       if (message != null && !message.isEmpty()) {
         b.append(b.length() > 0 ? " " : "").append(message);
       }
-      if (b.length() == 0) {
-        return "";
+      String s = b.toString().replaceAll("\\s+", " ").trim();
+      return s.length() > 200 ? s.substring(0, 200) + "..." : s;
+    }
+  }
+
+  /**
+   * The registry's error from {@code {"errors": [...]}}, or {@link ErrorBody#NONE}. Consumes the
+   * body.
+   */
+  static ErrorBody errorBody(Response r) {
+    ResponseBody body = r.body();
+    if (body == null) {
+      return ErrorBody.NONE;
+    }
+    try {
+      BufferedSource src = body.source();
+      src.request(64 * 1024);
+      byte[] bytes = src.getBuffer().readByteArray(Math.min(src.getBuffer().size(), 64 * 1024));
+      if (bytes.length == 0) {
+        return ErrorBody.NONE;
       }
-      String s = b.toString().replaceAll("\\s+", " ");
-      return ": " + (s.length() > 200 ? s.substring(0, 200) + "..." : s);
+      JsonNode json = JSON.readTree(bytes);
+      JsonNode first = json.path("errors").path(0);
+      return new ErrorBody(text(first, "code"), text(first, "message"));
     } catch (IOException | RuntimeException e) {
-      return "";
+      return ErrorBody.NONE;
     }
   }
 

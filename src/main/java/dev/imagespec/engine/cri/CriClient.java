@@ -139,6 +139,26 @@ public final class CriClient implements AutoCloseable {
   }
 
   /**
+   * ImageService/ImageStatus with {@code verbose}: the image and the runtime's extra information
+   * (containerd and CRI-O: key {@code info}, JSON holding the image config as {@code imageSpec});
+   * empty when there is no such image.
+   */
+  public Optional<ImageStatusResponse> imageStatusVerbose(String image) {
+    ImageStatusResponse r =
+        call(
+            "ImageStatus",
+            image,
+            () ->
+                images()
+                    .imageStatus(
+                        ImageStatusRequest.newBuilder()
+                            .setImage(spec(image))
+                            .setVerbose(true)
+                            .build()));
+    return r.hasImage() ? Optional.of(r) : Optional.empty();
+  }
+
+  /**
    * ImageService/PullImage with {@link #DEFAULT_PULL_TIMEOUT}.
    *
    * @return the image reference the runtime reports (containerd: the image ID)
@@ -202,6 +222,15 @@ public final class CriClient implements AutoCloseable {
                 .getContainersList());
   }
 
+  /** The connection, shared with {@link ContainerdClient} (one per runtime). */
+  ManagedChannel channel() {
+    return channel;
+  }
+
+  Duration callTimeout() {
+    return callTimeout;
+  }
+
   private RuntimeServiceGrpc.RuntimeServiceBlockingStub runtime() {
     return runtime.withDeadlineAfter(callTimeout.toMillis(), TimeUnit.MILLISECONDS);
   }
@@ -224,11 +253,20 @@ public final class CriClient implements AutoCloseable {
       Status s = e.getStatus();
       String what = "CRI " + method + (subject.isEmpty() ? "" : " of " + subject) + " on " + host;
       String desc = s.getDescription() != null ? s.getDescription() : s.getCode().toString();
+      if (channel.isShutdown()) {
+        throw new CriException(s.getCode(), what + ": cancelled: the client was closed", e);
+      }
       if (s.getCode() == Status.Code.UNAVAILABLE) {
         throw new EngineUnavailableException(what + ": runtime unreachable: " + desc, e);
       }
       if (s.getCode() == Status.Code.DEADLINE_EXCEEDED) {
         throw new CriException(s.getCode(), what + ": no answer before the deadline", e);
+      }
+      if (s.getCode() == Status.Code.CANCELLED) {
+        throw new CriException(
+            s.getCode(),
+            what + ": cancelled (the calling thread was interrupted or the client closed)",
+            e);
       }
       if (s.getCode() == Status.Code.UNIMPLEMENTED) {
         throw new CriException(

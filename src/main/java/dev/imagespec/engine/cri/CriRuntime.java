@@ -1,19 +1,43 @@
 package dev.imagespec.engine.cri;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.imagespec.engine.AuthConfig;
+import dev.imagespec.engine.ImageNotFoundException;
+import dev.imagespec.engine.ImageReference;
+import dev.imagespec.engine.InvalidArgumentException;
+import dev.imagespec.engine.cri.v1.Container;
+import dev.imagespec.engine.cri.v1.Image;
+import dev.imagespec.engine.cri.v1.ImageStatusResponse;
+import dev.imagespec.engine.cri.v1.VersionResponse;
+import io.grpc.Status;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * A CRI runtime as an image store, the kubelet's view of a node: containerd (namespace {@code
  * k8s.io}) or CRI-O. CRI ({@link CriClient}) does list, status, pull, remove and containers; on
  * containerd its own API on the same socket ({@code ContainerdClient}, header {@code
- * containerd-namespace: k8s.io}) adds what CRI lacks: tag, single-name untag, labels and created
- * time, push (blobs read from the content store, uploaded by {@link
- * dev.imagespec.engine.RegistryClient}) and image events. Without it those throw {@link
- * UnsupportedByRuntimeException} naming the runtime.
+ * containerd-namespace: k8s.io}) adds what CRI lacks: tag, single-name untag, push (blobs read from
+ * the content store, uploaded by {@link dev.imagespec.engine.RegistryClient}) and image events.
+ * Without it those throw {@link UnsupportedByRuntimeException} naming the runtime.
+ *
+ * <p>Labels and created time are the image config's ({@code LABEL} in a Dockerfile, as Docker shows
+ * them), read from the runtime's verbose CRI ImageStatus ({@code imageSpec}) and cached by image
+ * ID: the ID is the config digest, so they never change for it.
  *
  * <p>Thread-safe. Close it to release the connection; calls in flight (a pull) are cancelled.
  */
@@ -22,7 +46,25 @@ public final class CriRuntime implements AutoCloseable {
   /** containerd's namespace for the kubelet's images. */
   public static final String K8S_NAMESPACE = "k8s.io";
 
-  private CriRuntime() {}
+  /** The label containerd's CRI plugin puts on the image records it manages. */
+  static final String CRI_MANAGED_LABEL = "io.cri-containerd.image";
+
+  /** How long tag and untag wait for the CRI plugin's image cache to show the change. */
+  private static final Duration CRI_CACHE_WAIT = Duration.ofSeconds(10);
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private final CriClient cri;
+  private final ContainerdClient containerd;
+  private final Duration pullTimeout;
+  private final Map<String, ConfigFacts> configs = new ConcurrentHashMap<>();
+  private volatile RuntimeInfo info;
+
+  private CriRuntime(CriClient cri, ContainerdClient containerd, Duration pullTimeout) {
+    this.cri = cri;
+    this.containerd = containerd;
+    this.pullTimeout = pullTimeout;
+  }
 
   /**
    * Connects lazily to the runtime at {@code host} ({@code unix:///path} or a path).
@@ -30,27 +72,95 @@ public final class CriRuntime implements AutoCloseable {
    * @param pullTimeout deadline of each pull (CRI PullImage is one call with no progress)
    */
   public static CriRuntime connect(String host, Duration pullTimeout) {
-    throw new UnsupportedOperationException("not yet");
+    return connect(host, pullTimeout, true);
   }
 
   /** {@code unix:///path} of the runtime's socket (asks nothing). */
   public String host() {
-    throw new UnsupportedOperationException("not yet");
+    return cri.host();
   }
 
-  /** Runtime name and version, CRI version, whether containerd's own API answers (cached). */
+  /**
+   * As {@link #connect(String, Duration)}; with {@code nativeApi} false containerd's own API is
+   * never used, as on CRI-O (tests of the CRI-only view).
+   */
+  static CriRuntime connect(String host, Duration pullTimeout, boolean nativeApi) {
+    if (pullTimeout == null || pullTimeout.isNegative() || pullTimeout.isZero()) {
+      throw new IllegalArgumentException("pull timeout must be positive, not " + pullTimeout);
+    }
+    CriClient cri = CriClient.connect(host);
+    ContainerdClient containerd =
+        nativeApi
+            ? new ContainerdClient(cri.host(), cri.channel(), K8S_NAMESPACE, cri.callTimeout())
+            : null;
+    return new CriRuntime(cri, containerd, pullTimeout);
+  }
+
+  /**
+   * Runtime name and version, CRI version, whether containerd's own API answers (cached): one CRI
+   * Version and one containerd Version call, the first time only.
+   */
   public RuntimeInfo info() {
-    throw new UnsupportedOperationException("not yet");
+    RuntimeInfo i = info;
+    if (i == null) {
+      synchronized (this) {
+        i = info;
+        if (i == null) {
+          VersionResponse v = cri.version();
+          String version = v.getRuntimeVersion();
+          if (version.startsWith("v")) {
+            version = version.substring(1);
+          }
+          i =
+              new RuntimeInfo(
+                  v.getRuntimeName(),
+                  version,
+                  v.getRuntimeApiVersion(),
+                  cri.host(),
+                  nativeApiAnswers());
+          info = i;
+        }
+      }
+    }
+    return i;
   }
 
-  /** Every image (one CRI ListImages; on containerd plus one images List for labels/created). */
+  private boolean nativeApiAnswers() {
+    if (containerd == null) {
+      return false;
+    }
+    try {
+      containerd.version();
+      return true;
+    } catch (CriException e) {
+      // UNIMPLEMENTED (unknown service: CRI-O), PERMISSION_DENIED, ...: no containerd API here.
+      return false;
+    }
+  }
+
+  /**
+   * Every image: one CRI ListImages, plus one verbose CRI ImageStatus for each image ID not seen
+   * before (its config's labels and created time, then cached). A steady-state list is one call.
+   */
   public List<CriImage> list() {
-    throw new UnsupportedOperationException("not yet");
+    List<Image> images = cri.listImages();
+    Set<String> ids = new HashSet<>();
+    List<CriImage> out = new ArrayList<>(images.size());
+    for (Image i : images) {
+      ids.add(i.getId());
+      out.add(toCriImage(i, facts(i.getId())));
+    }
+    configs.keySet().retainAll(ids);
+    return out;
   }
 
-  /** The image named by a reference (familiar or qualified), digest reference or ID. */
+  /**
+   * The image named by a reference (familiar or qualified), digest reference or ID: one verbose CRI
+   * ImageStatus (the runtime normalises familiar names as the kubelet does).
+   */
   public Optional<CriImage> get(String referenceOrId) {
-    throw new UnsupportedOperationException("not yet");
+    return cri.imageStatusVerbose(referenceOrId)
+        .map(r -> toCriImage(r.getImage(), remember(r.getImage().getId(), r)));
   }
 
   /**
@@ -61,31 +171,114 @@ public final class CriRuntime implements AutoCloseable {
    * @param auth credentials for the reference's registry, or null
    */
   public CriImage pull(String reference, AuthConfig auth) {
-    throw new UnsupportedOperationException("not yet");
+    String id = cri.pullImage(reference, CriAuth.of(auth), pullTimeout);
+    return get(reference)
+        .or(() -> get(id))
+        .orElseThrow(
+            () ->
+                new ImageNotFoundException(
+                    "pulled "
+                        + reference
+                        + " ("
+                        + id
+                        + ") on "
+                        + cri.host()
+                        + " but the runtime does not show it: it was removed meanwhile; pull"
+                        + " again"));
   }
 
   /**
    * Gives the image named {@code source} (reference or ID) the name {@code target} (replaced if it
-   * exists).
+   * exists): containerd image record {@code target} with the source record's target descriptor and
+   * labels. Returns once CRI shows the name (the CRI plugin learns it from the image event).
    */
   public void tag(String source, String target) {
-    throw new UnsupportedOperationException("not yet");
+    requireNativeApi("tag", "CRI has no tag");
+    String name = normalise(target);
+    Image image = status(source);
+    dev.imagespec.engine.containerd.images.v1.Image record =
+        recordOf(image)
+            .orElseThrow(
+                () ->
+                    new ImageNotFoundException(
+                        "image "
+                            + source
+                            + " ("
+                            + image.getId()
+                            + ") has no containerd image record in namespace "
+                            + K8S_NAMESPACE
+                            + " on "
+                            + cri.host()
+                            + ": pull it again"));
+    dev.imagespec.engine.containerd.images.v1.Image wanted =
+        dev.imagespec.engine.containerd.images.v1.Image.newBuilder()
+            .setName(name)
+            .putAllLabels(record.getLabelsMap())
+            .setTarget(record.getTarget())
+            .build();
+    try {
+      containerd.create(wanted);
+    } catch (CriException e) {
+      if (e.code() != Status.Code.ALREADY_EXISTS) {
+        throw e;
+      }
+      containerd.update(wanted);
+    }
+    awaitCri(name, image.getId());
   }
 
   /**
-   * Removes one name; the image stays while other names remain. When the name is the image's only
-   * one, the image is removed (CRI RemoveImage), which fails if a container uses it.
+   * Removes one name; the image stays while other names remain (containerd images Delete of that
+   * name). When the name is the image's only one, the image is removed (CRI RemoveImage), which
+   * fails if a container uses it. Names are the image's repo tags and repo digests.
    */
   public void untag(String reference) {
-    throw new UnsupportedOperationException("not yet");
+    Image image = status(reference);
+    List<String> names = names(image);
+    if (ImageReference.looksLikeId(reference) && !names.isEmpty()) {
+      if (names.size() == 1) {
+        removeImage(image.getId());
+        return;
+      }
+      throw new InvalidArgumentException(
+          "untag takes a name, and "
+              + reference
+              + " is the ID of an image with several ("
+              + String.join(", ", names)
+              + "): untag one of them or remove the image");
+    }
+    String name = ImageReference.looksLikeId(reference) ? reference : normalise(reference);
+    if (names.size() <= 1) {
+      removeImage(image.getId());
+      return;
+    }
+    if (!names.contains(name)) {
+      throw new InvalidArgumentException(
+          reference
+              + " is not one of the names of image "
+              + image.getId()
+              + " ("
+              + String.join(", ", names)
+              + "): untag one of those");
+    }
+    requireNativeApi("untag", "CRI can only remove an image with all of its names");
+    containerd.delete(name);
+    awaitCri(name, null);
   }
 
   /**
    * Removes the image with every name it has (CRI RemoveImage). Refused with {@link
    * ImageInUseException} when a container (running or not) uses it: CRI itself does not check.
+   *
+   * @throws ImageNotFoundException when there is no such image
    */
   public void removeImage(String referenceOrId) {
-    throw new UnsupportedOperationException("not yet");
+    Image image = status(referenceOrId);
+    List<String> users = users(image.getId(), containers());
+    if (!users.isEmpty()) {
+      throw new ImageInUseException(referenceOrId, users);
+    }
+    cri.removeImage(image.getId());
   }
 
   /**
@@ -95,25 +288,44 @@ public final class CriRuntime implements AutoCloseable {
    * @return the manifest digest the registry now serves for it
    */
   public String push(String reference, AuthConfig auth) {
-    throw new UnsupportedOperationException("not yet");
+    requireNativeApi("push", "CRI has no push");
+    throw new UnsupportedOperationException("push on CRI: not yet");
   }
 
   /** Every container, running or not (CRI ListContainers). */
   public List<CriContainer> containers() {
-    throw new UnsupportedOperationException("not yet");
+    List<CriContainer> out = new ArrayList<>();
+    for (Container c : cri.listContainers()) {
+      Map<String, String> l = c.getLabelsMap();
+      String ns = l.get("io.kubernetes.pod.namespace");
+      String pod = l.get("io.kubernetes.pod.name");
+      String container = l.get("io.kubernetes.container.name");
+      String name =
+          ns != null && pod != null && container != null
+              ? ns + "/" + pod + "/" + container
+              : c.getMetadata().getName();
+      out.add(
+          new CriContainer(
+              c.getId(), name, c.getImageRef(), c.getImage().getImage(), c.getState().name()));
+    }
+    return out;
   }
 
   /**
    * containerd's image events ({@code /images/create}, {@code /images/update}, {@code
-   * /images/delete}) of namespace {@code k8s.io}, until closed.
+   * /images/delete}) of namespace {@code k8s.io}, until closed. Events from before the call are not
+   * replayed.
    */
   public ImageEvents events() {
-    throw new UnsupportedOperationException("not yet");
+    requireNativeApi("events", "CRI has no image events");
+    return containerd.imageEvents();
   }
 
   /** Releases the connection; a pull in flight is cancelled. */
   @Override
-  public void close() {}
+  public void close() {
+    cri.close();
+  }
 
   /** One image event: its topic ({@code /images/delete}) and the image name. */
   public record ImageEvent(String topic, String name) {}
@@ -122,5 +334,164 @@ public final class CriRuntime implements AutoCloseable {
   public interface ImageEvents extends Iterator<ImageEvent>, AutoCloseable {
     @Override
     void close();
+  }
+
+  // --- helpers
+
+  private Image status(String referenceOrId) {
+    return cri.imageStatus(referenceOrId)
+        .orElseThrow(
+            () ->
+                new ImageNotFoundException(
+                    "no image "
+                        + referenceOrId
+                        + " on "
+                        + cri.host()
+                        + ": check the name, or pull it first"));
+  }
+
+  private static List<String> names(Image image) {
+    List<String> names = new ArrayList<>(image.getRepoTagsList());
+    names.addAll(image.getRepoDigestsList());
+    return names;
+  }
+
+  /** The containerd record of one of the image's names, else of its ID (the CRI plugin's). */
+  private Optional<dev.imagespec.engine.containerd.images.v1.Image> recordOf(Image image) {
+    List<String> candidates = names(image);
+    candidates.add(image.getId());
+    for (String n : candidates) {
+      Optional<dev.imagespec.engine.containerd.images.v1.Image> r = containerd.get(n);
+      if (r.isPresent()) {
+        return r;
+      }
+    }
+    return Optional.empty();
+  }
+
+  /**
+   * Waits (bounded) until CRI shows {@code name} as image {@code id} (null: shows it no more): the
+   * CRI plugin updates its cache from containerd's image events, asynchronously.
+   */
+  private void awaitCri(String name, String id) {
+    long deadline = System.nanoTime() + CRI_CACHE_WAIT.toNanos();
+    long pause = TimeUnit.MILLISECONDS.toNanos(5);
+    while (true) {
+      Optional<Image> seen = cri.imageStatus(name);
+      boolean done =
+          id == null
+              ? seen.isEmpty() || !names(seen.get()).contains(name)
+              : seen.isPresent() && seen.get().getId().equals(id);
+      if (done || System.nanoTime() > deadline) {
+        return;
+      }
+      LockSupport.parkNanos(pause);
+      if (Thread.currentThread().isInterrupted()) {
+        return;
+      }
+      pause = Math.min(pause * 2, TimeUnit.MILLISECONDS.toNanos(200));
+    }
+  }
+
+  /**
+   * The name containerd keeps for {@code reference}: fully qualified, {@code :latest} when it has
+   * neither tag nor digest, only the digest when it has both (as containerd's ParseDockerRef).
+   */
+  static String normalise(String reference) {
+    ImageReference r = ImageReference.parse(reference);
+    if (r.hasDigest()) {
+      return r.repository() + "@" + r.digest().orElseThrow();
+    }
+    return r.withDefaultTag().canonical();
+  }
+
+  private void requireNativeApi(String operation, String criLacks) {
+    RuntimeInfo i = info();
+    if (!i.nativeApi()) {
+      throw new UnsupportedByRuntimeException(
+          i.describe(),
+          operation,
+          criLacks + "; containerd's own API is not reachable on " + i.host());
+    }
+  }
+
+  /** The containers among {@code containers} that use image {@code imageId}, as named in errors. */
+  static List<String> users(String imageId, List<CriContainer> containers) {
+    List<String> users = new ArrayList<>();
+    for (CriContainer c : containers) {
+      if (imageId.equals(c.imageId())) {
+        users.add(c.name() + " (" + shortId(c.id()) + ", " + c.state() + ")");
+      }
+    }
+    return users;
+  }
+
+  private static String shortId(String id) {
+    return id.length() > 12 ? id.substring(0, 12) : id;
+  }
+
+  private static CriImage toCriImage(Image i, ConfigFacts f) {
+    return new CriImage(
+        i.getId(),
+        i.getRepoTagsList(),
+        i.getRepoDigestsList(),
+        i.getSize(),
+        f.labels(),
+        f.created(),
+        i.getPinned());
+  }
+
+  /** Labels and created time of image {@code id}, from the cache or one verbose ImageStatus. */
+  private ConfigFacts facts(String id) {
+    ConfigFacts f = configs.get(id);
+    if (f != null) {
+      return f;
+    }
+    Optional<ImageStatusResponse> r = cri.imageStatusVerbose(id);
+    // Removed between the list and now: no facts, and nothing to cache.
+    return r.map(s -> remember(id, s)).orElse(ConfigFacts.NONE);
+  }
+
+  private ConfigFacts remember(String id, ImageStatusResponse status) {
+    ConfigFacts f = ConfigFacts.of(status.getInfoMap().get("info"));
+    if (f.known()) {
+      configs.put(id, f);
+    }
+    return f;
+  }
+
+  /** What an image's config says that CRI's Image lacks. */
+  record ConfigFacts(Map<String, String> labels, Instant created, boolean known) {
+    static final ConfigFacts NONE = new ConfigFacts(Map.of(), null, false);
+
+    /** From the verbose info JSON: {@code imageSpec.config.Labels}, {@code imageSpec.created}. */
+    static ConfigFacts of(String infoJson) {
+      if (infoJson == null || infoJson.isBlank()) {
+        return NONE;
+      }
+      JsonNode spec;
+      try {
+        spec = JSON.readTree(infoJson).path("imageSpec");
+      } catch (Exception e) {
+        return NONE;
+      }
+      if (!spec.isObject()) {
+        return NONE;
+      }
+      Map<String, String> labels = new LinkedHashMap<>();
+      spec.path("config")
+          .path("Labels")
+          .fields()
+          .forEachRemaining(e -> labels.put(e.getKey(), e.getValue().asText()));
+      Instant created = null;
+      if (spec.path("created").isTextual()) {
+        try {
+          created = OffsetDateTime.parse(spec.path("created").asText()).toInstant();
+        } catch (DateTimeParseException e) {
+          created = null;
+        }
+      }
+      return new ConfigFacts(labels, created, true);
+    }
   }
 }
