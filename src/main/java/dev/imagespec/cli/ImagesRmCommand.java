@@ -81,13 +81,14 @@ final class ImagesRmCommand extends ImagesSubcommand {
         CriImage i = img.get();
         boolean byId = ImageReference.looksLikeId(n);
         int names = i.repoTags().size() + i.repoDigests().size();
+        boolean lastTag = i.repoTags().equals(List.of(name));
         if (byId) {
           runtime.removeImage(i.id());
         } else {
           runtime.untag(name);
         }
         reports.add(
-            byId || names <= 1
+            byId || names <= 1 || lastTag
                 ? new RemoveReport(
                     List.of(i.id()), byId ? i.repoTags() : List.of(name), List.of(), 0)
                 : new RemoveReport(List.of(), List.of(name), List.of(), 0));
