@@ -8,6 +8,7 @@ import dev.imagespec.engine.Images;
 import dev.imagespec.engine.RemoveReport;
 import dev.imagespec.engine.cri.CriImage;
 import dev.imagespec.engine.cri.CriRuntime;
+import dev.imagespec.reconcile.CriImagePort;
 import dev.imagespec.reconcile.ErrorMessages;
 import java.util.ArrayList;
 import java.util.List;
@@ -81,8 +82,9 @@ final class ImagesRmCommand extends ImagesSubcommand {
         CriImage i = img.get();
         boolean byId = ImageReference.looksLikeId(n);
         int names = i.repoTags().size() + i.repoDigests().size();
-        boolean lastTag = i.repoTags().equals(List.of(name));
-        if (byId) {
+        // the last tag takes the image with it (digest names too), as on Docker
+        boolean lastTag = !byId && CriImagePort.isLastTag(i, name);
+        if (byId || lastTag) {
           runtime.removeImage(i.id());
         } else {
           runtime.untag(name);

@@ -335,7 +335,7 @@ class ApplyCriTest {
                 + secret(TestEnv.authRegistry(), TestEnv.authUser() + ":wrong-pw-x"));
     Result denied = run("apply", "-f", bad.toString(), "--host", host, "-o", "json");
     assertThat(denied.code()).as(denied.out() + denied.err()).isEqualTo(1);
-    assertThat(denied.out()).contains(other);
+    assertThat(denied.out()).contains(other).contains("401 Unauthorized");
     assertThat(denied.out() + denied.err())
         .doesNotContain("wrong-pw-x")
         .doesNotContain(TestEnv.authPassword());
@@ -400,7 +400,9 @@ class ApplyCriTest {
         cut = first.join(Duration.ofSeconds(90));
       }
       assertThat(cut.code()).as(cut.out() + cut.err()).isEqualTo(1);
-      assertThat(cut.out() + cut.err()).contains(throughHeld).contains(proxy.host());
+      assertThat(cut.out())
+          .contains("pull " + throughHeld)
+          .contains("on " + proxy.host() + ": runtime unreachable");
       assertThat(present(ok)).as("what the pass did before the cut is kept").isTrue();
       assertThat(present(throughHeld)).isFalse();
 
@@ -410,6 +412,28 @@ class ApplyCriTest {
       assertThat(healed.code()).as(healed.out() + healed.err()).isZero();
       assertThat(present(throughHeld)).isTrue();
       assertThat(plan(proxy.host(), f)).isEmpty();
+    }
+  }
+
+  /** CRI's PullImage reports no progress: {@code --pull-timeout} bounds it, and says so. */
+  @Test
+  void pullTimeoutEndsAPullThatHangsAndNamesIt() throws Exception {
+    String slow = published("timeout");
+    try (HeldRegistry held = new HeldRegistry(registryPort())) {
+      String throughHeld = "127.0.0.1:" + held.port() + slow.substring(slow.indexOf('/'));
+      created.add(throughHeld);
+      Path f = manifest("t.yaml", spec("timeout", "  images:\n    - image: " + throughHeld + "\n"));
+      long start = System.nanoTime();
+      Result r = run("apply", "-f", f.toString(), "--host", host, "--pull-timeout", "2s");
+      Duration took = Duration.ofNanos(System.nanoTime() - start);
+      assertThat(r.code()).as(r.out() + r.err()).isEqualTo(1);
+      assertThat(r.out())
+          .contains("pull " + throughHeld)
+          .contains("no answer before the deadline, the pull timeout of 2s")
+          .contains("--pull-timeout");
+      assertThat(held.connected()).isTrue();
+      assertThat(took).isLessThan(Duration.ofSeconds(45));
+      assertThat(present(throughHeld)).isFalse();
     }
   }
 

@@ -229,9 +229,8 @@ public final class CriRuntime implements AutoCloseable {
 
   /**
    * Removes one name; the image stays while other names remain (containerd images Delete of that
-   * name). When the name is the image's only one, or its last tag (its digest names go with it, as
-   * with Docker), the image is removed (CRI RemoveImage), which fails if a container uses it. Names
-   * are the image's repo tags and repo digests.
+   * name). When the name is the image's only one, the image is removed (CRI RemoveImage), which
+   * fails if a container uses it. Names are the image's repo tags and repo digests.
    */
   public void untag(String reference) {
     Image image = status(reference);
@@ -249,10 +248,7 @@ public final class CriRuntime implements AutoCloseable {
               + "): untag one of them or remove the image");
     }
     String name = ImageReference.looksLikeId(reference) ? reference : normalise(reference);
-    // the last tag takes the image with it, digest names included (as Docker's rmi): deleting
-    // only the tag's record would leave the image behind, dangling
-    boolean lastTag = image.getRepoTagsList().equals(List.of(name));
-    if (names.size() <= 1 || lastTag) {
+    if (names.size() <= 1) {
       removeImage(image.getId());
       return;
     }
