@@ -8,6 +8,7 @@ import dev.imagespec.engine.Images;
 import dev.imagespec.engine.RemoveReport;
 import dev.imagespec.engine.cri.CriImage;
 import dev.imagespec.engine.cri.CriRuntime;
+import dev.imagespec.reconcile.CriImagePort;
 import dev.imagespec.reconcile.ErrorMessages;
 import java.util.ArrayList;
 import java.util.List;
@@ -81,13 +82,15 @@ final class ImagesRmCommand extends ImagesSubcommand {
         CriImage i = img.get();
         boolean byId = ImageReference.looksLikeId(n);
         int names = i.repoTags().size() + i.repoDigests().size();
-        if (byId) {
+        // the last tag takes the image with it (digest names too), as on Docker
+        boolean lastTag = !byId && CriImagePort.isLastTag(i, name);
+        if (byId || lastTag) {
           runtime.removeImage(i.id());
         } else {
           runtime.untag(name);
         }
         reports.add(
-            byId || names <= 1
+            byId || names <= 1 || lastTag
                 ? new RemoveReport(
                     List.of(i.id()), byId ? i.repoTags() : List.of(name), List.of(), 0)
                 : new RemoveReport(List.of(), List.of(name), List.of(), 0));

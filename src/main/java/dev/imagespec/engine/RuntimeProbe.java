@@ -14,7 +14,8 @@ import java.util.Map;
  * then {@code DOCKER_HOST}, {@code CONTAINER_HOST}, then the first default socket that exists
  * (Docker's, Podman's, containerd's, CRI-O's; only the CRI ones for {@code --runtime cri}). With
  * {@link RuntimeKind#AUTO} a unix socket is probed: the Docker Engine API's {@code /_ping} first
- * (or CRI first when the socket is named like containerd's or CRI-O's), then CRI's {@code Version}.
+ * (or CRI first when the socket is named like containerd's or CRI-O's), then CRI's {@code Version};
+ * with {@link RuntimeKind#CRI} the socket must answer CRI's {@code Version}.
  */
 public final class RuntimeProbe {
   /** containerd's and CRI-O's default sockets, in search order. */
@@ -45,7 +46,7 @@ public final class RuntimeProbe {
     mustExist(host);
     return switch (kind) {
       case DOCKER, PODMAN -> new Found(RuntimeKind.DOCKER, host);
-      case CRI -> new Found(RuntimeKind.CRI, criHost(host));
+      case CRI -> new Found(RuntimeKind.CRI, mustAnswerCri(criHost(host), env));
       case AUTO -> new Found(probe(host, env), host);
     };
   }
@@ -106,6 +107,26 @@ public final class RuntimeProbe {
           "--host '" + host + "': a CRI runtime is reached through a unix socket (unix:///path)");
     }
     return "unix://" + path;
+  }
+
+  /**
+   * {@code --runtime cri}: the socket must answer CRI, else the first call would fail with a gRPC
+   * framing error that names neither the cause nor the fix.
+   */
+  private static String mustAnswerCri(String host, Map<String, String> env) {
+    if (answersCri(host)) {
+      return host;
+    }
+    if (answersDocker(EngineEndpoint.resolve(host, env))) {
+      throw new EngineException(
+          host
+              + " answers the Docker Engine API, not CRI: use --runtime auto (or docker, podman),"
+              + " or point --host at containerd's or CRI-O's socket");
+    }
+    throw new EngineUnavailableException(
+        host
+            + " does not answer CRI: is containerd (with its CRI plugin) or CRI-O running there?"
+            + " Point --host at its socket, or use --runtime auto");
   }
 
   private static RuntimeKind probe(String host, Map<String, String> env) {

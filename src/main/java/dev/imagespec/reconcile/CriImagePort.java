@@ -73,15 +73,34 @@ public final class CriImagePort implements ImagePort {
     return runtime.push(reference.withDefaultTag().canonical(), auth);
   }
 
-  /** A reference removes that one name; an ID removes the image with all its names. */
+  /**
+   * A reference removes that one name; an ID removes the image with all its names. The image's last
+   * tag removes the image, its digest names included, as on Docker: {@code ensure: Absent} of
+   * {@code repo:tag} must not leave the image behind under {@code repo@sha256:...}.
+   */
   @Override
   public void remove(String referenceOrId) {
     LOG.info("remove {}", referenceOrId);
     if (ImageReference.looksLikeId(referenceOrId)) {
       runtime.removeImage(referenceOrId);
-    } else {
-      runtime.untag(ImageReference.parse(referenceOrId).canonical());
+      return;
     }
+    String name = ImageReference.parse(referenceOrId).canonical();
+    Optional<CriImage> image = runtime.get(name);
+    if (image.isPresent() && isLastTag(image.get(), name)) {
+      runtime.removeImage(image.get().id());
+    } else {
+      runtime.untag(name);
+    }
+  }
+
+  /** {@code name} is the image's only tag (it may have digest names besides). */
+  public static boolean isLastTag(CriImage image, String name) {
+    return image.repoTags().size() == 1
+        && ImageReference.parse(image.repoTags().get(0))
+            .withDefaultTag()
+            .canonical()
+            .equals(ImageReference.parse(name).withDefaultTag().canonical());
   }
 
   @Override

@@ -6,7 +6,9 @@ import static org.awaitility.Awaitility.await;
 import dev.imagespec.engine.AuthConfig;
 import dev.imagespec.engine.EngineClient;
 import dev.imagespec.engine.PushOptions;
+import dev.imagespec.engine.cri.CriRuntime;
 import dev.imagespec.reconcile.CredentialResolver;
+import dev.imagespec.reconcile.CriBackend;
 import dev.imagespec.reconcile.EngineBackend;
 import dev.imagespec.spec.DeletionPolicy;
 import dev.imagespec.spec.ImageEntry;
@@ -16,6 +18,7 @@ import dev.imagespec.spec.ImageSpecSpec;
 import dev.imagespec.spec.ImageSpecStatus;
 import dev.imagespec.spec.ImageState;
 import dev.imagespec.spec.NodeSpecStatus;
+import dev.imagespec.testing.Ctr;
 import dev.imagespec.testing.MockApiServer;
 import dev.imagespec.testing.TestEnv;
 import io.fabric8.kubernetes.api.model.LabelSelectorBuilder;
@@ -34,14 +37,16 @@ import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
  * The real operator (JOSDK controllers, as {@code imagespec operator} runs them) against Fabric8's
- * CRUD mock API server and the real engines: two agents, {@code node-a} on dockerd and {@code
- * node-b} on Podman, and a leader-elected aggregator, all in this JVM.
+ * CRUD mock API server and the real engines: three agents, {@code node-a} on dockerd, {@code
+ * node-b} on Podman and {@code node-c} on containerd (CRI, namespace {@code k8s.io}), and a
+ * leader-elected aggregator, all in this JVM.
  *
  * <p>What the mock cannot show: server-side apply, admission (the CRD schema's patterns and CEL
  * rules are not enforced), RBAC, garbage collection of ImageNodes with their Node.
@@ -53,6 +58,13 @@ class OperatorEngineTest {
   static KubernetesClient client;
   static EngineClient docker;
   static EngineClient podman;
+
+  /** The test's own view of node-c's containerd. */
+  static CriRuntime containerd;
+
+  /** References the tests may have put into containerd, removed at the end. */
+  static final List<String> onContainerd = new CopyOnWriteArrayList<>();
+
   static final List<OperatorRuntime> runtimes = new ArrayList<>();
   static OperatorRuntime aggregator;
 
@@ -60,10 +72,12 @@ class OperatorEngineTest {
   static void start() throws Exception {
     docker = TestEnv.docker().client();
     podman = TestEnv.podman().client();
+    containerd = CriRuntime.connect(TestEnv.criHost(), Duration.ofMinutes(5));
     server = MockApiServer.crud().allowLeases();
     client = server.client();
     node("node-a", Map.of("imagespec.test/engine", "docker", "imagespec.test/all", "yes"));
     node("node-b", Map.of("imagespec.test/engine", "podman", "imagespec.test/all", "yes"));
+    node("node-c", Map.of("imagespec.test/engine", "containerd", "imagespec.test/all", "yes"));
 
     runtimes.add(
         OperatorRuntime.start(
@@ -75,6 +89,11 @@ class OperatorEngineTest {
             OperatorOptions.agent("node-b", 4, CredentialResolver.none()),
             client,
             new EngineBackend(TestEnv.podman().client())));
+    runtimes.add(
+        OperatorRuntime.start(
+            OperatorOptions.agent("node-c", 4, CredentialResolver.none()),
+            client,
+            new CriBackend(CriRuntime.connect(TestEnv.criHost(), Duration.ofMinutes(5)))));
     aggregator =
         OperatorRuntime.start(
             OperatorOptions.aggregator(true, "default")
@@ -98,6 +117,19 @@ class OperatorEngineTest {
     if (podman != null) {
       podman.close();
     }
+    if (containerd != null) {
+      try {
+        for (String ref : onContainerd) {
+          try {
+            containerd.get(ref).ifPresent(i -> containerd.removeImage(i.id()));
+          } catch (RuntimeException ignored) {
+            // already gone
+          }
+        }
+      } finally {
+        containerd.close();
+      }
+    }
   }
 
   static void node(String name, Map<String, String> labels) {
@@ -119,7 +151,12 @@ class OperatorEngineTest {
     TestEnv.seed(docker, ref);
     docker.images().push(ref, PushOptions.defaults(), null);
     docker.images().remove(ref, false, false);
+    onContainerd.add(ref);
     return ref;
+  }
+
+  static boolean onContainerd(String ref) {
+    return containerd.get(ref).isPresent();
   }
 
   static ImageSpec spec(String name, Map<String, String> selector, ImageEntry... images) {
@@ -163,21 +200,22 @@ class OperatorEngineTest {
   }
 
   @Test
-  void appliesOnBothEnginesAndReportsTwoOfTwoNodes() throws Exception {
+  void appliesOnAllThreeEnginesAndReportsThreeOfThreeNodes() throws Exception {
     String ref = published("both");
     client.resource(spec("both", Map.of("imagespec.test/all", "yes"), ImageEntry.of(ref))).create();
 
     ImageSpecStatus st =
         awaitStatus(
-            "both", s -> s.isReady() && s.getNodes() != null && s.getNodes().getReady() == 2);
-    assertThat(st.getNodes().getDesired()).isEqualTo(2);
-    assertThat(st.getNodes().getSummary()).isEqualTo("2/2");
+            "both", s -> s.isReady() && s.getNodes() != null && s.getNodes().getReady() == 3);
+    assertThat(st.getNodes().getDesired()).isEqualTo(3);
+    assertThat(st.getNodes().getSummary()).isEqualTo("3/3");
     assertThat(st.getImagesReady()).isEqualTo("1/1");
     assertThat(st.getImages().get(0).getState()).isEqualTo(ImageState.Present);
-    assertThat(st.getImages().get(0).getNodes().getReady()).isEqualTo(2);
+    assertThat(st.getImages().get(0).getNodes().getReady()).isEqualTo(3);
     assertThat(st.getObservedGeneration()).isEqualTo(get("both").getMetadata().getGeneration());
     assertThat(exists(docker, ref)).isTrue();
     assertThat(exists(podman, ref)).isTrue();
+    assertThat(onContainerd(ref)).isTrue();
 
     NodeSpecStatus a = entry("node-a", "both").orElseThrow();
     assertThat(a.getImages().get(0).getState()).isEqualTo(ImageState.Present);
@@ -188,6 +226,13 @@ class OperatorEngineTest {
     assertThat(nodeB.getStatus().getEngine().getKind()).isEqualTo("podman");
     assertThat(entry("node-b", "both").orElseThrow().getImages().get(0).getState())
         .isEqualTo(ImageState.Present);
+    ImageNode nodeC = client.resources(ImageNode.class).withName("node-c").get();
+    assertThat(nodeC.getStatus().getEngine().getKind()).isEqualTo("containerd");
+    assertThat(nodeC.getStatus().getEngine().getApiVersion()).isEqualTo("cri v1");
+    assertThat(nodeC.getStatus().getEngine().getSocket()).isEqualTo(TestEnv.criHost());
+    NodeSpecStatus c = entry("node-c", "both").orElseThrow();
+    assertThat(c.getImages().get(0).getState()).isEqualTo(ImageState.Present);
+    assertThat(c.getImages().get(0).getId()).isEqualTo(containerd.get(ref).orElseThrow().id());
 
     // metrics and probes of the aggregator's HTTP server
     HttpClient http = HttpClient.newHttpClient();
@@ -314,16 +359,18 @@ class OperatorEngineTest {
     ImageSpec s = spec("remove-me", Map.of("imagespec.test/all", "yes"), ImageEntry.of(ref));
     s.getSpec().setDeletionPolicy(DeletionPolicy.Remove);
     client.resource(s).create();
-    awaitStatus("remove-me", st -> st.isReady() && st.getNodes().getReady() == 2);
+    awaitStatus("remove-me", st -> st.isReady() && st.getNodes().getReady() == 3);
     assertThat(get("remove-me").getMetadata().getFinalizers())
         .contains(AggregatorReconciler.FINALIZER);
     assertThat(exists(docker, ref)).isTrue();
     assertThat(exists(podman, ref)).isTrue();
+    assertThat(onContainerd(ref)).isTrue();
 
     client.resources(ImageSpec.class).inNamespace("default").withName("remove-me").delete();
     await().atMost(WAIT).until(() -> get("remove-me") == null);
     assertThat(exists(docker, ref)).isFalse();
     assertThat(exists(podman, ref)).isFalse();
+    assertThat(onContainerd(ref)).isFalse();
   }
 
   @Test
@@ -350,10 +397,10 @@ class OperatorEngineTest {
     assertThat(exists(podman, ref)).isTrue();
 
     // a new node that matches converges when its agent starts
-    node("node-c", Map.of("imagespec.test/late", "yes"));
-    try (OperatorRuntime nodeC =
+    node("node-d", Map.of("imagespec.test/late", "yes"));
+    try (OperatorRuntime nodeD =
         OperatorRuntime.start(
-            OperatorOptions.agent("node-c", 2, CredentialResolver.none()),
+            OperatorOptions.agent("node-d", 2, CredentialResolver.none()),
             client,
             new EngineBackend(TestEnv.docker().client()))) {
       ImageSpecStatus st = awaitStatus("late", x -> x.isReady() && x.getNodes().getReady() == 2);
@@ -362,12 +409,12 @@ class OperatorEngineTest {
       assertThat(
               client
                   .resources(ImageNode.class)
-                  .withName("node-c")
+                  .withName("node-d")
                   .get()
                   .getMetadata()
                   .getOwnerReferences())
           .extracting(o -> o.getName())
-          .containsExactly("node-c");
+          .containsExactly("node-d");
     }
     client
         .nodes()
@@ -377,7 +424,7 @@ class OperatorEngineTest {
               n.getMetadata().getLabels().remove("imagespec.test/late");
               return n;
             });
-    client.resources(ImageNode.class).withName("node-c").delete();
+    client.resources(ImageNode.class).withName("node-d").delete();
     delete("late");
   }
 
@@ -393,5 +440,26 @@ class OperatorEngineTest {
     docker.images().remove(ref, false, false);
     await().atMost(WAIT).pollInterval(Duration.ofMillis(200)).until(() -> exists(docker, ref));
     delete("by-hand");
+  }
+
+  @Test
+  void imageRemovedWithCtrIsPulledAgainThroughContainerdsImageEvents() {
+    String ref = published("byctr");
+    client
+        .resource(spec("by-ctr", Map.of("imagespec.test/engine", "containerd"), ImageEntry.of(ref)))
+        .create();
+    awaitStatus("by-ctr", ImageSpecStatus::isReady);
+    assertThat(onContainerd(ref)).isTrue();
+    // out of band, behind the agent's back; no refresh interval (5m) or prune schedule applies
+    // within the wait: only containerd's /images/delete event can wake the agent
+    OperatorRuntime nodeC = runtimes.get(2);
+    long pulls = nodeC.metrics().actionCount("pull", "succeeded");
+    Ctr.rm(ref);
+    await()
+        .atMost(WAIT)
+        .pollInterval(Duration.ofMillis(200))
+        .until(() -> nodeC.metrics().actionCount("pull", "succeeded") > pulls && onContainerd(ref));
+    assertThat(Ctr.imageNames()).contains(ref);
+    delete("by-ctr");
   }
 }

@@ -179,14 +179,46 @@ public final class CriClient implements AutoCloseable {
     if (auth != null) {
       req.setAuth(auth.toProto());
     }
-    return call(
-        "PullImage",
-        image,
-        () ->
-            images
-                .withDeadlineAfter(timeout.toMillis(), TimeUnit.MILLISECONDS)
-                .pullImage(req.build())
-                .getImageRef());
+    try {
+      return call(
+          "PullImage",
+          image,
+          () ->
+              images
+                  .withDeadlineAfter(timeout.toMillis(), TimeUnit.MILLISECONDS)
+                  .pullImage(req.build())
+                  .getImageRef());
+    } catch (CriException e) {
+      if (e.code() != Status.Code.DEADLINE_EXCEEDED) {
+        throw e;
+      }
+      throw new CriException(
+          e.code(),
+          "CRI PullImage of "
+              + image
+              + " on "
+              + host
+              + ": no answer before the deadline, the pull timeout of "
+              + shortDuration(timeout)
+              + " (the runtime cancelled the pull): raise the timeout (--pull-timeout) for a large"
+              + " image or a slow registry, or check that the registry answers",
+          e);
+    }
+  }
+
+  /** {@code 90s}, {@code 5m}, {@code 1h}, {@code 1500ms}: as the pull timeout is written. */
+  static String shortDuration(Duration d) {
+    long ms = d.toMillis();
+    if (ms % 3_600_000 == 0) {
+      return ms / 3_600_000 + "h";
+    }
+    if (ms % 60_000 == 0) {
+      return ms / 60_000 + "m";
+    }
+    if (ms % 1000 == 0) {
+      return ms / 1000 + "s";
+    }
+    return ms + "ms";
   }
 
   /**
