@@ -80,10 +80,40 @@ public final class OperatorAgentMemoryCheck {
   private OperatorAgentMemoryCheck() {}
 
   public static void main(String[] args) throws Exception {
-    MOCK_LOG.setLevel(java.util.logging.Level.WARNING);
     Path jar = Path.of(args.length > 0 ? args[0] : "target/imagespec.jar");
     Path dir = Path.of(args.length > 1 ? args[1] : System.getProperty("java.io.tmpdir"));
     String host = TestEnv.docker().host();
+    run(
+        jar,
+        dir,
+        host,
+        List.of(),
+        refs -> {
+          try (EngineClient engine = EngineClient.builder().host(host).build()) {
+            for (String ref : refs) {
+              try {
+                engine.images().remove(ref, true, false);
+              } catch (RuntimeException e) {
+                // not pulled, or gone already
+              }
+            }
+          }
+        });
+  }
+
+  /**
+   * The check with the agent on {@code host} ({@code agentArgs} added to its command line, e.g.
+   * {@code --runtime cri}); the 300 images are always seeded through the test dockerd; {@code
+   * removeImages} takes the pulled ones away at the end.
+   */
+  static void run(
+      Path jar,
+      Path dir,
+      String host,
+      List<String> agentArgs,
+      java.util.function.Consumer<List<String>> removeImages)
+      throws Exception {
+    MOCK_LOG.setLevel(java.util.logging.Level.WARNING);
     boolean nmt = Boolean.getBoolean("bench.nmt");
 
     // deploy/base/agent.yaml: the JVM flags and the memory limit the JVM would size itself by
@@ -103,7 +133,7 @@ public final class OperatorAgentMemoryCheck {
     long limitBytes = Quantity.getAmountInBytes(limit).longValueExact();
 
     String unique = TestEnv.unique();
-    List<String> refs = seed(host, unique);
+    List<String> refs = seed(TestEnv.docker().host(), unique);
 
     MockApiServer server = MockApiServer.crud();
     Process agent = null;
@@ -169,6 +199,7 @@ public final class OperatorAgentMemoryCheck {
               "127.0.0.1",
               "--http-port",
               Integer.toString(httpPort)));
+      cmd.addAll(agentArgs);
       ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
       pb.redirectOutput(log.toFile());
       pb.environment().put("JAVA_TOOL_OPTIONS", toolOptions);
@@ -178,11 +209,13 @@ public final class OperatorAgentMemoryCheck {
       long pid = agent.pid();
       System.out.printf(
           "agent memory: %d ImageSpecs x %d images (300 distinct images pulled from the"
-              + " registry), agent pid %d: JAVA_TOOL_OPTIONS=\"%s\" -XX:MaxRAM=%s (limits.memory"
+              + " registry), agent pid %d on %s %s: JAVA_TOOL_OPTIONS=\"%s\" -XX:MaxRAM=%s (limits.memory"
               + " %s; requests.memory %s)%s%s%n",
           SPECS,
           IMAGES,
           pid,
+          host,
+          agentArgs,
           toolOptions,
           limitBytes,
           limit,
@@ -294,15 +327,7 @@ public final class OperatorAgentMemoryCheck {
         }
       }
       server.close();
-      try (EngineClient engine = EngineClient.builder().host(host).build()) {
-        for (String ref : refs) {
-          try {
-            engine.images().remove(ref, true, false);
-          } catch (RuntimeException e) {
-            // not pulled, or gone already
-          }
-        }
-      }
+      removeImages.accept(refs);
     }
   }
 

@@ -12,12 +12,18 @@ final class RandomTar extends InputStream {
   private final byte[] header;
   private final long size;
   private final long total;
-  private final SplittableRandom random = new SplittableRandom(42);
+  private final SplittableRandom random;
   private long pos;
   private long word;
   private int wordLeft;
 
   RandomTar(String name, long size) {
+    this(name, size, 42);
+  }
+
+  /** With its own seed: another seed, other bytes (another layer digest). */
+  RandomTar(String name, long size, long seed) {
+    this.random = new SplittableRandom(seed);
     this.size = size;
     this.header = ustarHeader(name, size);
     long padded = (size + 511) / 512 * 512;
