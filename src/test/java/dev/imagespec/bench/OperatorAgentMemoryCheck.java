@@ -202,7 +202,16 @@ public final class OperatorAgentMemoryCheck {
       cmd.addAll(agentArgs);
       ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
       pb.redirectOutput(log.toFile());
-      pb.environment().put("JAVA_TOOL_OPTIONS", toolOptions);
+      // the DaemonSet's other plain env values too (e.g. MALLOC_ARENA_MAX)
+      for (EnvVar e : c.getEnv()) {
+        if (e.getValue() != null && !"JAVA_TOOL_OPTIONS".equals(e.getName())) {
+          pb.environment().put(e.getName(), e.getValue());
+        }
+      }
+      pb.environment()
+          .put(
+              "JAVA_TOOL_OPTIONS",
+              (toolOptions + " " + System.getProperty("bench.extraToolOptions", "")).strip());
       pb.environment().remove("KUBECONFIG");
       long t0 = System.nanoTime();
       agent = pb.start();

@@ -7,7 +7,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.imagespec.engine.AuthConfig;
 import dev.imagespec.engine.EngineClient;
+import dev.imagespec.engine.ImageReference;
 import dev.imagespec.engine.PushOptions;
+import dev.imagespec.engine.RegistryClient;
 import dev.imagespec.engine.cri.CriImage;
 import dev.imagespec.engine.cri.CriRuntime;
 import dev.imagespec.testing.CliRunner;
@@ -343,33 +345,49 @@ class ApplyCriTest {
   }
 
   /**
-   * TODO(issue #10): CriRuntime.push is not implemented yet (branch wt-cri); when it is, this
-   * becomes ApplyCliTest's mirror test: exit 0, the target in the htpasswd registry, plan []. Until
-   * then: the push fails with exit 1 naming the target, the rest of the spec is applied, and no
-   * credential is shown.
+   * ApplyCliTest's mirror test on containerd: the push reads the blobs from containerd's content
+   * store and uploads them with the Secret's credentials; the next plan is empty; wrong credentials
+   * fail with exit 1, naming the target and never the password.
    */
   @Test
-  void mirrorToTheHtpasswdRegistryFailsClearlyWhilePushIsMissing() throws Exception {
+  void mirrorsToTheHtpasswdRegistryWithASecret() throws Exception {
     String source = published("mirror");
     String target = TestEnv.authRegistry() + "/applycri/mirrored" + TestEnv.unique() + ":1.0";
     created.add(target);
     String userPass = TestEnv.authUser() + ":" + TestEnv.authPassword();
-    Path f =
-        manifest(
-            "m.yaml",
-            spec(
-                    "mirror",
-                    "  images:\n    - image: "
-                        + source
-                        + "\n      pushes:\n        - to: "
-                        + target
-                        + "\n          credentialsSecret: cred\n")
-                + secret(TestEnv.authRegistry(), userPass));
+    Path f = manifest("m.yaml", mirror(source, target, userPass));
     Result r = run("apply", "-f", f.toString(), "--host", host);
-    assertThat(r.code()).as(r.out() + r.err()).isEqualTo(1);
-    assertThat(r.out()).contains(target).contains("push");
+    assertThat(r.code()).as(r.out() + r.err()).isZero();
     assertThat(r.out() + r.err()).doesNotContain(TestEnv.authPassword());
-    assertThat(present(source)).as("the pull still happened").isTrue();
+    assertThat(
+            RegistryClient.builder()
+                .build()
+                .digest(
+                    ImageReference.parse(target),
+                    AuthConfig.basic(TestEnv.authUser(), TestEnv.authPassword())))
+        .as("the target is in the htpasswd registry")
+        .isPresent();
+    assertThat(plan(host, f)).isEmpty();
+
+    String target2 = TestEnv.authRegistry() + "/applycri/mirrored" + TestEnv.unique() + ":1.0";
+    Path bad = manifest("bad.yaml", mirror(source, target2, TestEnv.authUser() + ":wrong-pw-x"));
+    Result denied = run("apply", "-f", bad.toString(), "--host", host, "-o", "json");
+    assertThat(denied.code()).as(denied.out() + denied.err()).isEqualTo(1);
+    assertThat(denied.out()).contains(target2).contains("PushFailed");
+    assertThat(denied.out() + denied.err())
+        .doesNotContain("wrong-pw-x")
+        .doesNotContain(TestEnv.authPassword());
+  }
+
+  private String mirror(String source, String target, String userPass) {
+    return spec(
+            "mirror",
+            "  images:\n    - image: "
+                + source
+                + "\n      pushes:\n        - to: "
+                + target
+                + "\n          credentialsSecret: cred\n")
+        + secret(TestEnv.authRegistry(), userPass);
   }
 
   @Test

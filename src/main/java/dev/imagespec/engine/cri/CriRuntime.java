@@ -164,18 +164,68 @@ public final class CriRuntime implements AutoCloseable {
 
   /**
    * Every image: one CRI ListImages, plus one verbose CRI ImageStatus for each image ID not seen
-   * before (its config's labels and created time, then cached). A steady-state list is one call.
+   * before (its config's labels and created time, then cached), up to {@link #STATUS_CALLS} at once
+   * on the one connection. A steady-state list is one call.
    */
   public List<CriImage> list() {
     List<Image> images = cri.listImages();
     Set<String> ids = new HashSet<>();
+    List<String> unknown = new ArrayList<>();
+    for (Image i : images) {
+      if (ids.add(i.getId()) && !configs.containsKey(i.getId())) {
+        unknown.add(i.getId());
+      }
+    }
+    learn(unknown);
     List<CriImage> out = new ArrayList<>(images.size());
     for (Image i : images) {
-      ids.add(i.getId());
-      out.add(toCriImage(i, facts(i.getId())));
+      out.add(toCriImage(i, configs.getOrDefault(i.getId(), ConfigFacts.NONE)));
     }
     configs.keySet().retainAll(ids);
     return out;
+  }
+
+  /** Verbose ImageStatus calls in flight at once when a list meets images it has not seen. */
+  static final int STATUS_CALLS = 8;
+
+  /** Fetches the facts of {@code ids} (a few at once), caching them; an error ends the list. */
+  private void learn(List<String> ids) {
+    if (ids.size() <= 1) {
+      ids.forEach(this::facts);
+      return;
+    }
+    java.util.concurrent.atomic.AtomicInteger n = new java.util.concurrent.atomic.AtomicInteger();
+    java.util.concurrent.ExecutorService pool =
+        java.util.concurrent.Executors.newFixedThreadPool(
+            Math.min(STATUS_CALLS, ids.size()),
+            r -> {
+              Thread t = new Thread(r, "imagespec-cri-status-" + n.incrementAndGet());
+              t.setDaemon(true);
+              return t;
+            });
+    try {
+      List<java.util.concurrent.Future<ConfigFacts>> futures = new ArrayList<>();
+      for (String id : ids) {
+        futures.add(pool.submit(() -> facts(id)));
+      }
+      for (java.util.concurrent.Future<ConfigFacts> f : futures) {
+        try {
+          f.get();
+        } catch (java.util.concurrent.ExecutionException e) {
+          if (e.getCause() instanceof RuntimeException re) {
+            throw re;
+          }
+          throw new CriException(
+              io.grpc.Status.Code.UNKNOWN, "CRI ImageStatus on " + host() + ": " + e, e);
+        }
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new CriException(
+          io.grpc.Status.Code.CANCELLED, "CRI ImageStatus on " + host() + ": interrupted", e);
+    } finally {
+      pool.shutdownNow();
+    }
   }
 
   /**
