@@ -18,8 +18,8 @@ import java.util.Map;
  * (a manifest HEAD of {@code repository@digest} with the entry's credentials), unless {@link
  * AccessProofs} holds a proof younger than the spec's {@code refreshInterval}; anonymous access
  * proves it for everyone. An image with no registry digest (built or loaded here, or Podman's
- * {@code localhost/}) counts for every spec, but only the namespace that declared it first may push
- * it.
+ * {@code localhost/}), or whose digest its registry answers "no such manifest" to every identity
+ * asking, counts for every spec, but only the namespace that declared it first may push it.
  *
  * <p>Without {@link PlanInput#identities()} every entry is open (one tenant, no checks).
  */
@@ -52,6 +52,7 @@ final class AccessVerdicts {
   private final List<Entry> entries = new ArrayList<>();
   private final Map<Want, ImageReference> accessRefs = new HashMap<>();
   private final Map<Want, String> firstNamespace = new HashMap<>();
+  private final java.util.Set<Want> localOnly = new java.util.HashSet<>();
   private final Map<Entry, Boolean> cached = new HashMap<>();
   private final Map<Entry, Access> verdicts = new HashMap<>();
 
@@ -76,8 +77,11 @@ final class AccessVerdicts {
       ImageReference digestRef = registryDigest(w);
       accessRefs.put(
           w, digestRef != null ? digestRef : w.local == null || pulls.mayRefresh(w) ? w.ref : null);
-      if (w.local != null && digestRef == null) {
+      if (w.local != null) {
         firstNamespace.put(w, firstDeclaring(w));
+        if (digestRef == null) {
+          localOnly.add(w);
+        }
       }
     }
     for (Entry e : entries) {
@@ -115,9 +119,43 @@ final class AccessVerdicts {
 
   /** Decides every entry once the pulls are decided, with the registry's answers. */
   void decide(Map<String, RegistryAnswer> answers) {
+    if (enforced) {
+      for (Want w : pulls.wants()) {
+        if (!w.pull && notHeld(w, answers)) {
+          localOnly.add(w);
+        }
+      }
+    }
     for (Entry e : entries) {
       verdicts.put(e, enforced ? decide(e, answers) : Access.OPEN);
     }
+  }
+
+  /**
+   * True when every access check of the want's local digest was answered "no such manifest" and no
+   * identity was shown it: the registry does not hold it, the image was made here (Podman gives
+   * images it imports or builds a digest for each name).
+   */
+  private boolean notHeld(Want w, Map<String, RegistryAnswer> answers) {
+    ImageReference ref = accessRefs.get(w);
+    if (w.local == null || ref == null || !ref.hasDigest() || localOnly.contains(w)) {
+      return false;
+    }
+    boolean missing = false;
+    for (Entry e : w.entries) {
+      if (Boolean.TRUE.equals(cached.get(e))) {
+        return false;
+      }
+      RegistryAnswer a = answers.get(RegistryCheck.accessKey(pulls.identity(e), ref.canonical()));
+      if (a == null) {
+        continue;
+      }
+      if (a.kind() != RegistryAnswer.Kind.MISSING) {
+        return false;
+      }
+      missing = true;
+    }
+    return missing;
   }
 
   /** The verdict on a planned Present entry (open for the others). */
@@ -131,7 +169,7 @@ final class AccessVerdicts {
    */
   String pushRefusal(Entry e) {
     Want w = pulls.of(e);
-    String first = w == null || w.pull ? null : firstNamespace.get(w);
+    String first = w == null || w.pull || !localOnly.contains(w) ? null : firstNamespace.get(w);
     if (!enforced || first == null || first.equals(e.spec.key.namespace())) {
       return null;
     }
@@ -147,8 +185,8 @@ final class AccessVerdicts {
       return Access.OPEN;
     }
     ImageReference ref = accessRefs.get(w);
-    if (!w.pull && firstNamespace.containsKey(w)) {
-      return Access.OPEN; // local only: no registry to ask
+    if (!w.pull && localOnly.contains(w)) {
+      return Access.OPEN; // local only: no registry holds it
     }
     if (pulls.mayRefresh(w) && ownPull(e, w)) {
       // the refresh asked for the tag with these credentials and kept the local digest

@@ -231,6 +231,29 @@ class PlannerTenancyTest {
   }
 
   @Test
+  void digestNoRegistryHoldsIsLocalOnly() {
+    // Podman gives an image it imported a digest per name; the registry answers 404 to everyone
+    ImageSpec b = teamB();
+    b.getSpec().getImages().get(0).withPush("reg.example/b/app:1", null);
+    PlanInput in = input(List.of(PULLED_BEFORE), new AccessProofs(), b, teamA());
+    String ref = REPO + "@" + dg(1);
+    Map<String, RegistryAnswer> answers = new HashMap<>();
+    answers.put(access(B, ref), RegistryAnswer.missing());
+    answers.put(access(CredentialIdentities.ANONYMOUS, ref), RegistryAnswer.missing());
+    answers.put(EXFIL, RegistryAnswer.missing());
+    answers.put("reg.example/b/app:1", RegistryAnswer.missing());
+    Plan plan = Planner.plan(in.withRegistry(answers));
+    assertThat(plan(plan, "team-b", "app").images().get(0).state()).isEqualTo(ImageState.Present);
+    assertThat(plan(plan, "team-a", "steal").images().get(0).state())
+        .isEqualTo(ImageState.Pending); // its tag
+    // neither has a creation time: the first namespace by name, team-a, may push
+    assertThat(plan(plan, "team-a", "steal").pushes().get(0).state()).isEqualTo(PushState.Pending);
+    PushPlan refused = plan(plan, "team-b", "app").pushes().get(0);
+    assertThat(refused.state()).isEqualTo(PushState.Failed);
+    assertThat(refused.problem()).isEqualTo(Reasons.UNAUTHORIZED);
+  }
+
+  @Test
   void withoutIdentitiesNothingIsChecked() {
     PlanInput in = PlanInput.of(List.of(teamB(), teamA()), List.of(PULLED_BEFORE), NOW);
     assertThat(Planner.registryChecks(in))
