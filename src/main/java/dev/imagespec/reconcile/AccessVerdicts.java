@@ -132,9 +132,9 @@ final class AccessVerdicts {
   }
 
   /**
-   * True when every access check of the want's local digest was answered "no such manifest" and no
-   * identity was shown it: the registry does not hold it, the image was made here (Podman gives
-   * images it imports or builds a digest for each name).
+   * True when every access check of the want's local digest (or the refresh lookup standing in for
+   * one) was answered "no such manifest" and no identity was shown it: the registry does not hold
+   * it, the image was made here (Podman gives images it imports or builds a digest for each name).
    */
   private boolean notHeld(Want w, Map<String, RegistryAnswer> answers) {
     ImageReference ref = accessRefs.get(w);
@@ -146,7 +146,11 @@ final class AccessVerdicts {
       if (Boolean.TRUE.equals(cached.get(e))) {
         return false;
       }
-      RegistryAnswer a = answers.get(RegistryCheck.accessKey(pulls.identity(e), ref.canonical()));
+      // entries whose refresh lookup stands in for their access check: its answer on the tag
+      RegistryAnswer a =
+          pulls.mayRefresh(w) && ownPull(e, w)
+              ? answers.get(w.ref.canonical())
+              : answers.get(RegistryCheck.accessKey(pulls.identity(e), ref.canonical()));
       if (a == null) {
         continue;
       }

@@ -254,6 +254,23 @@ class PlannerTenancyTest {
   }
 
   @Test
+  void alwaysImageWhoseTagTheRegistryLostStaysForItsOnlySpec() {
+    ImageSpec b = teamB();
+    b.getSpec().getImages().get(0).setPullPolicy(dev.imagespec.spec.PullPolicy.Always);
+    PlanInput in = input(List.of(PULLED_BEFORE), new AccessProofs(), b);
+    // the refresh lookup, made with team-b's credentials, stands in for the access check
+    assertThat(Planner.registryChecks(in))
+        .extracting(RegistryCheck::purpose)
+        .containsExactly(RegistryCheck.Purpose.PULL);
+    Plan plan = Planner.plan(in.withRegistry(Map.of(PRIVATE, RegistryAnswer.missing())));
+    ImagePlan p = plan(plan, "team-b", "app").images().get(0);
+    assertThat(p.state()).isEqualTo(ImageState.Present);
+    assertThat(p.message()).contains("keeping the local image");
+    Plan found = Planner.plan(in.withRegistry(Map.of(PRIVATE, RegistryAnswer.found(dg(1)))));
+    assertThat(plan(found, "team-b", "app").images().get(0).state()).isEqualTo(ImageState.Present);
+  }
+
+  @Test
   void withoutIdentitiesNothingIsChecked() {
     PlanInput in = PlanInput.of(List.of(teamB(), teamA()), List.of(PULLED_BEFORE), NOW);
     assertThat(Planner.registryChecks(in))
