@@ -1,5 +1,6 @@
 package dev.imagespec.cli;
 
+import dev.imagespec.reconcile.AccessProofs;
 import dev.imagespec.reconcile.ActionOutcome;
 import dev.imagespec.reconcile.ErrorMessages;
 import dev.imagespec.reconcile.ImageBackend;
@@ -59,6 +60,9 @@ import picocli.CommandLine.Spec;
 final class ApplyCommand implements Callable<Integer> {
   private static final Logger LOG = LoggerFactory.getLogger(ApplyCommand.class);
   private static final Duration WATCH_POLL = Duration.ofSeconds(2);
+
+  /** Access shown by the registries, kept across the passes of {@code --watch}. */
+  private final AccessProofs proofs = new AccessProofs();
 
   /** The agent's wake schedule, without its failure retry: a failed pass waits for the next. */
   private static final WakeSchedule WAKES =
@@ -120,7 +124,10 @@ final class ApplyCommand implements Callable<Integer> {
             .withPruneNow(PruneSchedule.due(manifests.specs(), previous, Instant.now()));
     Reconciler reconciler =
         new Reconciler(
-            client.port(), ReconcileSupport.credentials(manifests, engine.credentials()), options);
+            client.port(),
+            ReconcileSupport.credentials(manifests, engine.credentials()),
+            options,
+            proofs);
     ReconcileResult result = reconciler.reconcile(manifests.specs(), previous);
     if (LOG.isInfoEnabled()) {
       for (PlannedAction a : result.plan().actions()) {

@@ -1,6 +1,7 @@
 package dev.imagespec.operator;
 
 import dev.imagespec.engine.EngineException;
+import dev.imagespec.reconcile.AccessProofs;
 import dev.imagespec.reconcile.CredentialResolver;
 import dev.imagespec.reconcile.ErrorMessages;
 import dev.imagespec.reconcile.ImageBackend;
@@ -86,6 +87,10 @@ public final class AgentReconciler
   private final PassEvents passEvents;
   private final WakeSchedule wakes;
   private final Clock clock = Clock.systemUTC();
+
+  /** Access the registries showed to the specs' credentials, kept for the agent's process. */
+  private final AccessProofs proofs = new AccessProofs();
+
   private final ResourceID primaryId;
   private volatile EngineInfo engineInfo;
   private volatile String engineProblem = "no pass yet";
@@ -189,7 +194,7 @@ public final class AgentReconciler
           SecretCredentialResolver.withFallback(
               secrets.of(pass.live), settings.fallbackCredentials());
       ReconcileResult result =
-          new Reconciler(port, credentials, options).reconcile(pass.planned, pass.previous);
+          new Reconciler(port, credentials, options, proofs).reconcile(pass.planned, pass.previous);
       EngineInfo info = engineInfo();
       engineProblem = null;
       passEvents.record(result, pass);

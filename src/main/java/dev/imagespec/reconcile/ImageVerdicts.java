@@ -12,13 +12,14 @@ import java.util.List;
 import java.util.stream.Collectors;
 
 /**
- * Planner step 4: the verdict on each {@code spec.images} entry. Invalid, conflicting and
- * never-pullable entries fail; Present entries get their missing or moved tags; Absent entries a
- * remove, unless a container uses the image.
+ * Planner step 5: the verdict on each {@code spec.images} entry. Invalid, conflicting,
+ * never-pullable and unauthorized ({@link AccessVerdicts}) entries fail; Present entries get their
+ * missing or moved tags; Absent entries a remove, unless a container uses the image.
  */
 final class ImageVerdicts {
   private final Conflicts conflicts;
   private final PullDecisions pulls;
+  private final AccessVerdicts access;
   private final LocalIndex index;
   private final List<ContainerRef> containers;
   private final Instant now;
@@ -27,12 +28,14 @@ final class ImageVerdicts {
   ImageVerdicts(
       Conflicts conflicts,
       PullDecisions pulls,
+      AccessVerdicts access,
       LocalIndex index,
       List<ContainerRef> containers,
       Instant now,
       ActionBook book) {
     this.conflicts = conflicts;
     this.pulls = pulls;
+    this.access = access;
     this.index = index;
     this.containers = containers;
     this.now = now;
@@ -59,6 +62,25 @@ final class ImageVerdicts {
     Want w = pulls.of(e);
     if (w.failedNever) {
       d.fail(ImageState.Failed, "not present and pullPolicy is Never", Reasons.PULL_FAILED);
+      return d;
+    }
+    AccessVerdicts.Access may = access.of(e);
+    if (may.kind() == AccessVerdicts.Kind.UNAUTHORIZED) {
+      d.fail(ImageState.Failed, may.message(), may.reason());
+      return d;
+    }
+    if (may.kind() == AccessVerdicts.Kind.UNVERIFIED) {
+      // the registry could not be asked: the image stays as it is, nothing is added to it
+      boolean tagsMissing = !w.pull && e.tags.stream().anyMatch(t -> !tagged(t, w));
+      d.fail(
+          w.pull || tagsMissing ? ImageState.Failed : ImageState.Present,
+          may.message(),
+          may.reason());
+      d.id = w.pull || w.local == null ? null : w.local.id();
+      d.digest = w.pull ? null : w.digest;
+      if (e.policy == PullPolicy.Always) {
+        d.lastChecked = e.prevLastChecked();
+      }
       return d;
     }
     d.id = w.local == null ? null : w.local.id();
@@ -102,6 +124,11 @@ final class ImageVerdicts {
     }
     d.state = w.pull || !d.tagKeys.isEmpty() ? ImageState.Pending : ImageState.Present;
     return d;
+  }
+
+  private boolean tagged(ImageReference t, Want w) {
+    LocalImage tl = index.byTag(t.canonical());
+    return tl != null && w.local != null && Ids.same(tl.id(), w.local.id());
   }
 
   private void absent(Entry e, Verdict d) {

@@ -8,7 +8,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Planner step 7: runs the verdict steps in plan order (per spec, per entry: image then pushes;
+ * Planner step 8: runs the verdict steps in plan order (per spec, per entry: image then pushes;
  * then every spec's prune) and assembles the {@link Plan}: ordered actions and per-spec verdicts.
  * The order matters: an action two entries need belongs to the first that registers it.
  */

@@ -25,6 +25,9 @@ import java.util.Set;
  * @param pruneAll prune every spec that has a {@code prune} section
  * @param now the time of the pass
  * @param defaultRefreshInterval refresh interval of specs that set none
+ * @param identities each spec's credential identity per registry; null when every image counts as
+ *     readable by every spec (no access checks: one tenant)
+ * @param proofs access already shown ({@link AccessProofs}), read only; null for none
  */
 public record PlanInput(
     List<ImageSpec> specs,
@@ -35,7 +38,9 @@ public record PlanInput(
     Set<SpecKey> pruneNow,
     boolean pruneAll,
     Instant now,
-    Duration defaultRefreshInterval) {
+    Duration defaultRefreshInterval,
+    CredentialIdentities identities,
+    AccessProofs proofs) {
 
   public PlanInput {
     specs = specs == null ? List.of() : List.copyOf(specs);
@@ -48,6 +53,32 @@ public record PlanInput(
         defaultRefreshInterval == null
             ? ImageSpecSpec.DEFAULT_REFRESH_INTERVAL
             : defaultRefreshInterval;
+    proofs = proofs == null ? new AccessProofs() : proofs;
+  }
+
+  /** Without access checks. */
+  public PlanInput(
+      List<ImageSpec> specs,
+      List<LocalImage> images,
+      List<ContainerRef> containers,
+      Map<SpecKey, ImageSpecStatus> previous,
+      Map<String, RegistryAnswer> registry,
+      Set<SpecKey> pruneNow,
+      boolean pruneAll,
+      Instant now,
+      Duration defaultRefreshInterval) {
+    this(
+        specs,
+        images,
+        containers,
+        previous,
+        registry,
+        pruneNow,
+        pruneAll,
+        now,
+        defaultRefreshInterval,
+        null,
+        null);
   }
 
   /** Specs and images at {@code now}; no containers, previous status, registry answers or prune. */
@@ -57,12 +88,32 @@ public record PlanInput(
 
   public PlanInput withContainers(List<ContainerRef> list) {
     return new PlanInput(
-        specs, images, list, previous, registry, pruneNow, pruneAll, now, defaultRefreshInterval);
+        specs,
+        images,
+        list,
+        previous,
+        registry,
+        pruneNow,
+        pruneAll,
+        now,
+        defaultRefreshInterval,
+        identities,
+        proofs);
   }
 
   public PlanInput withPrevious(Map<SpecKey, ImageSpecStatus> map) {
     return new PlanInput(
-        specs, images, containers, map, registry, pruneNow, pruneAll, now, defaultRefreshInterval);
+        specs,
+        images,
+        containers,
+        map,
+        registry,
+        pruneNow,
+        pruneAll,
+        now,
+        defaultRefreshInterval,
+        identities,
+        proofs);
   }
 
   public PlanInput withRegistry(Map<String, RegistryAnswer> answers) {
@@ -75,21 +126,70 @@ public record PlanInput(
         pruneNow,
         pruneAll,
         now,
-        defaultRefreshInterval);
+        defaultRefreshInterval,
+        identities,
+        proofs);
   }
 
   public PlanInput withPruneNow(Set<SpecKey> keys) {
     return new PlanInput(
-        specs, images, containers, previous, registry, keys, pruneAll, now, defaultRefreshInterval);
+        specs,
+        images,
+        containers,
+        previous,
+        registry,
+        keys,
+        pruneAll,
+        now,
+        defaultRefreshInterval,
+        identities,
+        proofs);
   }
 
   public PlanInput withPruneAll(boolean all) {
     return new PlanInput(
-        specs, images, containers, previous, registry, pruneNow, all, now, defaultRefreshInterval);
+        specs,
+        images,
+        containers,
+        previous,
+        registry,
+        pruneNow,
+        all,
+        now,
+        defaultRefreshInterval,
+        identities,
+        proofs);
   }
 
   public PlanInput withDefaultRefreshInterval(Duration d) {
-    return new PlanInput(specs, images, containers, previous, registry, pruneNow, pruneAll, now, d);
+    return new PlanInput(
+        specs,
+        images,
+        containers,
+        previous,
+        registry,
+        pruneNow,
+        pruneAll,
+        now,
+        d,
+        identities,
+        proofs);
+  }
+
+  /** With access checks: each spec's identity from {@code ids}, proofs already held. */
+  public PlanInput withAccess(CredentialIdentities ids, AccessProofs held) {
+    return new PlanInput(
+        specs,
+        images,
+        containers,
+        previous,
+        registry,
+        pruneNow,
+        pruneAll,
+        now,
+        defaultRefreshInterval,
+        ids,
+        held);
   }
 
   /** The previous status of a spec: from {@link #previous()}, else the spec's own status. */

@@ -14,15 +14,17 @@ import java.util.Map;
  * <ol>
  *   <li>{@link Pass#registryChecks}: which references need a registry digest lookup ({@code
  *       pullPolicy: Always} images whose {@code refreshInterval} elapsed, push targets not verified
- *       recently); the reconciler asks the registry;
+ *       recently, access checks of images another identity's credentials brought); the reconciler
+ *       asks the registry;
  *   <li>{@link Pass#needsContainers}: whether a remove or prune needs the container list;
  *   <li>{@link Pass#plan}: with the answers and containers, the ordered actions and the state of
  *       every image and push.
  * </ol>
  *
  * <p>The steps, one class each: {@link SpecEntries} (parse), {@link Conflicts}, {@link
- * PullDecisions}, {@link ImageVerdicts} (tags, removes), {@link PushVerdicts}, {@link
- * PruneSelection}, {@link PlanAssembly}; actions accumulate in an {@link ActionBook}.
+ * PullDecisions}, {@link AccessVerdicts}, {@link ImageVerdicts} (tags, removes), {@link
+ * PushVerdicts}, {@link PruneSelection}, {@link PlanAssembly}; actions accumulate in an {@link
+ * ActionBook}.
  *
  * <p>The static methods are one-shot shortcuts over a fresh {@link Pass} (tables, benchmarks).
  */
@@ -62,6 +64,7 @@ public final class Planner {
     private List<RegistryCheck> checks;
     private Boolean needsContainers;
     private PullDecisions pulls;
+    private AccessVerdicts access;
     private boolean planned;
 
     private Pass(PlanInput input) {
@@ -71,7 +74,10 @@ public final class Planner {
       this.conflicts = step("conflicts", () -> new Conflicts(specs, index));
     }
 
-    /** Registry lookups the plan needs, deduplicated by reference: pulls first, then pushes. */
+    /**
+     * Registry lookups the plan needs, deduplicated by key: pulls first, then pushes, then access
+     * checks.
+     */
     public List<RegistryCheck> registryChecks() {
       if (checks == null) {
         checks =
@@ -81,6 +87,7 @@ public final class Planner {
                   Map<String, RegistryCheck> byKey = new LinkedHashMap<>();
                   List<RegistryCheck> all = new ArrayList<>(pulls().checks());
                   all.addAll(pushVerdicts().checks());
+                  all.addAll(access().checks());
                   all.forEach(c -> byKey.putIfAbsent(c.key(), c));
                   return List.copyOf(byKey.values());
                 });
@@ -116,10 +123,12 @@ public final class Planner {
             ActionBook book = new ActionBook();
             PullDecisions decisions = pulls();
             decisions.decide(registry, book);
+            AccessVerdicts verdicts = access();
+            verdicts.decide(registry);
             return PlanAssembly.assemble(
                 specs,
-                new ImageVerdicts(conflicts, decisions, index, cs, input.now(), book),
-                new PushVerdicts(specs, conflicts, decisions, index, input.now()),
+                new ImageVerdicts(conflicts, decisions, verdicts, index, cs, input.now(), book),
+                new PushVerdicts(specs, conflicts, decisions, verdicts, index, input.now()),
                 new PruneSelection(specs, index, cs, input.now()),
                 registry,
                 book,
@@ -135,13 +144,32 @@ public final class Planner {
     private PullDecisions pulls() {
       if (pulls == null) {
         pulls =
-            step("pullDecisions", () -> new PullDecisions(specs, conflicts, index, input.now()));
+            step(
+                "pullDecisions",
+                () -> new PullDecisions(specs, conflicts, index, input.now(), input.identities()));
       }
       return pulls;
     }
 
+    private AccessVerdicts access() {
+      if (access == null) {
+        access =
+            step(
+                "accessVerdicts",
+                () ->
+                    new AccessVerdicts(
+                        specs,
+                        conflicts,
+                        pulls(),
+                        input.identities(),
+                        input.proofs(),
+                        input.now()));
+      }
+      return access;
+    }
+
     private PushVerdicts pushVerdicts() {
-      return new PushVerdicts(specs, conflicts, pulls(), index, input.now());
+      return new PushVerdicts(specs, conflicts, pulls(), access(), index, input.now());
     }
 
     private boolean computeNeedsContainers() {

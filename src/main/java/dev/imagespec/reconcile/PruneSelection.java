@@ -14,7 +14,7 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * Planner step 6: the images each selected spec's {@code prune} removes. Never an image a spec
+ * Planner step 7: the images each selected spec's {@code prune} removes. Never an image a spec
  * declares (whatever its ensure) or a container uses; an image two prunes select is attributed to
  * the first spec.
  */

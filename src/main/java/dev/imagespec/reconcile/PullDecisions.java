@@ -19,9 +19,20 @@ import java.util.Map;
 final class PullDecisions {
   private final Map<String, Want> wants = new LinkedHashMap<>();
   private final Instant now;
+  private final CredentialIdentities identities;
 
-  PullDecisions(SpecEntries specs, Conflicts conflicts, LocalIndex index, Instant now) {
+  /**
+   * @param identities credential identities, or null: then the pull's credentials are those of the
+   *     first entry whose spec has pull secrets
+   */
+  PullDecisions(
+      SpecEntries specs,
+      Conflicts conflicts,
+      LocalIndex index,
+      Instant now,
+      CredentialIdentities identities) {
     this.now = now;
+    this.identities = identities;
     for (Entry e : specs.entries()) {
       if (conflicts.clear(e) && e.ensure == Ensure.Present) {
         wants.computeIfAbsent(e.canonical, k -> new Want(e.ref, index.find(e.ref))).entries.add(e);
@@ -103,6 +114,11 @@ final class PullDecisions {
     }
   }
 
+  /** True when the image is local and unpinned and a registry refresh may pull it again. */
+  boolean mayRefresh(Want w) {
+    return w.local != null && !w.ref.hasDigest() && due(w);
+  }
+
   private boolean due(Want w) {
     return w.entries.stream().anyMatch(e -> e.policy == PullPolicy.Always && checkDue(e));
   }
@@ -112,15 +128,15 @@ final class PullDecisions {
     return last == null || !now.isBefore(last.plus(e.spec.refresh));
   }
 
-  private static RegistryCheck check(Want w) {
-    Entry creds = credentialOwner(w.entries);
+  private RegistryCheck check(Want w) {
+    Entry creds = credentialOwner(w);
     return new RegistryCheck(
         w.ref, creds.spec.key.namespace(), creds.spec.pullSecrets(), RegistryCheck.Purpose.PULL);
   }
 
-  private static void planPull(Want w, String reason, ActionBook book) {
+  private void planPull(Want w, String reason, ActionBook book) {
     Entry owner = w.entries.get(0);
-    Entry creds = credentialOwner(w.entries);
+    Entry creds = credentialOwner(w);
     String platform =
         w.entries.stream()
             .map(e -> e.e.getPlatform())
@@ -148,12 +164,35 @@ final class PullDecisions {
     book.chain(w.canonical).pull = w.pullKey;
   }
 
-  /** The first entry whose spec has pull secrets, else the first entry. */
-  private static Entry credentialOwner(List<Entry> entries) {
+  /**
+   * The entry whose credentials pull and refresh the image: the first with credentials for its
+   * registry (with identities), else the first whose spec has pull secrets, else the first.
+   */
+  Entry credentialOwner(Want w) {
+    List<Entry> entries = w.entries;
+    if (identities != null) {
+      for (Entry e : entries) {
+        if (!CredentialIdentities.ANONYMOUS.equals(identity(e))) {
+          return e;
+        }
+      }
+    }
     return entries.stream()
         .filter(e -> !e.spec.pullSecrets().isEmpty())
         .findFirst()
         .orElse(entries.get(0));
+  }
+
+  /** The credential identity of an entry towards its image's registry (anonymous without any). */
+  String identity(Entry e) {
+    return identities == null
+        ? CredentialIdentities.ANONYMOUS
+        : identities.of(e.spec.key.namespace(), e.spec.pullSecrets(), e.ref.domain());
+  }
+
+  /** Every want, in entry order. */
+  java.util.Collection<Want> wants() {
+    return wants.values();
   }
 
   /** One image wanted Present, and what was decided for it. */

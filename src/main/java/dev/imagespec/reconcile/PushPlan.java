@@ -17,6 +17,8 @@ import java.time.Instant;
  * @param lastChecked when the target registry was last checked or pushed to
  * @param tag the local tag as {@code to} this push waits for, or null
  * @param push the push, or null
+ * @param problem the Degraded reason the planner decided for a failed target (e.g. {@code
+ *     Unauthorized}), or null: then a failure's reason comes from its actions
  */
 public record PushPlan(
     int entryIndex,
@@ -29,4 +31,5 @@ public record PushPlan(
     String message,
     Instant lastChecked,
     PlannedAction tag,
-    PlannedAction push) {}
+    PlannedAction push,
+    String problem) {}

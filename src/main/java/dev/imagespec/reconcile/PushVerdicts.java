@@ -13,22 +13,29 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Planner step 5: the push plan. A push target is verified against its registry once its refresh
- * interval elapsed, and pushed (after a local tag as the target, when missing) when the registry
- * does not hold this image.
+ * Planner step 6: the push plan. Entries {@link AccessVerdicts} refuses push nothing. A push target
+ * is verified against its registry once its refresh interval elapsed, and pushed (after a local tag
+ * as the target, when missing) when the registry does not hold this image.
  */
 final class PushVerdicts {
   private final SpecEntries specs;
   private final Conflicts conflicts;
   private final PullDecisions pulls;
+  private final AccessVerdicts access;
   private final LocalIndex index;
   private final Instant now;
 
   PushVerdicts(
-      SpecEntries specs, Conflicts conflicts, PullDecisions pulls, LocalIndex index, Instant now) {
+      SpecEntries specs,
+      Conflicts conflicts,
+      PullDecisions pulls,
+      AccessVerdicts access,
+      LocalIndex index,
+      Instant now) {
     this.specs = specs;
     this.conflicts = conflicts;
     this.pulls = pulls;
+    this.access = access;
     this.index = index;
     this.now = now;
   }
@@ -41,8 +48,8 @@ final class PushVerdicts {
         continue;
       }
       Want w = pulls.of(e);
-      if (w.local == null) {
-        continue; // pulled in this pass, or failing: nothing to verify
+      if (w.local == null || access.pushRefusal(e) != null) {
+        continue; // pulled in this pass, failing or refused: nothing to verify
       }
       for (PushRef p : e.pushes) {
         if (recent(e, p, w.local) == null) {
@@ -82,6 +89,16 @@ final class PushVerdicts {
                 p.to().canonical(),
                 PushState.Failed,
                 "image not present (pullPolicy is Never)"));
+      }
+      return out;
+    }
+    AccessVerdicts.Access may = access.of(e);
+    String refusal = may.open() ? access.pushRefusal(e) : may.message();
+    if (refusal != null) {
+      for (PushRef p : e.pushes) {
+        Verdict d = new Verdict(e, p.target(), p.to().canonical(), PushState.Failed, refusal);
+        d.problem = may.open() ? Reasons.UNAUTHORIZED : may.reason();
+        out.add(d);
       }
       return out;
     }
@@ -210,6 +227,7 @@ final class PushVerdicts {
     Instant lastChecked;
     String tagKey;
     String pushKey;
+    String problem;
 
     private Verdict(
         Entry e, PushTarget target, String toCanonical, PushState state, String message) {
@@ -232,7 +250,8 @@ final class PushVerdicts {
           message,
           lastChecked,
           book.get(tagKey),
-          book.get(pushKey));
+          book.get(pushKey),
+          problem);
     }
   }
 }

@@ -12,6 +12,12 @@ public final class Reasons {
   /** A reference is Present in one entry and Absent in another, or declared for two images. */
   public static final String CONFLICT = "Conflict";
 
+  /**
+   * The spec's credentials may not read an image that is present (another spec's credentials
+   * brought it), or another namespace declared first a local-only image it pushes.
+   */
+  public static final String UNAUTHORIZED = "Unauthorized";
+
   public static final String PULL_FAILED = "PullFailed";
   public static final String TAG_FAILED = "TagFailed";
   public static final String PUSH_FAILED = "PushFailed";

@@ -1,6 +1,8 @@
 package dev.imagespec.reconcile;
 
+import dev.imagespec.engine.ApiException;
 import dev.imagespec.engine.AuthConfig;
+import dev.imagespec.engine.ImageReference;
 import dev.imagespec.spec.ImageSpec;
 import dev.imagespec.spec.ImageSpecStatus;
 import dev.imagespec.spec.SpecKey;
@@ -17,6 +19,12 @@ import java.util.function.Function;
  * lookups the planner asks for → list containers only if a remove or prune needs them → plan →
  * execute (unless dry run) with bounded parallelism and retries → new statuses.
  *
+ * <p>Every spec is someone towards a registry ({@link CredentialIdentities}, from the credentials
+ * its Secrets give): an image another identity's credentials brought counts for a spec only once
+ * the registry answered an access check with the spec's credentials. Answers and own pulls are kept
+ * in {@link AccessProofs}, so a converged pass asks again only when a spec's {@code
+ * refreshInterval} elapsed.
+ *
  * <p>A converged state makes no mutating call. Errors of single actions end up in the outcomes and
  * statuses; only a failure to list images or containers (after retries) is thrown.
  */
@@ -25,9 +33,23 @@ public final class Reconciler {
   private final CredentialResolver credentials;
   private final ReconcileOptions options;
   private final Function<PlanInput, Planner.Pass> planners;
+  private final AccessProofs proofs;
 
+  /** With access proofs of its own, kept across the passes of this reconciler. */
   public Reconciler(ImagePort port, CredentialResolver credentials, ReconcileOptions options) {
-    this(port, credentials, options, Planner::pass);
+    this(port, credentials, options, new AccessProofs());
+  }
+
+  /**
+   * With {@code proofs} shared across passes (and reconcilers): a front end keeps one for its
+   * process.
+   */
+  public Reconciler(
+      ImagePort port,
+      CredentialResolver credentials,
+      ReconcileOptions options,
+      AccessProofs proofs) {
+    this(port, credentials, options, Planner::pass, proofs);
   }
 
   /** With the planner pass of each reconcile pass made by {@code planners} (tests count them). */
@@ -36,10 +58,20 @@ public final class Reconciler {
       CredentialResolver credentials,
       ReconcileOptions options,
       Function<PlanInput, Planner.Pass> planners) {
+    this(port, credentials, options, planners, new AccessProofs());
+  }
+
+  private Reconciler(
+      ImagePort port,
+      CredentialResolver credentials,
+      ReconcileOptions options,
+      Function<PlanInput, Planner.Pass> planners,
+      AccessProofs proofs) {
     this.port = port;
     this.credentials = credentials == null ? CredentialResolver.none() : credentials;
     this.options = options == null ? ReconcileOptions.defaults() : options;
     this.planners = planners;
+    this.proofs = proofs == null ? new AccessProofs() : proofs;
   }
 
   public ReconcileOptions options() {
@@ -64,6 +96,7 @@ public final class Reconciler {
     Instant now = options.clock().instant();
 
     List<LocalImage> images = retrier.callOrThrow(counting::listImages);
+    CredentialIdentities identities = CredentialIdentities.of(credentials);
     PlanInput input =
         new PlanInput(
             specs,
@@ -74,12 +107,14 @@ public final class Reconciler {
             options.pruneNow(),
             options.pruneAll(),
             now,
-            options.defaultRefreshInterval());
+            options.defaultRefreshInterval(),
+            identities,
+            proofs);
 
     Planner.Pass pass = planners.apply(input);
     List<RegistryCheck> checks = pass.registryChecks();
     Map<String, RegistryAnswer> answers =
-        checks.isEmpty() ? Map.of() : lookUp(checks, counting, retrier);
+        checks.isEmpty() ? Map.of() : lookUp(checks, counting, retrier, identities, now);
     List<ContainerRef> containers =
         pass.needsContainers() ? retrier.callOrThrow(counting::listContainers) : null;
     Plan plan = pass.plan(answers, containers);
@@ -88,6 +123,7 @@ public final class Reconciler {
         options.dryRun()
             ? Map.of()
             : new Executor(counting, credentials, retrier, options.parallelism()).execute(plan);
+    recordPulls(plan, outcomes, identities, now);
     List<ActionOutcome> ordered = new ArrayList<>();
     for (PlannedAction a : plan.actions()) {
       ActionOutcome o = outcomes.get(a.key());
@@ -105,23 +141,87 @@ public final class Reconciler {
 
   /** Only the plan (as {@code dryRun}), whatever the options say. */
   public Plan plan(List<ImageSpec> specs, Map<SpecKey, ImageSpecStatus> previous) {
-    return new Reconciler(port, credentials, options.withDryRun(true), planners)
+    return new Reconciler(port, credentials, options.withDryRun(true), planners, proofs)
         .reconcile(specs, previous)
         .plan();
   }
 
+  /**
+   * Answers the checks in three rounds: the pull and push lookups, then the anonymous access
+   * checks, then the others, skipping (as found) images anonymous access was just shown for.
+   */
   private Map<String, RegistryAnswer> lookUp(
-      List<RegistryCheck> checks, ImagePort counting, Retrier retrier) {
+      List<RegistryCheck> checks,
+      ImagePort counting,
+      Retrier retrier,
+      CredentialIdentities identities,
+      Instant now) {
     Map<String, RegistryAnswer> answers = new ConcurrentHashMap<>();
-    List<Runnable> tasks = new ArrayList<>();
+    List<RegistryCheck> lookups = new ArrayList<>();
+    List<RegistryCheck> anonymous = new ArrayList<>();
+    List<RegistryCheck> others = new ArrayList<>();
     for (RegistryCheck c : checks) {
-      tasks.add(() -> answers.put(c.key(), lookUp(c, counting, retrier)));
+      if (c.purpose() != RegistryCheck.Purpose.ACCESS) {
+        lookups.add(c);
+      } else if (CredentialIdentities.ANONYMOUS.equals(c.identity())) {
+        anonymous.add(c);
+      } else {
+        others.add(c);
+      }
     }
-    Executor.runAll(tasks, options.parallelism(), "imagespec-registry");
+    for (List<RegistryCheck> round : List.of(lookups, anonymous, others)) {
+      List<Runnable> tasks = new ArrayList<>();
+      for (RegistryCheck c : round) {
+        RegistryAnswer anyone =
+            c.purpose() == RegistryCheck.Purpose.ACCESS
+                ? answers.get(
+                    RegistryCheck.accessKey(
+                        CredentialIdentities.ANONYMOUS, c.reference().canonical()))
+                : null;
+        if (anyone != null && anyone.kind() == RegistryAnswer.Kind.FOUND) {
+          answers.put(c.key(), anyone);
+        } else {
+          tasks.add(() -> answers.put(c.key(), lookUp(c, counting, retrier, identities, now)));
+        }
+      }
+      Executor.runAll(tasks, options.parallelism(), "imagespec-registry");
+    }
     return answers;
   }
 
-  private RegistryAnswer lookUp(RegistryCheck c, ImagePort counting, Retrier retrier) {
+  /** Pulls prove access for the identity whose credentials made them. */
+  private void recordPulls(
+      Plan plan,
+      Map<String, ActionOutcome> outcomes,
+      CredentialIdentities identities,
+      Instant now) {
+    for (PlannedAction a : plan.actions()) {
+      ActionOutcome o = outcomes.get(a.key());
+      if (a.kind() != ActionKind.PULL || o == null || !o.succeeded() || o.image() == null) {
+        continue;
+      }
+      ImageReference ref = LocalIndex.parse(a.image());
+      if (ref == null) {
+        continue;
+      }
+      String identity =
+          identities.of(a.details().namespace(), a.details().secretNames(), ref.domain());
+      List<String> digests =
+          ref.hasDigest()
+              ? List.of(ref.digest().get())
+              : LocalIndex.digests(o.image(), ref.repository());
+      for (String d : digests) {
+        proofs.record(identity, ref.repository() + "@" + d, now);
+      }
+    }
+  }
+
+  private RegistryAnswer lookUp(
+      RegistryCheck c,
+      ImagePort counting,
+      Retrier retrier,
+      CredentialIdentities identities,
+      Instant now) {
     AuthConfig auth;
     try {
       auth =
@@ -134,10 +234,23 @@ public final class Reconciler {
     Retrier.Result<Optional<String>> r =
         retrier.call(() -> counting.registryDigest(c.reference(), auth));
     if (!r.ok()) {
+      if (c.purpose() == RegistryCheck.Purpose.ACCESS
+          && r.error() instanceof ApiException api
+          && (api.status() == 401 || api.status() == 403)) {
+        return RegistryAnswer.denied(ErrorMessages.of(r.error()));
+      }
       return RegistryAnswer.error(ErrorMessages.of(r.error()));
     }
     if (r.value() == null || r.value().isEmpty()) {
       return RegistryAnswer.missing();
+    }
+    if (c.purpose() != RegistryCheck.Purpose.PUSH) {
+      // the registry showed this digest to these credentials: access is proven
+      String identity =
+          c.purpose() == RegistryCheck.Purpose.ACCESS
+              ? c.identity()
+              : identities.of(c.namespace(), c.secretNames(), c.reference().domain());
+      proofs.record(identity, c.reference().repository() + "@" + r.value().get(), now);
     }
     if (c.purpose() == RegistryCheck.Purpose.PUSH) {
       // A push target may hold this very image under another manifest digest (the pusher

@@ -3,7 +3,8 @@ package dev.imagespec.reconcile;
 /**
  * What the registry said about a reference.
  *
- * @param kind found, missing (no such tag) or error (unreachable, unauthorized, ...)
+ * @param kind found, missing (no such tag), denied (the registry refused these credentials; only
+ *     asked for by access checks) or error (unreachable, unauthorized, ...)
  * @param digest the digest when found
  * @param error the error message when the lookup failed
  * @param imageId the image ID (config digest) behind the digest, when asked for and known
@@ -13,6 +14,7 @@ public record RegistryAnswer(Kind kind, String digest, String error, String imag
   public enum Kind {
     FOUND,
     MISSING,
+    DENIED,
     ERROR
   }
 
@@ -26,6 +28,10 @@ public record RegistryAnswer(Kind kind, String digest, String error, String imag
 
   public static RegistryAnswer missing() {
     return new RegistryAnswer(Kind.MISSING, null, null, null);
+  }
+
+  public static RegistryAnswer denied(String message) {
+    return new RegistryAnswer(Kind.DENIED, null, message, null);
   }
 
   public static RegistryAnswer error(String message) {

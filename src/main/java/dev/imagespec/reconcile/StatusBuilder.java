@@ -32,6 +32,7 @@ public final class StatusBuilder {
   static final List<String> REASON_ORDER =
       List.of(
           Reasons.CONFLICT,
+          Reasons.UNAUTHORIZED,
           Reasons.INVALID_SPEC,
           Reasons.PULL_FAILED,
           Reasons.REMOVE_FAILED,
@@ -58,8 +59,14 @@ public final class StatusBuilder {
     return out;
   }
 
-  /** {@link Reasons#UNSUPPORTED} when the runtime cannot tag or push at all, else PushFailed. */
+  /**
+   * The planner's reason, else {@link Reasons#UNSUPPORTED} when the runtime cannot tag or push at
+   * all, else PushFailed.
+   */
   private static String pushProblem(PushPlan pp, Map<String, ActionOutcome> outcomes) {
+    if (pp.problem() != null) {
+      return pp.problem();
+    }
     for (PlannedAction a : java.util.Arrays.asList(pp.tag(), pp.push())) {
       ActionOutcome o = a == null ? null : outcomes.get(a.key());
       if (o != null && Reasons.UNSUPPORTED.equals(o.reason())) {

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.imagespec.engine.AuthConfig;
 import dev.imagespec.engine.EngineClient;
 import dev.imagespec.engine.Image;
 import dev.imagespec.engine.PushOptions;
@@ -13,6 +14,10 @@ import dev.imagespec.testing.CliRunner.Result;
 import dev.imagespec.testing.RawEngine;
 import dev.imagespec.testing.TestEnv;
 import dev.imagespec.testing.TestEnv.Engine;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -199,6 +204,134 @@ class ApplyCliTest {
       assertThat(denied.code()).isEqualTo(1);
       assertThat(denied.out() + denied.err()).doesNotContain("wrong-pw-x");
     }
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("engines")
+  void imageAnotherNamespacePulledIsNotPushedForASpecThatCannotReadIt(Engine engine)
+      throws Exception {
+    try (EngineClient c = engine.client()) {
+      String priv = TestEnv.authRegistry() + "/priv/app" + TestEnv.unique() + ":1";
+      TestEnv.seed(c, priv);
+      AuthConfig auth = AuthConfig.basic(TestEnv.authUser(), TestEnv.authPassword());
+      c.images().push(priv, PushOptions.builder().auth(auth).build(), null);
+      c.images().remove(priv, false, false);
+      String exfilRepo = "exfil/stolen" + TestEnv.unique();
+      String exfil = TestEnv.registry() + "/" + exfilRepo + ":1";
+      String mine = "mine" + TestEnv.unique() + ":1";
+      String good = TestEnv.authUser() + ":" + TestEnv.authPassword();
+      String teamB =
+          secret("team-b", "regcred", TestEnv.authRegistry(), good)
+              + "---\n"
+              + spec(
+                  "team-b",
+                  "app",
+                  "  pullSecrets: [regcred]\n  images:\n    - image: " + priv + "\n");
+      String teamA =
+          spec(
+              "team-a",
+              "steal",
+              "  images:\n    - image: "
+                  + priv
+                  + "\n      tags: ["
+                  + mine
+                  + "]\n      pushes:\n        - to: "
+                  + exfil
+                  + "\n");
+      try {
+        Path f = manifest("t.yaml", teamB + "---\n" + teamA);
+        Result r = run("apply", "-f", f.toString(), "--host", engine.host(), "-o", "json");
+        assertThat(r.code()).as(r.out() + r.err()).isEqualTo(1);
+        JsonNode docs = JSON.readTree(r.out());
+        JsonNode a = doc(docs, "team-a/steal");
+        assertThat(condition(a, "Degraded").path("reason").asText()).isEqualTo("Unauthorized");
+        String message = a.path("status").path("images").get(0).path("message").asText();
+        assertThat(message).contains(TestEnv.authRegistry()).doesNotContain("team-b");
+        assertThat(a.path("status").path("pushes").get(0).path("state").asText())
+            .isEqualTo("Failed");
+        assertThat(condition(doc(docs, "team-b/app"), "Ready").path("status").asText())
+            .isEqualTo("True");
+        assertThat(r.out() + r.err()).doesNotContain(TestEnv.authPassword());
+        assertThat(tagsList(exfilRepo)).isEqualTo(404);
+        assertThat(c.images().exists(mine)).isFalse();
+        assertThat(c.images().exists(priv)).as("the image stays for team-b").isTrue();
+
+        // team-a with a Secret of its own that can read the image: Ready, and it pushes
+        Path own =
+            manifest(
+                "own.yaml",
+                teamB
+                    + "---\n"
+                    + secret("team-a", "own", TestEnv.authRegistry(), good)
+                    + "---\n"
+                    + teamA.replace("spec:\n", "spec:\n  pullSecrets: [own]\n"));
+        Result ok = run("apply", "-f", own.toString(), "--host", engine.host(), "-o", "json");
+        assertThat(ok.code()).as(ok.out() + ok.err()).isZero();
+        assertThat(
+                condition(doc(JSON.readTree(ok.out()), "team-a/steal"), "Ready")
+                    .path("status")
+                    .asText())
+            .isEqualTo("True");
+        assertThat(tagsList(exfilRepo)).isEqualTo(200);
+      } finally {
+        for (String ref : List.of(mine, exfil, priv)) {
+          if (c.images().exists(ref)) {
+            c.images().remove(ref, false, false);
+          }
+        }
+      }
+    }
+  }
+
+  private static JsonNode doc(JsonNode docs, String spec) {
+    for (JsonNode d : docs) {
+      if (spec.equals(d.path("spec").asText())) {
+        return d;
+      }
+    }
+    throw new AssertionError("no " + spec + " in " + docs);
+  }
+
+  private static JsonNode condition(JsonNode doc, String type) {
+    for (JsonNode c : doc.path("status").path("conditions")) {
+      if (type.equals(c.path("type").asText())) {
+        return c;
+      }
+    }
+    throw new AssertionError("no condition " + type + " in " + doc);
+  }
+
+  /** The HTTP status of the plain registry's tag list of {@code repository}. */
+  private static int tagsList(String repository) throws Exception {
+    HttpClient http = HttpClient.newHttpClient();
+    return http.send(
+            HttpRequest.newBuilder(
+                    URI.create("http://" + TestEnv.registry() + "/v2/" + repository + "/tags/list"))
+                .build(),
+            HttpResponse.BodyHandlers.ofString())
+        .statusCode();
+  }
+
+  private static String secret(String namespace, String name, String registry, String userPass) {
+    String auth = Base64.getEncoder().encodeToString(userPass.getBytes(StandardCharsets.UTF_8));
+    String config = "{\"auths\":{\"" + registry + "\":{\"auth\":\"" + auth + "\"}}}";
+    String b64 = Base64.getEncoder().encodeToString(config.getBytes(StandardCharsets.UTF_8));
+    return "apiVersion: v1\nkind: Secret\nmetadata:\n  name: "
+        + name
+        + "\n  namespace: "
+        + namespace
+        + "\ntype: kubernetes.io/dockerconfigjson\ndata:\n  .dockerconfigjson: "
+        + b64
+        + "\n";
+  }
+
+  private static String spec(String namespace, String name, String body) {
+    return "apiVersion: imagespec.dev/v1alpha1\nkind: ImageSpec\nmetadata:\n  name: "
+        + name
+        + "\n  namespace: "
+        + namespace
+        + "\nspec:\n"
+        + body;
   }
 
   private static String mirror(String source, String target, String userPass) {

@@ -54,6 +54,7 @@ class FakeImagePort implements ImagePort {
   private final AtomicInteger maxInFlight = new AtomicInteger();
   private final Set<String> threads = ConcurrentHashMap.newKeySet();
   private volatile Consumer<String> hook = s -> {};
+  private final Map<String, String> protectedRepos = new ConcurrentHashMap<>();
   private boolean podmanNames;
 
   // ------------------------------------------------------------------ setup
@@ -92,6 +93,15 @@ class FakeImagePort implements ImagePort {
 
   FakeImagePort container(String name, String imageId) {
     containers.add(Fixtures.container(name, imageId));
+    return this;
+  }
+
+  /**
+   * Registry lookups in {@code repository} (canonical, e.g. {@code docker.io/library/a}) answer 401
+   * unless asked with the username {@code user}.
+   */
+  FakeImagePort protect(String repository, String user) {
+    protectedRepos.put(repository, user);
     return this;
   }
 
@@ -313,6 +323,28 @@ class FakeImagePort implements ImagePort {
         .computeIfAbsent(call, k -> new CopyOnWriteArrayList<>())
         .add(auth == null ? AuthConfig.basic(null, null) : auth);
     throwScripted(call);
+    String needed = protectedRepos.get(reference.repository());
+    if (needed != null && (auth == null || !needed.equals(auth.username()))) {
+      throw new ApiException(
+          401, "registry " + reference.domain() + " requires authentication for " + reference);
+    }
+    if (reference.hasDigest()) {
+      // a manifest HEAD by digest: the registry holds what it serves under a tag, and what was
+      // pulled from it or pushed to it
+      String digest = reference.digest().get();
+      String repo = reference.repository();
+      boolean remote =
+          registry.entrySet().stream()
+              .anyMatch(
+                  en ->
+                      en.getValue().digest().equals(digest)
+                          && ImageReference.parse(en.getKey()).repository().equals(repo));
+      boolean local;
+      synchronized (this) {
+        local = images.values().stream().anyMatch(i -> i.digests.contains(repo + "@" + digest));
+      }
+      return remote || local ? Optional.of(digest) : Optional.empty();
+    }
     return Optional.ofNullable(registry.get(reference.withDefaultTag().canonical()))
         .map(Remote::digest);
   }

@@ -60,8 +60,11 @@ class ReconcilerTest {
     return options(NOW);
   }
 
-  private static Reconciler reconciler(FakeImagePort port, ReconcileOptions options) {
-    return new Reconciler(port, CredentialResolver.none(), options);
+  /** Access proofs kept across the passes of a test, as a front end keeps them. */
+  private final AccessProofs proofs = new AccessProofs();
+
+  private Reconciler reconciler(FakeImagePort port, ReconcileOptions options) {
+    return new Reconciler(port, CredentialResolver.none(), options, proofs);
   }
 
   private static ImageStatus image(ReconcileResult r, String spec, int i) {
@@ -134,7 +137,12 @@ class ReconcilerTest {
       ImageSpec s =
           spec("s", ImageEntry.of("a:1").withTags("a:stable").withPush("mirror.example/a:1", null));
       ReconcileResult r = reconciler(port, options()).reconcile(List.of(s));
-      assertThat(port.calls()).containsExactly("listImages", "registryDigest mirror.example/a:1");
+      // the push target, and (once) whether this spec may read the image it did not pull
+      assertThat(port.calls())
+          .containsExactly(
+              "listImages",
+              "registryDigest mirror.example/a:1",
+              "registryDigest docker.io/library/a@" + dg(1));
       assertThat(r.calls().mutating()).isZero();
       assertThat(r.converged()).isTrue();
     }
@@ -211,7 +219,13 @@ class ReconcilerTest {
       assertThat(passes).hasSize(1);
       assertThat(passes.get(0).stepRuns())
           .containsOnlyKeys(
-              "entries", "conflicts", "pullDecisions", "registryChecks", "needsContainers", "plan")
+              "entries",
+              "conflicts",
+              "pullDecisions",
+              "accessVerdicts",
+              "registryChecks",
+              "needsContainers",
+              "plan")
           .allSatisfy((step, runs) -> assertThat(runs).as(step).isEqualTo(1));
       assertThatThrownBy(() -> passes.get(0).plan(Map.of(), List.of()))
           .isInstanceOf(IllegalStateException.class);
@@ -612,6 +626,7 @@ class ReconcilerTest {
               "listImages",
               "registryDigest m.example/a:1",
               "registryDigest m.example/a:1",
+              "registryDigest docker.io/library/a@" + dg(1),
               "tag " + id(1) + " m.example/a:1",
               "push m.example/a:1",
               "push m.example/a:1");
