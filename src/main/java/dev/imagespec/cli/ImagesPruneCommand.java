@@ -12,9 +12,7 @@ import dev.imagespec.spec.GoDuration;
 import dev.imagespec.spec.LabelFilter;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Set;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -39,7 +37,9 @@ final class ImagesPruneCommand extends ImagesSubcommand {
         labelFilter("!" + f.substring("label!=".length()));
       } else if (f.startsWith("label=")) {
         labelFilter(f.substring("label=".length()));
-      } else if (!f.startsWith("until=")) {
+      } else if (f.startsWith("until=")) {
+        until(f.substring("until=".length()));
+      } else {
         throw new CliUsageException("--filter '" + f + "': expected until=, label= or label!=");
       }
     }
@@ -81,14 +81,13 @@ final class ImagesPruneCommand extends ImagesSubcommand {
         throw new CliUsageException("--filter '" + f + "': expected until=, label= or label!=");
       }
     }
-    Set<String> inUse = new HashSet<>();
-    for (CriContainer c : runtime.containers()) {
-      inUse.add(c.imageId());
-    }
+    List<CriContainer> containers = runtime.containers();
     List<PruneReport.DeletedItem> deleted = new ArrayList<>();
     long reclaimed = 0;
     for (CriImage i : runtime.list()) {
-      if (inUse.contains(i.id()) || i.pinned() || (!all && !i.repoTags().isEmpty())) {
+      if (i.pinned()
+          || (!all && !i.repoTags().isEmpty())
+          || containers.stream().anyMatch(c -> c.uses(i))) {
         continue;
       }
       if (!labels.stream().allMatch(l -> l.matches(i.labels()))) {

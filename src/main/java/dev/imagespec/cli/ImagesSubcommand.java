@@ -47,8 +47,8 @@ abstract class ImagesSubcommand extends EngineCommand {
             + spec.name()
             + " is not available on "
             + runtime.info().describe()
-            + ": the CRI offers only list, inspect, pull, tag, push, rm and prune of images; use"
-            + " it on a Docker or Podman engine (--host, --runtime)");
+            + ": on a CRI runtime imagespec offers ls, inspect, exists, pull, rm and prune (and tag"
+            + " and push on containerd); use it on a Docker or Podman engine (--host, --runtime)");
   }
 
   /** Refuses an option the CRI runtime cannot honour (exit 2), naming the runtime and option. */

@@ -10,8 +10,13 @@ public final class CriBackend implements ImageBackend {
   private final CriImagePort port;
 
   public CriBackend(CriRuntime runtime) {
+    this(runtime, dev.imagespec.engine.RegistryClient.builder().build());
+  }
+
+  /** With {@code registry} for the port's digest lookups (the runtime's pushes share it). */
+  public CriBackend(CriRuntime runtime, dev.imagespec.engine.RegistryClient registry) {
     this.runtime = runtime;
-    this.port = new CriImagePort(runtime);
+    this.port = new CriImagePort(runtime, registry);
   }
 
   /** The runtime, for what the port does not cover ({@code images} subcommands). */

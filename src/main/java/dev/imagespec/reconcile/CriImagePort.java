@@ -34,20 +34,35 @@ public final class CriImagePort implements ImagePort {
     return runtime.info().describe() + " (" + runtime.info().host() + ")";
   }
 
+  /** IDs of the images the runtime pins (the sandbox image), from the last list. */
+  private volatile List<String> pinned = List.of();
+
   @Override
   public List<LocalImage> listImages() {
-    return runtime.list().stream().map(CriImagePort::toLocal).toList();
+    List<CriImage> images = runtime.list();
+    pinned = images.stream().filter(CriImage::pinned).map(CriImage::id).toList();
+    return images.stream().map(CriImagePort::toLocal).toList();
   }
 
   static LocalImage toLocal(CriImage i) {
     return new LocalImage(i.id(), i.repoTags(), i.repoDigests(), i.labels(), i.created(), i.size());
   }
 
+  /**
+   * Every container, plus one stand-in per pinned image ("the runtime (pinned image)"): the runtime
+   * needs those (the pod sandbox image), so prune and {@code ensure: Absent} keep them as they keep
+   * images in use.
+   */
   @Override
   public List<ContainerRef> listContainers() {
-    return runtime.containers().stream()
-        .map(c -> new ContainerRef(c.id(), c.name(), c.imageId(), c.image()))
-        .toList();
+    List<ContainerRef> out = new java.util.ArrayList<>();
+    for (var c : runtime.containers()) {
+      out.add(new ContainerRef(c.id(), c.name(), c.imageId(), c.image()));
+    }
+    for (String id : pinned) {
+      out.add(new ContainerRef("pinned", "the runtime (pinned image)", id, id));
+    }
+    return out;
   }
 
   @Override

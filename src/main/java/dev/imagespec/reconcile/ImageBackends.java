@@ -2,6 +2,7 @@ package dev.imagespec.reconcile;
 
 import dev.imagespec.engine.EngineClient;
 import dev.imagespec.engine.EngineException;
+import dev.imagespec.engine.RegistryClient;
 import dev.imagespec.engine.RegistryCredentials;
 import dev.imagespec.engine.RuntimeKind;
 import dev.imagespec.engine.RuntimeProbe;
@@ -50,7 +51,9 @@ public final class ImageBackends {
   public static ImageBackend connect(Options o) {
     RuntimeProbe.Found found = RuntimeProbe.find(o.host(), o.runtime(), o.env());
     if (found.kind() == RuntimeKind.CRI) {
-      return new CriBackend(CriRuntime.connect(found.host(), o.pullTimeout()));
+      // one registry client (one connection pool) for the runtime's pushes and the port's lookups
+      RegistryClient registry = RegistryClient.builder().build();
+      return new CriBackend(CriRuntime.connect(found.host(), o.pullTimeout(), registry), registry);
     }
     EngineClient client =
         EngineClient.builder()

@@ -254,6 +254,44 @@ public final class CriClient implements AutoCloseable {
                 .getContainersList());
   }
 
+  /** RuntimeService/ListPodSandbox: every pod sandbox, ready or not. */
+  public List<dev.imagespec.engine.cri.v1.PodSandbox> listPodSandboxes() {
+    return call(
+        "ListPodSandbox",
+        "",
+        () ->
+            runtime()
+                .listPodSandbox(
+                    dev.imagespec.engine.cri.v1.ListPodSandboxRequest.getDefaultInstance())
+                .getItemsList());
+  }
+
+  /**
+   * RuntimeService/PodSandboxStatus, verbose: the runtime's own details of the sandbox (containerd:
+   * {@code info} JSON with the sandbox {@code image}); empty when it is gone.
+   */
+  public Optional<dev.imagespec.engine.cri.v1.PodSandboxStatusResponse> podSandboxStatus(
+      String id) {
+    try {
+      return Optional.of(
+          call(
+              "PodSandboxStatus",
+              id,
+              () ->
+                  runtime()
+                      .podSandboxStatus(
+                          dev.imagespec.engine.cri.v1.PodSandboxStatusRequest.newBuilder()
+                              .setPodSandboxId(id)
+                              .setVerbose(true)
+                              .build())));
+    } catch (CriException e) {
+      if (e.code() == Status.Code.NOT_FOUND) {
+        return Optional.empty();
+      }
+      throw e;
+    }
+  }
+
   /** The connection, shared with {@link ContainerdClient} (one per runtime). */
   ManagedChannel channel() {
     return channel;

@@ -157,8 +157,14 @@ public final class CriRuntime implements AutoCloseable {
       containerd.version();
       return true;
     } catch (CriException e) {
-      // UNIMPLEMENTED (unknown service: CRI-O), PERMISSION_DENIED, ...: no containerd API here.
-      return false;
+      // UNIMPLEMENTED (unknown service: CRI-O), PERMISSION_DENIED, NOT_FOUND: no containerd API
+      // here. Anything else (a deadline, an internal error) is passing: not cached as "none".
+      switch (e.code()) {
+        case UNIMPLEMENTED, PERMISSION_DENIED, NOT_FOUND -> {
+          return false;
+        }
+        default -> throw e;
+      }
     }
   }
 
@@ -352,7 +358,10 @@ public final class CriRuntime implements AutoCloseable {
    */
   public void removeImage(String referenceOrId) {
     Image image = status(referenceOrId);
-    List<String> users = users(image.getId(), containers());
+    if (image.getPinned()) {
+      throw new ImageInUseException(referenceOrId, List.of("the runtime itself (a pinned image)"));
+    }
+    List<String> users = users(image, containers());
     if (!users.isEmpty()) {
       throw new ImageInUseException(referenceOrId, users);
     }
@@ -416,7 +425,44 @@ public final class CriRuntime implements AutoCloseable {
           new CriContainer(
               c.getId(), name, c.getImageRef(), c.getImage().getImage(), c.getState().name()));
     }
+    out.addAll(sandboxes());
     return out;
+  }
+
+  /**
+   * Pod sandboxes as users of their sandbox ("pause") image: CRI lists them apart from containers
+   * and without their image, which only the verbose status tells (containerd: {@code info.image}).
+   * One ListPodSandbox, plus one PodSandboxStatus per sandbox.
+   */
+  private List<CriContainer> sandboxes() {
+    List<CriContainer> out = new ArrayList<>();
+    for (var sb : cri.listPodSandboxes()) {
+      String image =
+          cri.podSandboxStatus(sb.getId())
+              .map(r -> r.getInfoMap().get("info"))
+              .map(CriRuntime::sandboxImage)
+              .orElse(null);
+      if (image == null) {
+        continue;
+      }
+      String name =
+          sb.getMetadata().getNamespace() + "/" + sb.getMetadata().getName() + " (pod sandbox)";
+      out.add(new CriContainer(sb.getId(), name, image, image, sb.getState().name()));
+    }
+    return out;
+  }
+
+  /** The sandbox image named in a verbose sandbox status's {@code info} JSON, or null. */
+  static String sandboxImage(String infoJson) {
+    if (infoJson == null || infoJson.isBlank()) {
+      return null;
+    }
+    try {
+      JsonNode image = JSON.readTree(infoJson).path("image");
+      return image.isTextual() && !image.asText().isBlank() ? image.asText() : null;
+    } catch (Exception e) {
+      return null;
+    }
   }
 
   /**
@@ -528,11 +574,20 @@ public final class CriRuntime implements AutoCloseable {
     }
   }
 
-  /** The containers among {@code containers} that use image {@code imageId}, as named in errors. */
-  static List<String> users(String imageId, List<CriContainer> containers) {
+  /** The containers among {@code containers} that use {@code image}, as named in errors. */
+  static List<String> users(Image image, List<CriContainer> containers) {
+    CriImage i =
+        new CriImage(
+            image.getId(),
+            image.getRepoTagsList(),
+            image.getRepoDigestsList(),
+            0,
+            null,
+            null,
+            image.getPinned());
     List<String> users = new ArrayList<>();
     for (CriContainer c : containers) {
-      if (imageId.equals(c.imageId())) {
+      if (c.uses(i)) {
         users.add(c.name() + " (" + shortId(c.id()) + ", " + c.state() + ")");
       }
     }

@@ -284,14 +284,32 @@ class CriRuntimeTest {
         List.of(
             new CriContainer(
                 "abcdef0123456789", "default/web/nginx", "sha256:aa", "nginx", "CONTAINER_EXITED"),
-            new CriContainer("0123456789abcdef", "other", "sha256:bb", "x", "CONTAINER_RUNNING"));
-    assertThat(CriRuntime.users("sha256:aa", containers))
+            new CriContainer("0123456789abcdef", "other", "sha256:bb", "x", "CONTAINER_RUNNING"),
+            // runtimes differ: a bare ID, or only the name the container was created with
+            new CriContainer("1111111111111111", "bare", "dd", "y", "CONTAINER_RUNNING"),
+            new CriContainer(
+                "2222222222222222", "byname", "", "docker.io/library/e:1", "CONTAINER_CREATED"));
+    assertThat(CriRuntime.users(image("sha256:aa"), containers))
         .containsExactly("default/web/nginx (abcdef012345, CONTAINER_EXITED)");
-    assertThat(CriRuntime.users("sha256:cc", containers)).isEmpty();
-    assertThat(new ImageInUseException("nginx", CriRuntime.users("sha256:aa", containers)))
+    assertThat(CriRuntime.users(image("sha256:cc"), containers)).isEmpty();
+    assertThat(CriRuntime.users(image("sha256:dd"), containers))
+        .containsExactly("bare (111111111111, CONTAINER_RUNNING)");
+    assertThat(
+            CriRuntime.users(
+                dev.imagespec.engine.cri.v1.Image.newBuilder()
+                    .setId("sha256:ee")
+                    .addRepoTags("docker.io/library/e:1")
+                    .build(),
+                containers))
+        .containsExactly("byname (222222222222, CONTAINER_CREATED)");
+    assertThat(new ImageInUseException("nginx", CriRuntime.users(image("sha256:aa"), containers)))
         .hasMessage(
             "image nginx is in use by container(s) default/web/nginx (abcdef012345,"
                 + " CONTAINER_EXITED): remove them first");
+  }
+
+  private static dev.imagespec.engine.cri.v1.Image image(String id) {
+    return dev.imagespec.engine.cri.v1.Image.newBuilder().setId(id).build();
   }
 
   @Test
