@@ -14,9 +14,17 @@ import java.util.concurrent.ConcurrentHashMap;
 public final class AccessProofs {
   private final Map<String, Instant> proofs = new ConcurrentHashMap<>();
 
+  /**
+   * Proofs older than this are dropped when new ones come in, so a long-running agent does not keep
+   * every digest it ever saw (a proof is only used within a spec's refresh interval).
+   */
+  static final Duration KEEP = Duration.ofDays(1);
+
   /** Records that {@code identity} read {@code repositoryDigest} at {@code at}. */
   public void record(String identity, String repositoryDigest, Instant at) {
     proofs.merge(key(identity, repositoryDigest), at, (a, b) -> a.isAfter(b) ? a : b);
+    Instant oldest = at.minus(KEEP);
+    proofs.values().removeIf(t -> t.isBefore(oldest));
   }
 
   /**

@@ -18,8 +18,7 @@ class CriSandboxInUseTest {
   void aPodsSandboxImageIsInUse() throws Exception {
     String host = TestEnv.criHost();
     String sandboxImage = TestEnv.criSandboxImage();
-    CriPods.PulledImage img =
-        CriPods.pullRootfsImage(host, "sandboxinuse" + TestEnv.unique(), "1");
+    CriPods.PulledImage img = CriPods.pullRootfsImage(host, "sandboxinuse" + TestEnv.unique(), "1");
     try (CriRuntime runtime = CriRuntime.connect(host, Duration.ofMinutes(2));
         CriPods.Running pod = CriPods.runContainer(host, img.reference(), "sbx")) {
       CriImage pause = runtime.get(sandboxImage).orElseThrow();
