@@ -13,13 +13,9 @@ import dev.imagespec.engine.cri.v1.ImageStatusResponse;
 import dev.imagespec.engine.cri.v1.VersionResponse;
 import io.grpc.Status;
 import java.time.Duration;
-import java.time.Instant;
-import java.time.OffsetDateTime;
-import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.Iterator;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -59,7 +55,7 @@ public final class CriRuntime implements AutoCloseable {
   /** How long tag and untag wait for the CRI plugin's image cache to show the change. */
   private static final Duration CRI_CACHE_WAIT = Duration.ofSeconds(10);
 
-  private static final ObjectMapper JSON = new ObjectMapper();
+  static final ObjectMapper JSON = new ObjectMapper();
 
   private final CriClient cri;
   private final ContainerdClient containerd;
@@ -556,7 +552,7 @@ public final class CriRuntime implements AutoCloseable {
    * The name containerd keeps for {@code reference}: fully qualified, {@code :latest} when it has
    * neither tag nor digest, only the digest when it has both (as containerd's ParseDockerRef).
    */
-  static String normalise(String reference) {
+  public static String normalise(String reference) {
     ImageReference r = ImageReference.parse(reference);
     if (r.hasDigest()) {
       return r.repository() + "@" + r.digest().orElseThrow();
@@ -626,40 +622,5 @@ public final class CriRuntime implements AutoCloseable {
       configs.put(id, f);
     }
     return f;
-  }
-
-  /** What an image's config says that CRI's Image lacks. */
-  record ConfigFacts(Map<String, String> labels, Instant created, boolean known) {
-    static final ConfigFacts NONE = new ConfigFacts(Map.of(), null, false);
-
-    /** From the verbose info JSON: {@code imageSpec.config.Labels}, {@code imageSpec.created}. */
-    static ConfigFacts of(String infoJson) {
-      if (infoJson == null || infoJson.isBlank()) {
-        return NONE;
-      }
-      JsonNode spec;
-      try {
-        spec = JSON.readTree(infoJson).path("imageSpec");
-      } catch (Exception e) {
-        return NONE;
-      }
-      if (!spec.isObject()) {
-        return NONE;
-      }
-      Map<String, String> labels = new LinkedHashMap<>();
-      spec.path("config")
-          .path("Labels")
-          .fields()
-          .forEachRemaining(e -> labels.put(e.getKey(), e.getValue().asText()));
-      Instant created = null;
-      if (spec.path("created").isTextual()) {
-        try {
-          created = OffsetDateTime.parse(spec.path("created").asText()).toInstant();
-        } catch (DateTimeParseException e) {
-          created = null;
-        }
-      }
-      return new ConfigFacts(labels, created, true);
-    }
   }
 }
