@@ -4,6 +4,7 @@ import dev.imagespec.engine.AuthConfig;
 import dev.imagespec.engine.DockerConfigCredentials;
 import dev.imagespec.engine.ImageReference;
 import dev.imagespec.engine.cri.CriImage;
+import dev.imagespec.engine.cri.CriRuntime;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -29,11 +30,7 @@ final class CriImageViews {
    * ID stays as given.
    */
   static String qualified(String nameOrId) {
-    if (ImageReference.looksLikeId(nameOrId)) {
-      return nameOrId;
-    }
-    ImageReference r = ImageReference.parse(nameOrId);
-    return (r.hasDigest() ? r : r.withDefaultTag()).canonical();
+    return ImageReference.looksLikeId(nameOrId) ? nameOrId : CriRuntime.normalise(nameOrId);
   }
 
   /** {@code --creds}, else this machine's docker config for the reference's registry. */

@@ -60,7 +60,7 @@ final class ImagesLsCommand extends ImagesSubcommand {
                 "--filter dangling='" + kv.getValue() + "': expected true or false");
           }
         }
-        case "label" -> labelFilter(kv.getValue());
+        case "label" -> KeyValues.labelFilter(kv.getValue());
         case "reference", "before", "since" -> {}
         default ->
             throw new CliUsageException(
@@ -114,23 +114,15 @@ final class ImagesLsCommand extends ImagesSubcommand {
     for (String f : filters) {
       Map.Entry<String, String> kv = KeyValues.entry(f, "--filter");
       switch (kv.getKey()) {
-        case "dangling" -> {
-          if (!kv.getValue().equals("true") && !kv.getValue().equals("false")) {
-            throw new CliUsageException(
-                "--filter dangling='" + kv.getValue() + "': expected true or false");
-          }
-          dangling = Boolean.parseBoolean(kv.getValue());
-        }
-        case "label" -> labels.add(labelFilter(kv.getValue()));
+        case "dangling" -> dangling = Boolean.parseBoolean(kv.getValue()); // checked in validate
+        case "label" -> labels.add(KeyValues.labelFilter(kv.getValue()));
         case "reference", "before", "since" ->
             refuseOnCri(
                 true,
                 "--filter " + kv.getKey(),
                 runtime,
                 "filter by NAME, dangling= or label= instead");
-        default ->
-            throw new CliUsageException(
-                "--filter '" + kv.getKey() + "': unknown filter (dangling, label)");
+        default -> {} // validate() refused other keys
       }
     }
     ImageReference wanted = name == null ? null : ImageReference.parse(name);
@@ -221,13 +213,5 @@ final class ImagesLsCommand extends ImagesSubcommand {
       }
     }
     t.print(out);
-  }
-
-  private static LabelFilter labelFilter(String text) {
-    try {
-      return LabelFilter.parse(text);
-    } catch (IllegalArgumentException e) {
-      throw new CliUsageException("--filter label: " + e.getMessage());
-    }
   }
 }

@@ -34,9 +34,9 @@ final class ImagesPruneCommand extends ImagesSubcommand {
   void validate() {
     for (String f : filters) {
       if (f.startsWith("label!=")) {
-        labelFilter("!" + f.substring("label!=".length()));
+        KeyValues.labelFilter("!" + f.substring("label!=".length()));
       } else if (f.startsWith("label=")) {
-        labelFilter(f.substring("label=".length()));
+        KeyValues.labelFilter(f.substring("label=".length()));
       } else if (f.startsWith("until=")) {
         until(f.substring("until=".length()));
       } else {
@@ -72,9 +72,9 @@ final class ImagesPruneCommand extends ImagesSubcommand {
     Instant until = null;
     for (String f : filters) {
       if (f.startsWith("label!=")) {
-        labels.add(labelFilter("!" + f.substring("label!=".length())));
+        labels.add(KeyValues.labelFilter("!" + f.substring("label!=".length())));
       } else if (f.startsWith("label=")) {
-        labels.add(labelFilter(f.substring("label=".length())));
+        labels.add(KeyValues.labelFilter(f.substring("label=".length())));
       } else if (f.startsWith("until=")) {
         until = until(f.substring("until=".length()));
       } else {
@@ -134,13 +134,5 @@ final class ImagesPruneCommand extends ImagesSubcommand {
       out().flush();
     }
     return ExitCodes.OK;
-  }
-
-  private static LabelFilter labelFilter(String text) {
-    try {
-      return LabelFilter.parse(text);
-    } catch (IllegalArgumentException e) {
-      throw new CliUsageException("--filter label: " + e.getMessage());
-    }
   }
 }

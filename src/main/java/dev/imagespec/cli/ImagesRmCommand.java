@@ -46,17 +46,7 @@ final class ImagesRmCommand extends ImagesSubcommand {
             new RemoveReport(List.of(), List.of(), List.of(n + ": " + ErrorMessages.of(e)), 1));
       }
     }
-    if (output.json()) {
-      output.print(out(), reports);
-    } else {
-      for (RemoveReport r : reports) {
-        r.untagged().forEach(u -> out().println("Untagged: " + u));
-        r.deleted().forEach(d -> out().println("Deleted: " + d));
-        r.errors().forEach(e -> out().println("Error: " + e));
-      }
-      out().flush();
-    }
-    return reports.stream().anyMatch(r -> !r.errors().isEmpty()) ? ExitCodes.FAILED : ExitCodes.OK;
+    return print(reports);
   }
 
   /**

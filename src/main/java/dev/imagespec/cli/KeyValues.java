@@ -1,5 +1,6 @@
 package dev.imagespec.cli;
 
+import dev.imagespec.spec.LabelFilter;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -28,5 +29,14 @@ final class KeyValues {
       throw new CliUsageException(option + " '" + value + "': expected KEY=VALUE");
     }
     return Map.entry(value.substring(0, eq), value.substring(eq + 1));
+  }
+
+  /** A {@code label=} filter ({@code key}, {@code key=value}, {@code !key}, {@code key!=value}). */
+  static LabelFilter labelFilter(String text) {
+    try {
+      return LabelFilter.parse(text);
+    } catch (IllegalArgumentException e) {
+      throw new CliUsageException("--filter label: " + e.getMessage());
+    }
   }
 }

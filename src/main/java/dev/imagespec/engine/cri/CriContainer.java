@@ -37,8 +37,7 @@ public record CriContainer(String id, String name, String imageId, String image,
   /** {@code pause:3.6} → {@code docker.io/library/pause:3.6}, as the runtime names images. */
   private static String qualified(String ref) {
     try {
-      dev.imagespec.engine.ImageReference r = dev.imagespec.engine.ImageReference.parse(ref);
-      return (r.hasDigest() ? r : r.withDefaultTag()).canonical();
+      return CriRuntime.normalise(ref);
     } catch (RuntimeException e) {
       return ref;
     }
