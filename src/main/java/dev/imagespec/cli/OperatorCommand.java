@@ -4,6 +4,7 @@ import dev.imagespec.engine.DockerConfigCredentials;
 import dev.imagespec.engine.EngineException;
 import dev.imagespec.engine.EngineUnavailableException;
 import dev.imagespec.operator.AgentReconciler;
+import dev.imagespec.operator.ClusterPushes;
 import dev.imagespec.operator.OperatorOptions;
 import dev.imagespec.operator.OperatorRuntime;
 import dev.imagespec.operator.StartFailure;
@@ -15,6 +16,8 @@ import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import java.io.PrintWriter;
 import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine;
@@ -30,7 +33,8 @@ import picocli.CommandLine.Spec;
     description = {
       "Run imagespec inside Kubernetes (see deploy/): the node agent applies the ImageSpecs that"
           + " select its node to the node's engine and reports in the node's ImageNode; the"
-          + " aggregator folds the ImageNodes into each ImageSpec's status.",
+          + " aggregator folds the ImageNodes into each ImageSpec's status and copies the specs'"
+          + " pushes registry to registry, once for the cluster (agents never push).",
       "Kubernetes access: in-cluster service account, else KUBECONFIG / ~/.kube/config.",
       "Stops gracefully on SIGTERM: running passes finish first."
     },
@@ -163,6 +167,32 @@ final class OperatorCommand implements Callable<Integer> {
     String leaseNamespace;
 
     @Option(
+        names = "--push-parallel",
+        paramLabel = "N",
+        defaultValue = "2",
+        description =
+            "Registry-to-registry copies of the specs' pushes at once (default ${DEFAULT-VALUE}).")
+    int pushParallel;
+
+    @Option(
+        names = "--insecure-registry",
+        paramLabel = "HOST[:PORT]",
+        description =
+            "A registry the aggregator's copies reach over plain HTTP or without TLS verification"
+                + " (repeatable; loopback registries always are).")
+    List<String> insecureRegistries = new ArrayList<>();
+
+    ClusterPushes.Settings pushes() {
+      if (pushParallel < 1 || pushParallel > 32) {
+        throw new CliUsageException(
+            "--push-parallel " + pushParallel + ": must be between 1 and 32");
+      }
+      DockerConfigCredentials docker = DockerConfigCredentials.fromEnvironment(System.getenv());
+      CredentialResolver fallback = (namespace, names, domain) -> docker.forRegistry(domain);
+      return new ClusterPushes.Settings(pushParallel, insecureRegistries, fallback, null, null);
+    }
+
+    @Option(
         names = "--identity",
         paramLabel = "ID",
         defaultValue = "${env:POD_NAME}",
@@ -206,7 +236,8 @@ final class OperatorCommand implements Callable<Integer> {
             aggregator == null ? null : blankToNull(aggregator.identity),
             common.eventInterval(),
             common.eventBurst,
-            null);
+            null,
+            aggregator == null ? null : aggregator.pushes());
     CountDownLatch stopped = new CountDownLatch(1);
     ImageBackend engine;
     try {

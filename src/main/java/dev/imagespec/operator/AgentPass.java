@@ -81,7 +81,8 @@ final class AgentPass {
             .ifPresent(e -> pass.previous.put(key, e.toSpecStatus()));
       }
     }
-    pass.planned.addAll(pass.live);
+    // the aggregator copies pushes once for the cluster, registry to registry: agents never push
+    pass.live.forEach(s -> pass.planned.add(withoutPushes(s)));
     Set<String> wanted = declaredPresent(pass.live);
     for (ImageSpec s : deleting) {
       Optional<ImageSpec> removal = DeletionSpecs.removalSpec(s).map(r -> without(r, wanted));
@@ -94,6 +95,24 @@ final class AgentPass {
     }
     return pass;
   }
+
+  /** {@code spec} with no {@code pushes} (the same object when it has none). */
+  static ImageSpec withoutPushes(ImageSpec spec) {
+    List<ImageEntry> entries = spec.getSpec().imagesOrEmpty();
+    if (entries.stream().noneMatch(e -> e != null && !e.pushesOrEmpty().isEmpty())) {
+      return spec;
+    }
+    ImageSpecSpec copy = SPECS.convertValue(spec.getSpec(), ImageSpecSpec.class);
+    copy.imagesOrEmpty().forEach(e -> e.setPushes(null));
+    ImageSpec out = new ImageSpec();
+    out.setMetadata(spec.getMetadata());
+    out.setSpec(copy);
+    out.setStatus(spec.getStatus());
+    return out;
+  }
+
+  private static final com.fasterxml.jackson.databind.ObjectMapper SPECS =
+      new com.fasterxml.jackson.databind.ObjectMapper();
 
   /** Canonical references that live specs want Present (images, tags, push targets). */
   static Set<String> declaredPresent(List<ImageSpec> live) {

@@ -192,7 +192,7 @@ public final class AgentReconciler
                       : java.util.Set.of());
       CredentialResolver credentials =
           SecretCredentialResolver.withFallback(
-              secrets.of(pass.live), settings.fallbackCredentials());
+              secrets.of(pass.planned), settings.fallbackCredentials());
       ReconcileResult result =
           new Reconciler(port, credentials, options, proofs).reconcile(pass.planned, pass.previous);
       EngineInfo info = engineInfo();

@@ -1,5 +1,7 @@
 package dev.imagespec.operator;
 
+import dev.imagespec.engine.RegistryClient;
+import dev.imagespec.engine.RegistryCopy;
 import dev.imagespec.reconcile.Reasons;
 import dev.imagespec.spec.Conditions;
 import dev.imagespec.spec.DeletionPolicy;
@@ -52,14 +54,44 @@ public final class AggregatorReconciler implements Reconciler<ImageSpec>, Cleane
   private final EventRecorder events;
   private final Clock clock = Clock.systemUTC();
   private InformerEventSource<ImageNode, ImageSpec> nodes;
+  private final SpecWakeups wakeups = new SpecWakeups();
+  private final ClusterPushes pushes;
 
   /** Specs each ImageNode reported last time, so that a spec a node drops is updated too. */
   private final Map<String, Set<ResourceID>> reported = new ConcurrentHashMap<>();
 
   public AggregatorReconciler(KubernetesClient client, Metrics metrics, EventRecorder events) {
+    this(client, metrics, events, ClusterPushes.Settings.defaults());
+  }
+
+  /**
+   * @param pushSettings how the aggregator copies {@code pushes} registry to registry
+   */
+  AggregatorReconciler(
+      KubernetesClient client,
+      Metrics metrics,
+      EventRecorder events,
+      ClusterPushes.Settings pushSettings) {
     this.client = client;
     this.metrics = metrics;
     this.events = events;
+    SpecSecrets secrets = new SpecSecrets(client);
+    this.pushes =
+        new ClusterPushes(
+            new RegistryCopy(
+                RegistryClient.builder()
+                    .insecureRegistries(pushSettings.insecureRegistries())
+                    .build()),
+            spec -> secrets.of(List.of(spec)),
+            wakeups::wake,
+            events,
+            pushSettings,
+            clock);
+  }
+
+  /** Stops the copies in flight. */
+  void close() {
+    pushes.close();
   }
 
   @Override
@@ -71,7 +103,7 @@ public final class AggregatorReconciler implements Reconciler<ImageSpec>, Cleane
                 .withSecondaryToPrimaryMapper(this::specsOf)
                 .build(),
             ctx);
-    return List.of(nodes);
+    return List.of(nodes, wakeups);
   }
 
   /** The specs an ImageNode reports on now, plus those it reported on before. */
@@ -102,12 +134,14 @@ public final class AggregatorReconciler implements Reconciler<ImageSpec>, Cleane
       Instant now = clock.instant();
       ImageSpecStatus previous = spec.getStatus();
       List<SpecAggregation.Report> reports = SpecAggregation.reports(spec, imageNodes());
-      ImageSpecStatus status = SpecAggregation.aggregate(spec, reports, previous, now);
+      ClusterPushes.Observation copies = pushes.observe(spec);
+      ImageSpecStatus status = SpecAggregation.aggregate(spec, reports, copies, previous, now);
       announce(spec, previous, status);
       if (!status.equals(previous)) {
         StatusPatch.write(context, spec, status);
       }
-      return UpdateControl.noUpdate();
+      UpdateControl<ImageSpec> control = UpdateControl.noUpdate();
+      return copies.nextDue() == null ? control : control.rescheduleAfter(copies.nextDue());
     } finally {
       metrics.reconciled("aggregator", Duration.ofNanos(System.nanoTime() - start));
     }
@@ -147,6 +181,7 @@ public final class AggregatorReconciler implements Reconciler<ImageSpec>, Cleane
 
   @Override
   public DeleteControl cleanup(ImageSpec spec, Context<ImageSpec> context) {
+    pushes.forget(spec);
     if (spec.getSpec() == null
         || spec.getSpec().deletionPolicyOrDefault() != DeletionPolicy.Remove) {
       return DeleteControl.defaultDelete();

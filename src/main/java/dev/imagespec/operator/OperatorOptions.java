@@ -19,6 +19,7 @@ import java.util.Objects;
  * @param eventInterval at most one Event per object and reason in this interval
  * @param eventBurst at most this many Events in an interval overall
  * @param shutdownTimeout how long a stop waits for running passes
+ * @param pushes how the aggregator copies the specs' {@code pushes} (null: defaults)
  */
 public record OperatorOptions(
     boolean agent,
@@ -31,7 +32,8 @@ public record OperatorOptions(
     String identity,
     Duration eventInterval,
     int eventBurst,
-    Duration shutdownTimeout) {
+    Duration shutdownTimeout,
+    ClusterPushes.Settings pushes) {
   public OperatorOptions {
     if (agent) {
       Objects.requireNonNull(agentSettings, "agentSettings");
@@ -40,6 +42,7 @@ public record OperatorOptions(
     eventInterval = eventInterval == null ? Duration.ofSeconds(30) : eventInterval;
     eventBurst = eventBurst <= 0 ? 25 : eventBurst;
     shutdownTimeout = shutdownTimeout == null ? Duration.ofSeconds(20) : shutdownTimeout;
+    pushes = pushes == null ? ClusterPushes.Settings.defaults() : pushes;
   }
 
   /** An agent for {@code node} (no HTTP server), as tests and {@code operator agent} use it. */
@@ -55,13 +58,14 @@ public record OperatorOptions(
         null,
         null,
         0,
+        null,
         null);
   }
 
   /** An aggregator (no HTTP server). */
   public static OperatorOptions aggregator(boolean leaderElection, String leaseNamespace) {
     return new OperatorOptions(
-        false, true, null, null, leaderElection, null, leaseNamespace, null, null, 0, null);
+        false, true, null, null, leaderElection, null, leaseNamespace, null, null, 0, null, null);
   }
 
   public OperatorOptions withHttp(InetSocketAddress address) {
@@ -76,7 +80,8 @@ public record OperatorOptions(
         identity,
         eventInterval,
         eventBurst,
-        shutdownTimeout);
+        shutdownTimeout,
+        pushes);
   }
 
   public OperatorOptions withEvents(Duration interval, int burst) {
@@ -91,7 +96,24 @@ public record OperatorOptions(
         identity,
         interval,
         burst,
-        shutdownTimeout);
+        shutdownTimeout,
+        pushes);
+  }
+
+  public OperatorOptions withPushes(ClusterPushes.Settings value) {
+    return new OperatorOptions(
+        agent,
+        aggregator,
+        agentSettings,
+        http,
+        leaderElection,
+        leaseName,
+        leaseNamespace,
+        identity,
+        eventInterval,
+        eventBurst,
+        shutdownTimeout,
+        value);
   }
 
   /** This instance's identity in the election: {@link #identity}, else HOSTNAME, else random. */

@@ -90,14 +90,11 @@ public final class OperatorRuntime implements AutoCloseable {
                 this::lostLeadership,
                 leader -> LOG.info("aggregator leader: {}", leader))
             : null;
+    AggregatorReconciler aggregatorReconciler =
+        new AggregatorReconciler(client, metrics, events, options.pushes());
+    closeables.add(aggregatorReconciler::close);
     Operator op =
-        Controllers.aggregator(
-            client,
-            options,
-            metrics,
-            new AggregatorReconciler(client, metrics, events),
-            identity,
-            callbacks);
+        Controllers.aggregator(client, options, metrics, aggregatorReconciler, identity, callbacks);
     operators.add(op);
     op.start();
     LOG.info(

@@ -60,9 +60,23 @@ final class SpecAggregation {
     return out;
   }
 
-  /** The spec's status from the reports; conditions keep their times from {@code previous}. */
+  /** The spec's status from the reports, with no pushes. */
   static ImageSpecStatus aggregate(
       ImageSpec spec, List<Report> reports, ImageSpecStatus previous, Instant now) {
+    return aggregate(spec, reports, ClusterPushes.Observation.NONE, previous, now);
+  }
+
+  /**
+   * The spec's status from the reports and the aggregator's own pushes; conditions keep their times
+   * from {@code previous}. The spec is Ready when every node converged and every push target serves
+   * the image; a failed push makes it Degraded.
+   */
+  static ImageSpecStatus aggregate(
+      ImageSpec spec,
+      List<Report> reports,
+      ClusterPushes.Observation pushes,
+      ImageSpecStatus previous,
+      Instant now) {
     Long generation = spec.getMetadata().getGeneration();
     List<Report> current = new ArrayList<>();
     List<String> readyNodes = new ArrayList<>();
@@ -99,13 +113,32 @@ final class SpecAggregation {
     }
     st.setImages(images);
     st.setImagesReady(imagesReady + "/" + entries.size());
-    st.setPushes(pushes(current));
+    st.setPushes(pushes.pushes().isEmpty() ? null : List.copyOf(pushes.pushes()));
+    String pushFailedReason = null;
+    List<String> pushProblems = new ArrayList<>();
+    List<String> pushesWaiting = new ArrayList<>();
+    for (int i = 0; i < pushes.pushes().size(); i++) {
+      PushStatus p = pushes.pushes().get(i);
+      if (p.getState() == PushState.Failed) {
+        pushFailedReason =
+            pushFailedReason != null
+                ? pushFailedReason
+                : Objects.requireNonNullElse(pushes.reasons().get(i), Reasons.PUSH_FAILED);
+        pushProblems.add("push to " + p.getTo() + ": " + p.getMessage());
+      } else if (p.getState() != PushState.Pushed) {
+        pushesWaiting.add(p.getTo());
+      }
+    }
 
     List<Condition> prev = previous == null ? null : previous.getConditions();
-    boolean ready = desired > 0 && readyNodes.size() == desired;
+    boolean nodesReady = desired > 0 && readyNodes.size() == desired;
+    boolean ready = nodesReady && pushProblems.isEmpty() && pushesWaiting.isEmpty();
     String degradedReason = null;
     String degradedMessage = null;
-    if (!failedNodes.isEmpty()) {
+    if (failedNodes.isEmpty() && !pushProblems.isEmpty()) {
+      degradedReason = pushFailedReason;
+      degradedMessage = Conditions.shorten(String.join("; ", pushProblems), MAX_MESSAGE * 2);
+    } else if (!failedNodes.isEmpty()) {
       Report first = failedNodes.get(0);
       Optional<Condition> c =
           Conditions.find(first.entry().getConditions(), ImageSpecStatus.DEGRADED);
@@ -120,6 +153,7 @@ final class SpecAggregation {
                     .map(Condition::getMessage)
                     .orElse("degraded"));
       }
+      parts.addAll(pushProblems);
       degradedMessage =
           Conditions.shorten(
               String.join("; ", parts)
@@ -133,6 +167,15 @@ final class SpecAggregation {
     if (ready) {
       readyReason = Reasons.CONVERGED;
       readyMessage = "converged on " + desired + "/" + desired + " node(s)";
+    } else if (nodesReady && degradedReason == null) {
+      readyReason = Reasons.PENDING;
+      readyMessage =
+          "converged on "
+              + desired
+              + "/"
+              + desired
+              + " node(s); copying to "
+              + String.join(", ", pushesWaiting);
     } else if (desired == 0) {
       readyReason = Reasons.NO_MATCHING_NODES;
       readyMessage = "no node with an imagespec agent matches nodeSelector";
@@ -152,15 +195,19 @@ final class SpecAggregation {
         Conditions.against(prev, generation, now)
             .ready(ready, readyReason, Conditions.shorten(readyMessage, MAX_MESSAGE * 2))
             .progressing(
-                !pendingNodes.isEmpty(),
-                pendingNodes.isEmpty() ? Reasons.RECONCILED : Reasons.NODES_PENDING,
-                pendingNodes.isEmpty()
-                    ? "every node reported the current generation"
-                    : pendingNodes.size() + " node(s) not converged yet: " + list(pendingNodes))
+                !pendingNodes.isEmpty() || !pushesWaiting.isEmpty(),
+                !pendingNodes.isEmpty()
+                    ? Reasons.NODES_PENDING
+                    : !pushesWaiting.isEmpty() ? Reasons.PUSHES_PENDING : Reasons.RECONCILED,
+                !pendingNodes.isEmpty()
+                    ? pendingNodes.size() + " node(s) not converged yet: " + list(pendingNodes)
+                    : !pushesWaiting.isEmpty()
+                        ? "copying to " + String.join(", ", pushesWaiting)
+                        : "every node reported the current generation")
             .degraded(
                 degradedReason != null,
                 degradedReason == null ? Reasons.AS_EXPECTED : degradedReason,
-                degradedReason == null ? "no node reports a failure" : degradedMessage)
+                degradedReason == null ? "no node or push reports a failure" : degradedMessage)
             .build();
     st.setConditions(conditions);
     return st;
@@ -234,43 +281,6 @@ final class SpecAggregation {
     } else {
       out.setState(ImageState.Pending);
       out.setMessage(ready + "/" + desired + " node(s) converged");
-    }
-    return out;
-  }
-
-  /** Push targets: Pushed when every current node reports them pushed; the first failure else. */
-  private static List<PushStatus> pushes(List<Report> current) {
-    List<PushStatus> out = null;
-    for (Report r : current) {
-      List<PushStatus> list = r.entry().getPushes();
-      if (list == null) {
-        continue;
-      }
-      if (out == null) {
-        out = new ArrayList<>();
-        for (PushStatus p : list) {
-          out.add(
-              new PushStatus(
-                  p.getImage(),
-                  p.getTo(),
-                  p.getState(),
-                  p.getDigest(),
-                  p.getId(),
-                  p.getMessage() == null ? null : "node " + r.node() + ": " + p.getMessage(),
-                  null));
-        }
-        continue;
-      }
-      for (int i = 0; i < Math.min(out.size(), list.size()); i++) {
-        PushStatus agg = out.get(i);
-        PushStatus p = list.get(i);
-        if (agg.getState() == PushState.Pushed && p.getState() != PushState.Pushed) {
-          agg.setState(p.getState());
-          agg.setDigest(p.getDigest());
-          agg.setMessage(
-              p.getMessage() == null ? null : "node " + r.node() + ": " + p.getMessage());
-        }
-      }
     }
     return out;
   }

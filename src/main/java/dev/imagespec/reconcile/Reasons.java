@@ -49,6 +49,7 @@ public final class Reasons {
   public static final String ACTIONS_PENDING = "ActionsPending";
   public static final String RECONCILED = "Reconciled";
   public static final String NODES_PENDING = "NodesPending";
+  public static final String PUSHES_PENDING = "PushesPending";
   public static final String PROGRESSING = "Progressing";
   public static final String REMOVING_IMAGES = "RemovingImages";
   public static final String IMAGES_REMOVED = "ImagesRemoved";

@@ -12,6 +12,7 @@ import dev.imagespec.spec.ImageSpecStatus;
 import dev.imagespec.spec.ImageState;
 import dev.imagespec.spec.ImageStatus;
 import dev.imagespec.spec.NodeSpecStatus;
+import dev.imagespec.spec.PushStatus;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.LabelSelectorBuilder;
 import java.time.Instant;
@@ -191,5 +192,71 @@ class SpecAggregationTest {
         .contains("imagespec_reconcile_duration_seconds_bucket{controller=\"agent\",le=\"0.1\"} 1")
         .contains("imagespec_reconcile_duration_seconds_count{controller=\"agent\"} 1")
         .contains("imagespec_engine_errors_total{kind=\"events\"} 1");
+  }
+
+  @Test
+  void pushesOfTheAggregatorGateReadinessAndAFailedOneDegradesNamingTheTarget() {
+    ImageSpec spec = spec();
+    List<ImageNode> nodes = List.of(node("n1", 3L, ImageState.Present, ImageState.Present, null));
+    PushStatus copying =
+        new PushStatus(
+            "a:1", "mirror/a:1", dev.imagespec.spec.PushState.Pending, null, null, "copying", null);
+    ImageSpecStatus waiting =
+        SpecAggregation.aggregate(
+            spec,
+            SpecAggregation.reports(spec, nodes),
+            new ClusterPushes.Observation(
+                List.of(copying), java.util.Arrays.asList((String) null), null),
+            null,
+            T0);
+    assertThat(waiting.isReady()).isFalse();
+    assertThat(waiting.isDegraded()).isFalse();
+    assertThat(waiting.condition(ImageSpecStatus.READY).orElseThrow().getMessage())
+        .contains("copying to mirror/a:1");
+    assertThat(waiting.condition(ImageSpecStatus.PROGRESSING).orElseThrow().getReason())
+        .isEqualTo("PushesPending");
+    assertThat(waiting.getPushes()).containsExactly(copying);
+
+    PushStatus failed =
+        new PushStatus(
+            "a:1",
+            "mirror/a:1",
+            dev.imagespec.spec.PushState.Failed,
+            null,
+            null,
+            "copy of a:1 to mirror/a:1 failed: source a:1: refused",
+            null);
+    ImageSpecStatus st =
+        SpecAggregation.aggregate(
+            spec,
+            SpecAggregation.reports(spec, nodes),
+            new ClusterPushes.Observation(List.of(failed), List.of("Unauthorized"), null),
+            waiting,
+            T0);
+    assertThat(st.isReady()).isFalse();
+    assertThat(st.isDegraded()).isTrue();
+    Condition degraded = st.condition(ImageSpecStatus.DEGRADED).orElseThrow();
+    assertThat(degraded.getReason()).isEqualTo("Unauthorized");
+    assertThat(degraded.getMessage()).startsWith("push to mirror/a:1: ").contains("source");
+
+    PushStatus done =
+        new PushStatus(
+            "a:1",
+            "mirror/a:1",
+            dev.imagespec.spec.PushState.Pushed,
+            "sha256:d1",
+            null,
+            "ok",
+            null);
+    ImageSpecStatus ready =
+        SpecAggregation.aggregate(
+            spec,
+            SpecAggregation.reports(spec, nodes),
+            new ClusterPushes.Observation(
+                List.of(done), java.util.Arrays.asList((String) null), null),
+            st,
+            T0);
+    assertThat(ready.isReady()).isTrue();
+    assertThat(ready.isDegraded()).isFalse();
   }
 }
