@@ -21,6 +21,10 @@ import java.util.Map;
  * {@code localhost/}), or whose digest its registry answers "no such manifest" to every identity
  * asking, counts for every spec, but only the namespace that declared it first may push it.
  *
+ * <p>A {@link RegistryAnswer.Kind#PENDING} answer (a {@link SharedAccess} verdict not made yet)
+ * makes the entry wait: {@link Kind#PENDING}, neither counted nor failed. While one is pending, the
+ * image is not taken for local-only, and entries answered "no such manifest" wait with it.
+ *
  * <p>Without {@link PlanInput#identities()} every entry is open (one tenant, no checks).
  */
 final class AccessVerdicts {
@@ -31,7 +35,9 @@ final class AccessVerdicts {
     /** The registry denied or does not show the image to the entry's credentials. */
     UNAUTHORIZED,
     /** The registry could not be asked. */
-    UNVERIFIED
+    UNVERIFIED,
+    /** The access check is made elsewhere and not answered yet: wait, no tag, no push. */
+    PENDING
   }
 
   /** The verdict on one entry, with the message for the failed ones. */
@@ -43,7 +49,11 @@ final class AccessVerdicts {
     }
 
     String reason() {
-      return kind == Kind.UNAUTHORIZED ? Reasons.UNAUTHORIZED : Reasons.REGISTRY_CHECK_FAILED;
+      return switch (kind) {
+        case UNAUTHORIZED -> Reasons.UNAUTHORIZED;
+        case PENDING -> Reasons.ACCESS_PENDING;
+        default -> Reasons.REGISTRY_CHECK_FAILED;
+      };
     }
   }
 
@@ -53,6 +63,10 @@ final class AccessVerdicts {
   private final Map<Want, ImageReference> accessRefs = new HashMap<>();
   private final Map<Want, String> firstNamespace = new HashMap<>();
   private final java.util.Set<Want> localOnly = new java.util.HashSet<>();
+
+  /** Wants whose local-only question waits for a pending access check. */
+  private final java.util.Set<Want> undecided = new java.util.HashSet<>();
+
   private final Map<Entry, Boolean> cached = new HashMap<>();
   private final Map<Entry, Access> verdicts = new HashMap<>();
 
@@ -121,7 +135,10 @@ final class AccessVerdicts {
   void decide(Map<String, RegistryAnswer> answers) {
     if (enforced) {
       for (Want w : pulls.wants()) {
-        if (!w.pull && notHeld(w, answers)) {
+        Boolean notHeld = w.pull ? Boolean.FALSE : notHeld(w, answers);
+        if (notHeld == null) {
+          undecided.add(w);
+        } else if (notHeld) {
           localOnly.add(w);
         }
       }
@@ -135,13 +152,16 @@ final class AccessVerdicts {
    * True when every access check of the want's local digest (or the refresh lookup standing in for
    * one) was answered "no such manifest" and no identity was shown it: the registry does not hold
    * it, the image was made here (Podman gives images it imports or builds a digest for each name).
+   * Null (undecided) when the other answers are "no such manifest" but one is pending: a pending
+   * identity might be shown the image.
    */
-  private boolean notHeld(Want w, Map<String, RegistryAnswer> answers) {
+  private Boolean notHeld(Want w, Map<String, RegistryAnswer> answers) {
     ImageReference ref = accessRefs.get(w);
     if (w.local == null || ref == null || !ref.hasDigest() || localOnly.contains(w)) {
       return false;
     }
     boolean missing = false;
+    boolean pending = false;
     for (Entry e : w.entries) {
       if (Boolean.TRUE.equals(cached.get(e))) {
         return false;
@@ -154,12 +174,16 @@ final class AccessVerdicts {
       if (a == null) {
         continue;
       }
+      if (a.kind() == RegistryAnswer.Kind.PENDING) {
+        pending = true;
+        continue;
+      }
       if (a.kind() != RegistryAnswer.Kind.MISSING) {
         return false;
       }
       missing = true;
     }
-    return missing;
+    return missing && pending ? null : missing;
   }
 
   /** The verdict on a planned Present entry (open for the others). */
@@ -210,6 +234,16 @@ final class AccessVerdicts {
     if (found(mine) || found(anyone)) {
       return Access.OPEN;
     }
+    if (mine != null && mine.kind() == RegistryAnswer.Kind.MISSING && undecided.contains(w)) {
+      return new Access(
+          Kind.PENDING,
+          "registry "
+              + ref.domain()
+              + " does not serve "
+              + ref.canonical()
+              + " to this spec's credentials; whether it holds the image at all (or the image was"
+              + " made on this machine) waits for the access check of another spec");
+    }
     return answered(ref, mine);
   }
 
@@ -241,6 +275,16 @@ final class AccessVerdicts {
                   + ref.canonical()
                   + " to this spec's credentials, so its access to the image on this machine"
                   + " cannot be shown; it is neither counted, tagged nor pushed");
+      case PENDING ->
+          new Access(
+              Kind.PENDING,
+              "waiting for the access check of "
+                  + ref.canonical()
+                  + " with this spec's credentials (another spec's credentials brought the"
+                  + " image); "
+                  + (mine.error() != null
+                      ? mine.error()
+                      : "it is made once for the cluster, not on this machine"));
       default ->
           new Access(
               Kind.UNVERIFIED,
@@ -252,6 +296,15 @@ final class AccessVerdicts {
                   + mine.error()
                   + "; no tag or push until it can");
     };
+  }
+
+  /**
+   * The digest whose access check a waiting entry needs ({@code sha256:...}), or null when it waits
+   * for no digest.
+   */
+  String pendingDigest(Entry e) {
+    ImageReference ref = accessRefs.get(pulls.of(e));
+    return ref == null ? null : ref.digest().orElse(null);
   }
 
   private boolean ownPull(Entry e, Want w) {

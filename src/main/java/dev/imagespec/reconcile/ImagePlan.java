@@ -20,7 +20,8 @@ import java.util.List;
  * @param message why (failed, conflict, registry warning), or null
  * @param lastChecked when the registry was last asked (Always), or null
  * @param problem Degraded reason when this entry degrades the spec ({@code Conflict}, {@code
- *     PullFailed}, {@code RemoveFailed}, {@code RegistryCheckFailed}, {@code InvalidSpec}), or null
+ *     PullFailed}, {@code RemoveFailed}, {@code RegistryCheckFailed}, {@code InvalidSpec}), or
+ *     null; {@code AccessPending} is no problem: see {@link #waitsForAccess()}
  * @param pull the pull this entry waits for, or null
  * @param tags tags this entry waits for
  * @param remove the remove this entry waits for, or null
@@ -42,5 +43,13 @@ public record ImagePlan(
     PlannedAction remove) {
   public ImagePlan {
     tags = tags == null ? List.of() : List.copyOf(tags);
+  }
+
+  /**
+   * True when the entry waits for a shared access verdict ({@link SharedAccess}): {@code Pending}
+   * with no action, whether or not the plan runs.
+   */
+  public boolean waitsForAccess() {
+    return state == ImageState.Pending && Reasons.ACCESS_PENDING.equals(problem);
   }
 }

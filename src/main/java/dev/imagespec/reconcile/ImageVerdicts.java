@@ -13,8 +13,10 @@ import java.util.stream.Collectors;
 
 /**
  * Planner step 5: the verdict on each {@code spec.images} entry. Invalid, conflicting,
- * never-pullable and unauthorized ({@link AccessVerdicts}) entries fail; Present entries get their
- * missing or moved tags; Absent entries a remove, unless a container uses the image.
+ * never-pullable and unauthorized ({@link AccessVerdicts}) entries fail; entries whose access check
+ * is pending wait ({@code Pending}, reason {@link Reasons#ACCESS_PENDING}, no tags); Present
+ * entries get their missing or moved tags; Absent entries a remove, unless a container uses the
+ * image.
  */
 final class ImageVerdicts {
   private final Conflicts conflicts;
@@ -67,6 +69,17 @@ final class ImageVerdicts {
     AccessVerdicts.Access may = access.of(e);
     if (may.kind() == AccessVerdicts.Kind.UNAUTHORIZED) {
       d.fail(ImageState.Failed, may.message(), may.reason());
+      return d;
+    }
+    if (may.kind() == AccessVerdicts.Kind.PENDING) {
+      // not counted, not failed: the shared access verdict on this digest decides
+      d.fail(ImageState.Pending, may.message(), may.reason());
+      d.id = w.pull || w.local == null ? null : w.local.id();
+      String digest = w.pull ? null : access.pendingDigest(e);
+      d.digest = digest != null ? digest : w.pull ? null : w.digest;
+      if (e.policy == PullPolicy.Always) {
+        d.lastChecked = e.prevLastChecked();
+      }
       return d;
     }
     if (may.kind() == AccessVerdicts.Kind.UNVERIFIED) {

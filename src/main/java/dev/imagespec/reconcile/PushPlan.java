@@ -18,7 +18,8 @@ import java.time.Instant;
  * @param tag the local tag as {@code to} this push waits for, or null
  * @param push the push, or null
  * @param problem the Degraded reason the planner decided for a failed target (e.g. {@code
- *     Unauthorized}), or null: then a failure's reason comes from its actions
+ *     Unauthorized}), or null: then a failure's reason comes from its actions; {@code
+ *     AccessPending} for a target that waits ({@link #waitsForAccess()})
  */
 public record PushPlan(
     int entryIndex,
@@ -32,4 +33,9 @@ public record PushPlan(
     Instant lastChecked,
     PlannedAction tag,
     PlannedAction push,
-    String problem) {}
+    String problem) {
+  /** True when the push waits for the image's shared access verdict: nothing is planned for it. */
+  public boolean waitsForAccess() {
+    return state == PushState.Pending && Reasons.ACCESS_PENDING.equals(problem);
+  }
+}

@@ -13,9 +13,10 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Planner step 6: the push plan. Entries {@link AccessVerdicts} refuses push nothing. A push target
- * is verified against its registry once its refresh interval elapsed, and pushed (after a local tag
- * as the target, when missing) when the registry does not hold this image.
+ * Planner step 6: the push plan. Entries {@link AccessVerdicts} refuses push nothing; those whose
+ * access check is pending wait ({@code Pending}, nothing planned). A push target is verified
+ * against its registry once its refresh interval elapsed, and pushed (after a local tag as the
+ * target, when missing) when the registry does not hold this image.
  */
 final class PushVerdicts {
   private final SpecEntries specs;
@@ -93,6 +94,20 @@ final class PushVerdicts {
       return out;
     }
     AccessVerdicts.Access may = access.of(e);
+    if (may.kind() == AccessVerdicts.Kind.PENDING) {
+      for (PushRef p : e.pushes) {
+        Verdict d =
+            new Verdict(
+                e,
+                p.target(),
+                p.to().canonical(),
+                PushState.Pending,
+                "the push waits for the image's access check: " + may.message());
+        d.problem = may.reason();
+        out.add(d);
+      }
+      return out;
+    }
     String refusal = may.open() ? access.pushRefusal(e) : may.message();
     if (refusal != null) {
       for (PushRef p : e.pushes) {

@@ -41,6 +41,14 @@ public final class Reasons {
 
   public static final String CONVERGED = "Converged";
   public static final String PENDING = "Pending";
+
+  /**
+   * An entry waits for the access check of an image other credentials brought, made once for the
+   * cluster ({@link SharedAccess}); not a failure: also the Progressing reason while only such
+   * checks are awaited.
+   */
+  public static final String ACCESS_PENDING = "AccessPending";
+
   public static final String NOT_CONVERGED = "NotConverged";
   public static final String NO_MATCHING_NODES = "NoMatchingNodes";
 

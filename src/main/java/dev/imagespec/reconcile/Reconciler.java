@@ -23,7 +23,9 @@ import java.util.function.Function;
  * its Secrets give): an image another identity's credentials brought counts for a spec only once
  * the registry answered an access check with the spec's credentials. Answers and own pulls are kept
  * in {@link AccessProofs}, so a converged pass asks again only when a spec's {@code
- * refreshInterval} elapsed.
+ * refreshInterval} elapsed. With a {@link SharedAccess} ({@link #withSharedAccess}) access checks
+ * are first put to it: its answers stand for the registry's, and a pending one makes the entry
+ * wait.
  *
  * <p>A converged state makes no mutating call. Errors of single actions end up in the outcomes and
  * statuses; only a failure to list images or containers (after retries) is thrown.
@@ -34,6 +36,7 @@ public final class Reconciler {
   private final ReconcileOptions options;
   private final Function<PlanInput, Planner.Pass> planners;
   private final AccessProofs proofs;
+  private final SharedAccess shared;
 
   /** With access proofs of its own, kept across the passes of this reconciler. */
   public Reconciler(ImagePort port, CredentialResolver credentials, ReconcileOptions options) {
@@ -49,7 +52,7 @@ public final class Reconciler {
       CredentialResolver credentials,
       ReconcileOptions options,
       AccessProofs proofs) {
-    this(port, credentials, options, Planner::pass, proofs);
+    this(port, credentials, options, Planner::pass, proofs, SharedAccess.none());
   }
 
   /** With the planner pass of each reconcile pass made by {@code planners} (tests count them). */
@@ -58,7 +61,7 @@ public final class Reconciler {
       CredentialResolver credentials,
       ReconcileOptions options,
       Function<PlanInput, Planner.Pass> planners) {
-    this(port, credentials, options, planners, new AccessProofs());
+    this(port, credentials, options, planners, new AccessProofs(), SharedAccess.none());
   }
 
   private Reconciler(
@@ -66,12 +69,22 @@ public final class Reconciler {
       CredentialResolver credentials,
       ReconcileOptions options,
       Function<PlanInput, Planner.Pass> planners,
-      AccessProofs proofs) {
+      AccessProofs proofs,
+      SharedAccess shared) {
     this.port = port;
     this.credentials = credentials == null ? CredentialResolver.none() : credentials;
     this.options = options == null ? ReconcileOptions.defaults() : options;
     this.planners = planners;
     this.proofs = proofs == null ? new AccessProofs() : proofs;
+    this.shared = shared == null ? SharedAccess.none() : shared;
+  }
+
+  /**
+   * A copy of this reconciler (same port, credentials, options, proofs) that puts access checks to
+   * {@code shared} before the registry; answers from it are not recorded as proofs.
+   */
+  public Reconciler withSharedAccess(SharedAccess shared) {
+    return new Reconciler(port, credentials, options, planners, proofs, shared);
   }
 
   public ReconcileOptions options() {
@@ -141,14 +154,15 @@ public final class Reconciler {
 
   /** Only the plan (as {@code dryRun}), whatever the options say. */
   public Plan plan(List<ImageSpec> specs, Map<SpecKey, ImageSpecStatus> previous) {
-    return new Reconciler(port, credentials, options.withDryRun(true), planners, proofs)
+    return new Reconciler(port, credentials, options.withDryRun(true), planners, proofs, shared)
         .reconcile(specs, previous)
         .plan();
   }
 
   /**
    * Answers the checks in three rounds: the pull and push lookups, then the anonymous access
-   * checks, then the others, skipping (as found) images anonymous access was just shown for.
+   * checks, then the others, skipping (as found) images anonymous access was just shown for. An
+   * access check the {@link SharedAccess} answers goes to no registry.
    */
   private Map<String, RegistryAnswer> lookUp(
       List<RegistryCheck> checks,
@@ -178,8 +192,12 @@ public final class Reconciler {
                     RegistryCheck.accessKey(
                         CredentialIdentities.ANONYMOUS, c.reference().canonical()))
                 : null;
-        if (anyone != null && anyone.kind() == RegistryAnswer.Kind.FOUND) {
-          answers.put(c.key(), anyone);
+        Optional<RegistryAnswer> given =
+            anyone != null && anyone.kind() == RegistryAnswer.Kind.FOUND
+                ? Optional.of(anyone)
+                : c.purpose() == RegistryCheck.Purpose.ACCESS ? shared(c) : Optional.empty();
+        if (given.isPresent()) {
+          answers.put(c.key(), given.get());
         } else {
           tasks.add(() -> answers.put(c.key(), lookUp(c, counting, retrier, identities, now)));
         }
@@ -187,6 +205,20 @@ public final class Reconciler {
       Executor.runAll(tasks, options.parallelism(), "imagespec-registry");
     }
     return answers;
+  }
+
+  /** The shared answer to an access check; one that cannot be read is an error answer. */
+  private Optional<RegistryAnswer> shared(RegistryCheck c) {
+    try {
+      Optional<RegistryAnswer> a = shared.answer(c);
+      return a == null ? Optional.empty() : a;
+    } catch (RuntimeException e) {
+      return Optional.of(
+          RegistryAnswer.error(
+              "cannot read the shared access verdict: "
+                  + ErrorMessages.of(e)
+                  + "; the next pass asks again"));
+    }
   }
 
   /** Pulls prove access for the identity whose credentials made them. */

@@ -4,9 +4,10 @@ package dev.imagespec.reconcile;
  * What the registry said about a reference.
  *
  * @param kind found, missing (no such tag), denied (the registry refused these credentials; only
- *     asked for by access checks) or error (unreachable, unauthorized, ...)
+ *     asked for by access checks), error (unreachable, unauthorized, ...) or pending (an access
+ *     check another process makes and has not answered yet; see {@link SharedAccess})
  * @param digest the digest when found
- * @param error the error message when the lookup failed
+ * @param error the error message when the lookup failed; for pending, what is waited for
  * @param imageId the image ID (config digest) behind the digest, when asked for and known
  */
 public record RegistryAnswer(Kind kind, String digest, String error, String imageId) {
@@ -15,7 +16,8 @@ public record RegistryAnswer(Kind kind, String digest, String error, String imag
     FOUND,
     MISSING,
     DENIED,
-    ERROR
+    ERROR,
+    PENDING
   }
 
   public static RegistryAnswer found(String digest) {
@@ -36,5 +38,10 @@ public record RegistryAnswer(Kind kind, String digest, String error, String imag
 
   public static RegistryAnswer error(String message) {
     return new RegistryAnswer(Kind.ERROR, null, message, null);
+  }
+
+  /** An access check nobody may make now: the shared verdict is awaited ({@link SharedAccess}). */
+  public static RegistryAnswer pending(String message) {
+    return new RegistryAnswer(Kind.PENDING, null, message, null);
   }
 }

@@ -25,7 +25,9 @@ import java.util.stream.Collectors;
 
 /**
  * Builds each spec's status from its plan and the outcomes of the executed actions (none in a dry
- * run: planned work then shows as {@code Pending}).
+ * run: planned work then shows as {@code Pending}). Entries and pushes waiting for a shared access
+ * verdict stay {@code Pending} without degrading the spec: Ready false and Progressing true, reason
+ * {@code AccessPending} when nothing else is pending.
  */
 public final class StatusBuilder {
   /** Degraded reasons, most important first. */
@@ -89,6 +91,7 @@ public final class StatusBuilder {
     st.setObservedGeneration(generation);
     Problems problems = new Problems();
     int pending = 0;
+    int waiting = 0; // of pending: entries and pushes waiting for a shared access verdict
     boolean converged = true;
 
     List<ImageStatus> images = new ArrayList<>();
@@ -99,7 +102,10 @@ public final class StatusBuilder {
       String message = ip.message();
       Instant lastChecked = ip.lastChecked();
       String problem = ip.problem();
-      if (state == ImageState.Pending && executed) {
+      if (ip.waitsForAccess()) {
+        problem = null;
+        waiting++;
+      } else if (state == ImageState.Pending && executed) {
         if (ip.ensure() == Ensure.Present) {
           state = ImageState.Present;
           if (ip.pull() != null) {
@@ -174,7 +180,9 @@ public final class StatusBuilder {
       String id = pp.id();
       String message = pp.message();
       Instant lastChecked = pp.lastChecked();
-      if (state == PushState.Pending && executed) {
+      if (pp.waitsForAccess()) {
+        waiting++;
+      } else if (state == PushState.Pending && executed) {
         ActionOutcome tag = pp.tag() == null ? null : outcomes.get(pp.tag().key());
         ActionOutcome push = pp.push() == null ? null : outcomes.get(pp.push().key());
         if (push != null && push.succeeded()) {
@@ -216,6 +224,8 @@ public final class StatusBuilder {
 
     ImageSpecStatus prev = sp.previous();
     boolean ready = converged && pending == 0;
+    boolean onlyWaiting = pending > 0 && waiting == pending;
+    String pendingMessage = pendingMessage(pending - waiting, waiting);
     String primary = problems.primary();
     List<Condition> conditions =
         Conditions.against(prev == null ? null : prev.getConditions(), generation, now)
@@ -223,16 +233,20 @@ public final class StatusBuilder {
                 ready,
                 ready
                     ? Reasons.CONVERGED
-                    : pending > 0
-                        ? Reasons.PENDING
-                        : primary != null ? primary : Reasons.NOT_CONVERGED,
+                    : onlyWaiting
+                        ? Reasons.ACCESS_PENDING
+                        : pending > 0
+                            ? Reasons.PENDING
+                            : primary != null ? primary : Reasons.NOT_CONVERGED,
                 ready
                     ? summary(images.size(), pushes.size())
-                    : pending > 0 ? pending + " action(s) pending" : problems.message())
+                    : pending > 0 ? pendingMessage : problems.message())
             .progressing(
                 pending > 0,
-                pending > 0 ? Reasons.ACTIONS_PENDING : Reasons.RECONCILED,
-                pending > 0 ? pending + " action(s) pending" : "no action pending")
+                onlyWaiting
+                    ? Reasons.ACCESS_PENDING
+                    : pending > 0 ? Reasons.ACTIONS_PENDING : Reasons.RECONCILED,
+                pending > 0 ? pendingMessage : "no action pending")
             .degraded(
                 primary != null,
                 primary != null ? primary : Reasons.AS_EXPECTED,
@@ -240,6 +254,17 @@ public final class StatusBuilder {
             .build();
     st.setConditions(conditions);
     return st;
+  }
+
+  private static String pendingMessage(int actions, int waiting) {
+    String waits =
+        waiting
+            + (waiting == 1 ? " image or push waits" : " images or pushes wait")
+            + " for an access check made once for the cluster";
+    if (actions == 0) {
+      return waits;
+    }
+    return actions + " action(s) pending" + (waiting == 0 ? "" : ", " + waits);
   }
 
   private static String summary(int images, int pushes) {

@@ -295,4 +295,69 @@ class PlannerTenancyTest {
     assertThat(st.isReady()).isFalse();
     assertThat(st.condition("Ready").orElseThrow().getReason()).isEqualTo("Unauthorized");
   }
+
+  @Test
+  void aPendingAccessVerdictWaitsWithoutDegradingAndOtherWorkStillRuns() {
+    ImageSpec a =
+        ImageSpec.of(
+            "team-a",
+            "steal",
+            ImageSpecSpec.of(
+                ImageEntry.of(PRIVATE).withTags("mine:1").withPush(EXFIL, null),
+                ImageEntry.of("other.example/x:1")));
+    PlanInput in = input(List.of(PULLED_BEFORE), new AccessProofs(), teamB(), a);
+    String ref = REPO + "@" + dg(1);
+    Map<String, RegistryAnswer> answers = new HashMap<>();
+    answers.put(access(B, ref), RegistryAnswer.found(dg(1)));
+    answers.put(
+        access(CredentialIdentities.ANONYMOUS, ref), RegistryAnswer.pending("verdict awaited"));
+    Plan plan = Planner.plan(in.withRegistry(answers));
+
+    assertThat(brief(plan)).containsExactly("pull other.example/x:1");
+    ImagePlan waits = plan(plan, "team-a", "steal").images().get(0);
+    assertThat(waits.state()).isEqualTo(ImageState.Pending);
+    assertThat(waits.problem()).isEqualTo(Reasons.ACCESS_PENDING);
+    assertThat(waits.waitsForAccess()).isTrue();
+    assertThat(waits.digest()).isEqualTo(dg(1));
+    assertThat(waits.id()).isEqualTo(id(1));
+    assertThat(waits.tags()).isEmpty();
+    assertThat(waits.message()).contains(ref).contains("verdict awaited");
+    PushPlan push = plan(plan, "team-a", "steal").pushes().get(0);
+    assertThat(push.state()).isEqualTo(PushState.Pending);
+    assertThat(push.waitsForAccess()).isTrue();
+    assertThat(push.push()).isNull();
+    assertThat(push.tag()).isNull();
+
+    // executed, the pull succeeded: the waiting entry and push stay Pending, nothing is Degraded
+    PlannedAction pull = plan.actions().get(0);
+    Map<String, ActionOutcome> outcomes =
+        Map.of(
+            pull.key(),
+            new ActionOutcome(
+                pull,
+                ActionOutcome.Result.SUCCEEDED,
+                null,
+                1,
+                img(id(2), List.of("other.example/x:1"), List.of()),
+                null,
+                null,
+                0));
+    var st = StatusBuilder.build(plan, outcomes, true).get(new SpecKey("team-a", "steal"));
+    assertThat(st.getImages())
+        .extracting(ImageStatus::getState)
+        .containsExactly(ImageState.Pending, ImageState.Present);
+    assertThat(st.getPushes()).extracting(PushStatus::getState).containsExactly(PushState.Pending);
+    assertThat(st.isDegraded()).isFalse();
+    assertThat(st.condition("Ready").orElseThrow().getReason()).isEqualTo(Reasons.ACCESS_PENDING);
+    assertThat(st.condition("Progressing").orElseThrow().getStatus()).isEqualTo("True");
+    assertThat(st.condition("Progressing").orElseThrow().getMessage())
+        .isEqualTo("2 images or pushes wait for an access check made once for the cluster");
+
+    // dry run: the pull is pending too, so Ready says Pending and counts both
+    var dry = StatusBuilder.build(plan, Map.of(), false).get(new SpecKey("team-a", "steal"));
+    assertThat(dry.condition("Ready").orElseThrow().getReason()).isEqualTo(Reasons.PENDING);
+    assertThat(dry.condition("Progressing").orElseThrow().getReason())
+        .isEqualTo(Reasons.ACTIONS_PENDING);
+    assertThat(dry.isDegraded()).isFalse();
+  }
 }
