@@ -21,6 +21,7 @@ import dev.imagespec.spec.ImageNodeStatus;
 import dev.imagespec.spec.ImageSpec;
 import dev.imagespec.spec.SpecKey;
 import io.fabric8.kubernetes.api.model.Node;
+import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.javaoperatorsdk.operator.api.config.informer.FieldSelector;
@@ -91,6 +92,15 @@ public final class AgentReconciler
   /** Access the registries showed to the specs' credentials, kept for the agent's process. */
   private final AccessProofs proofs = new AccessProofs();
 
+  /**
+   * How long an entry waits for the aggregator's access verdict ({@link ClusterAccess}) before the
+   * agent asks the registry itself.
+   */
+  static final Duration ACCESS_WAIT = Duration.ofMinutes(1);
+
+  /** Since when this agent waits for the aggregator's verdict, by credentials and image. */
+  private final Map<String, Instant> accessWaits = new java.util.concurrent.ConcurrentHashMap<>();
+
   private final ResourceID primaryId;
   private volatile EngineInfo engineInfo;
   private volatile String engineProblem = "no pass yet";
@@ -132,7 +142,8 @@ public final class AgentReconciler
                 .withName("imagespecs")
                 .withSecondaryToPrimaryMapper(s -> Set.of(primaryId))
                 .withWatchAllNamespaces()
-                // the aggregator writes the specs' status: only spec and deletion matter here
+                // the aggregator writes the specs' status: only spec, deletion and access verdicts
+                // matter
                 .withOnUpdateFilter(
                     (s, old) ->
                         !Objects.equals(s.getSpec(), old.getSpec())
@@ -140,7 +151,9 @@ public final class AgentReconciler
                                 s.getMetadata().getDeletionTimestamp(),
                                 old.getMetadata().getDeletionTimestamp())
                             || !Objects.equals(
-                                s.getMetadata().getFinalizers(), old.getMetadata().getFinalizers()))
+                                s.getMetadata().getFinalizers(), old.getMetadata().getFinalizers())
+                            // the aggregator's access verdicts answer this agent's waiting checks
+                            || !Objects.equals(access(s), access(old)))
                 .build(),
             ctx);
     nodes =
@@ -190,11 +203,22 @@ public final class AgentReconciler
                   pass.invalid.isEmpty()
                       ? PruneSchedule.due(pass.live, pass.previous, now)
                       : java.util.Set.of());
+      List<Secret> passSecrets = secrets.of(pass.planned);
       CredentialResolver credentials =
-          SecretCredentialResolver.withFallback(
-              secrets.of(pass.planned), settings.fallbackCredentials());
+          SecretCredentialResolver.withFallback(passSecrets, settings.fallbackCredentials());
+      accessWaits.values().removeIf(t -> t.isBefore(now.minus(Duration.ofHours(1))));
+      StatusAccess shared =
+          new StatusAccess(
+              pass.live,
+              passSecrets,
+              settings.fallbackCredentials(),
+              accessWaits,
+              now,
+              ACCESS_WAIT);
       ReconcileResult result =
-          new Reconciler(port, credentials, options, proofs).reconcile(pass.planned, pass.previous);
+          new Reconciler(port, credentials, options, proofs)
+              .withSharedAccess(shared)
+              .reconcile(pass.planned, pass.previous);
       EngineInfo info = engineInfo();
       engineProblem = null;
       passEvents.record(result, pass);
@@ -206,6 +230,9 @@ public final class AgentReconciler
               result.statuses(),
               !result.failures().isEmpty() || status.isDegraded() || !pass.removing.isEmpty(),
               now);
+      if (shared.waited() && (next == null || next.compareTo(ACCESS_WAIT) > 0)) {
+        next = ACCESS_WAIT; // the aggregator's verdict wakes the pass; this is the fallback
+      }
       LOG.atInfo()
           .addKeyValue("node", settings.nodeName())
           .addKeyValue("specs", pass.planned.size())
@@ -260,6 +287,10 @@ public final class AgentReconciler
       }
     }
     return ErrorStatusUpdateControl.noStatusUpdate();
+  }
+
+  private static Object access(ImageSpec s) {
+    return s.getStatus() == null ? null : s.getStatus().getAccess();
   }
 
   private EngineInfo engineInfo() {

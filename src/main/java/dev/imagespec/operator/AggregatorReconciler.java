@@ -3,10 +3,12 @@ package dev.imagespec.operator;
 import dev.imagespec.engine.RegistryClient;
 import dev.imagespec.engine.RegistryCopy;
 import dev.imagespec.reconcile.Reasons;
+import dev.imagespec.reconcile.WakeSchedule;
 import dev.imagespec.spec.Conditions;
 import dev.imagespec.spec.DeletionPolicy;
 import dev.imagespec.spec.ImageNode;
 import dev.imagespec.spec.ImageSpec;
+import dev.imagespec.spec.ImageSpecSpec;
 import dev.imagespec.spec.ImageSpecStatus;
 import dev.imagespec.spec.NodeSpecStatus;
 import dev.imagespec.spec.SpecKey;
@@ -56,6 +58,7 @@ public final class AggregatorReconciler implements Reconciler<ImageSpec>, Cleane
   private InformerEventSource<ImageNode, ImageSpec> nodes;
   private final SpecWakeups wakeups = new SpecWakeups();
   private final ClusterPushes pushes;
+  private final ClusterAccess access;
 
   /** Specs each ImageNode reported last time, so that a spec a node drops is updated too. */
   private final Map<String, Set<ResourceID>> reported = new ConcurrentHashMap<>();
@@ -76,12 +79,12 @@ public final class AggregatorReconciler implements Reconciler<ImageSpec>, Cleane
     this.metrics = metrics;
     this.events = events;
     SpecSecrets secrets = new SpecSecrets(client);
+    RegistryClient registry =
+        RegistryClient.builder().insecureRegistries(pushSettings.insecureRegistries()).build();
+    this.access = new ClusterAccess(registry, spec -> secrets.of(List.of(spec)), clock);
     this.pushes =
         new ClusterPushes(
-            new RegistryCopy(
-                RegistryClient.builder()
-                    .insecureRegistries(pushSettings.insecureRegistries())
-                    .build()),
+            new RegistryCopy(registry),
             spec -> secrets.of(List.of(spec)),
             wakeups::wake,
             events,
@@ -136,12 +139,22 @@ public final class AggregatorReconciler implements Reconciler<ImageSpec>, Cleane
       List<SpecAggregation.Report> reports = SpecAggregation.reports(spec, imageNodes());
       ClusterPushes.Observation copies = pushes.observe(spec);
       ImageSpecStatus status = SpecAggregation.aggregate(spec, reports, copies, previous, now);
+      status.setAccess(
+          access.verdicts(spec, reports, previous == null ? null : previous.getAccess()));
       announce(spec, previous, status);
       if (!status.equals(previous)) {
         StatusPatch.write(context, spec, status);
       }
+      Duration next = copies.nextDue();
+      if (status.getAccess() != null) {
+        // keep the verdicts fresh for the agents: re-checked at half the refresh interval
+        Duration recheck =
+            WakeSchedule.refreshInterval(spec.getSpec(), ImageSpecSpec.DEFAULT_REFRESH_INTERVAL)
+                .dividedBy(2);
+        next = next == null || recheck.compareTo(next) < 0 ? recheck : next;
+      }
       UpdateControl<ImageSpec> control = UpdateControl.noUpdate();
-      return copies.nextDue() == null ? control : control.rescheduleAfter(copies.nextDue());
+      return next == null ? control : control.rescheduleAfter(next);
     } finally {
       metrics.reconciled("aggregator", Duration.ofNanos(System.nanoTime() - start));
     }

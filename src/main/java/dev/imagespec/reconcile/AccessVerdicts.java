@@ -299,10 +299,10 @@ final class AccessVerdicts {
   }
 
   /**
-   * The digest whose access check a waiting entry needs ({@code sha256:...}), or null when it waits
-   * for no digest.
+   * The digest whose access an entry waits for or was refused ({@code sha256:...}), or null when
+   * there is none.
    */
-  String pendingDigest(Entry e) {
+  String accessDigest(Entry e) {
     ImageReference ref = accessRefs.get(pulls.of(e));
     return ref == null ? null : ref.digest().orElse(null);
   }

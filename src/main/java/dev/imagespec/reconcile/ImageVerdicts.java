@@ -69,13 +69,15 @@ final class ImageVerdicts {
     AccessVerdicts.Access may = access.of(e);
     if (may.kind() == AccessVerdicts.Kind.UNAUTHORIZED) {
       d.fail(ImageState.Failed, may.message(), may.reason());
+      // the digest this spec may not read (the operator's aggregator keeps its verdict fresh)
+      d.digest = w.pull ? null : access.accessDigest(e);
       return d;
     }
     if (may.kind() == AccessVerdicts.Kind.PENDING) {
       // not counted, not failed: the shared access verdict on this digest decides
       d.fail(ImageState.Pending, may.message(), may.reason());
       d.id = w.pull || w.local == null ? null : w.local.id();
-      String digest = w.pull ? null : access.pendingDigest(e);
+      String digest = w.pull ? null : access.accessDigest(e);
       d.digest = digest != null ? digest : w.pull ? null : w.digest;
       if (e.policy == PullPolicy.Always) {
         d.lastChecked = e.prevLastChecked();

@@ -38,6 +38,21 @@ public final class SecretCredentialResolver implements CredentialResolver {
   @Override
   public Optional<AuthConfig> forRegistry(
       String namespace, List<String> secretNames, String registryDomain) {
+    return find(namespace, secretNames, registryDomain).map(Found::auth);
+  }
+
+  /**
+   * The first of {@code secretNames} in {@code namespace} that holds credentials for {@code
+   * registryDomain}: the Secret {@link #forRegistry} takes them from.
+   */
+  public Optional<Secret> secretFor(
+      String namespace, List<String> secretNames, String registryDomain) {
+    return find(namespace, secretNames, registryDomain).map(Found::secret);
+  }
+
+  private record Found(Secret secret, AuthConfig auth) {}
+
+  private Optional<Found> find(String namespace, List<String> secretNames, String registryDomain) {
     if (secretNames == null || registryDomain == null) {
       return Optional.empty();
     }
@@ -56,7 +71,7 @@ public final class SecretCredentialResolver implements CredentialResolver {
       }
       AuthConfig auth = auths.get(registry);
       if (auth != null) {
-        return Optional.of(auth);
+        return Optional.of(new Found(s, auth));
       }
     }
     return Optional.empty();

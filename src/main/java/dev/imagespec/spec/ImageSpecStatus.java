@@ -3,6 +3,7 @@ package dev.imagespec.spec;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import com.fasterxml.jackson.annotation.JsonPropertyOrder;
+import java.util.List;
 import java.util.Objects;
 
 /** The observed state of an {@link ImageSpec}. */
@@ -14,7 +15,8 @@ import java.util.Objects;
   "imagesReady",
   "images",
   "pushes",
-  "prune"
+  "prune",
+  "access"
 })
 public class ImageSpecStatus extends SpecStatusFields {
   public static final String READY = Conditions.READY;
@@ -27,7 +29,21 @@ public class ImageSpecStatus extends SpecStatusFields {
   @JsonPropertyDescription("Operator mode: images ready on every node / images declared, e.g. 3/4.")
   private String imagesReady;
 
+  @JsonPropertyDescription(
+      "Operator mode: access checks the aggregator made once for the cluster, for images another"
+          + " spec's credentials brought onto nodes; agents read them instead of asking the"
+          + " registry.")
+  private List<AccessVerdict> access;
+
   public ImageSpecStatus() {}
+
+  public List<AccessVerdict> getAccess() {
+    return access;
+  }
+
+  public void setAccess(List<AccessVerdict> access) {
+    this.access = access;
+  }
 
   public NodeCounts getNodes() {
     return nodes;
@@ -50,12 +66,13 @@ public class ImageSpecStatus extends SpecStatusFields {
     return sameSpecFields(o)
         && o instanceof ImageSpecStatus s
         && Objects.equals(nodes, s.nodes)
-        && Objects.equals(imagesReady, s.imagesReady);
+        && Objects.equals(imagesReady, s.imagesReady)
+        && Objects.equals(access, s.access);
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(specFieldsHash(), nodes, imagesReady);
+    return Objects.hash(specFieldsHash(), nodes, imagesReady, access);
   }
 
   @Override
@@ -72,6 +89,7 @@ public class ImageSpecStatus extends SpecStatusFields {
         + getPrune()
         + (nodes == null ? "" : ", nodes=" + nodes)
         + (imagesReady == null ? "" : ", imagesReady=" + imagesReady)
+        + (access == null ? "" : ", access=" + access)
         + "}";
   }
 }
