@@ -17,11 +17,14 @@ import picocli.CommandLine.Option;
     mixinStandardHelpOptions = true,
     versionProvider = Main.Version.class,
     description = {
-      "Declarative container-image manager for Docker Engine and Podman.",
+      "Declarative container-image manager for Docker Engine, Podman and CRI runtimes"
+          + " (containerd, CRI-O).",
       "",
       "Engine: --host URL (unix:///path, tcp://host:port, https://host:port), else DOCKER_HOST,"
           + " CONTAINER_HOST, then /var/run/docker.sock, /run/podman/podman.sock,"
-          + " $XDG_RUNTIME_DIR/podman/podman.sock. TLS: DOCKER_TLS_VERIFY + DOCKER_CERT_PATH.",
+          + " $XDG_RUNTIME_DIR/podman/podman.sock, /run/containerd/containerd.sock,"
+          + " /var/run/crio/crio.sock; --runtime auto|docker|podman|cri says which API it speaks."
+          + " TLS: DOCKER_TLS_VERIFY + DOCKER_CERT_PATH.",
       "Registry credentials: --creds, else DOCKER_CONFIG/config.json or ~/.docker/config.json.",
       "",
       "Exit codes: 0 ok; 1 engine, registry or auth error; 2 usage or invalid input."
@@ -31,6 +34,7 @@ import picocli.CommandLine.Option;
       PlanCommand.class,
       ImagesCommand.class,
       OperatorCommand.class,
+      CompletionCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class Main {
@@ -156,7 +160,26 @@ public final class Main {
     @Override
     public String[] getVersion() {
       String v = Main.class.getPackage().getImplementationVersion();
-      return new String[] {"imagespec " + (v == null ? "dev" : v)};
+      String commit = null;
+      boolean dirty = false;
+      try (java.io.InputStream in =
+          Main.class.getClassLoader().getResourceAsStream("META-INF/MANIFEST.MF")) {
+        if (in != null && v != null) {
+          java.util.jar.Attributes a = new java.util.jar.Manifest(in).getMainAttributes();
+          commit = a.getValue("Build-Commit");
+          dirty = "true".equals(a.getValue("Build-Dirty"));
+        }
+      } catch (java.io.IOException e) {
+        commit = null;
+      }
+      boolean known = commit != null && !commit.isBlank() && !commit.startsWith("${");
+      return new String[] {
+        "imagespec "
+            + (v == null ? "dev" : v)
+            + (known
+                ? " (commit " + commit + (dirty ? ", with uncommitted changes" : "") + ")"
+                : "")
+      };
     }
   }
 }

@@ -23,7 +23,10 @@ import java.util.Objects;
   "refreshInterval",
   "prune",
   "deletionPolicy",
-  "nodeSelector"
+  "nodeSelector",
+  "warmBeforeScheduling",
+  "pin",
+  "rollout"
 })
 public class ImageSpecSpec {
   /** Maximum number of entries in {@code spec.images}. */
@@ -66,7 +69,61 @@ public class ImageSpecSpec {
   @JsonPropertyDescription("Nodes whose agents apply this spec (operator mode only).")
   private LabelSelector nodeSelector;
 
+  @JsonPropertyDescription(
+      "Operator mode: a node registered with the agent's startup taint"
+          + " (imagespec.dev/warming:NoSchedule by default) keeps it until this spec is converged"
+          + " on it, so pods are not scheduled onto it before its images are there.")
+  private Boolean warmBeforeScheduling;
+
+  @JsonPropertyDescription(
+      "Operator mode: pin the declared images so the kubelet's image garbage collection keeps"
+          + " them (containerd: label io.cri-containerd.pinned=pinned). Default: true when"
+          + " warmBeforeScheduling is, else false.")
+  private Boolean pin;
+
+  @JsonPropertyDescription("Operator mode: how fast the images reach the nodes.")
+  private RolloutSpec rollout;
+
   public ImageSpecSpec() {}
+
+  public Boolean getWarmBeforeScheduling() {
+    return warmBeforeScheduling;
+  }
+
+  public void setWarmBeforeScheduling(Boolean warmBeforeScheduling) {
+    this.warmBeforeScheduling = warmBeforeScheduling;
+  }
+
+  public Boolean getPin() {
+    return pin;
+  }
+
+  public void setPin(Boolean pin) {
+    this.pin = pin;
+  }
+
+  public RolloutSpec getRollout() {
+    return rollout;
+  }
+
+  public void setRollout(RolloutSpec rollout) {
+    this.rollout = rollout;
+  }
+
+  /** {@code warmBeforeScheduling}, false when unset. */
+  public boolean warmBeforeSchedulingOrDefault() {
+    return Boolean.TRUE.equals(warmBeforeScheduling);
+  }
+
+  /** {@code pin}; when unset, {@code warmBeforeScheduling}. */
+  public boolean pinOrDefault() {
+    return pin != null ? pin : warmBeforeSchedulingOrDefault();
+  }
+
+  /** At most this many of {@code nodes} matching nodes pull at once; null: unlimited. */
+  public Integer maxConcurrentNodes(int nodes) {
+    return rollout == null ? null : rollout.limit(nodes);
+  }
 
   public static ImageSpecSpec of(ImageEntry... entries) {
     ImageSpecSpec s = new ImageSpecSpec();
@@ -163,13 +220,25 @@ public class ImageSpecSpec {
         && Objects.equals(refreshInterval, s.refreshInterval)
         && Objects.equals(prune, s.prune)
         && deletionPolicy == s.deletionPolicy
-        && Objects.equals(nodeSelector, s.nodeSelector);
+        && Objects.equals(nodeSelector, s.nodeSelector)
+        && Objects.equals(warmBeforeScheduling, s.warmBeforeScheduling)
+        && Objects.equals(pin, s.pin)
+        && Objects.equals(rollout, s.rollout);
   }
 
   @Override
   public int hashCode() {
     return Objects.hash(
-        images, pullPolicy, pullSecrets, refreshInterval, prune, deletionPolicy, nodeSelector);
+        images,
+        pullPolicy,
+        pullSecrets,
+        refreshInterval,
+        prune,
+        deletionPolicy,
+        nodeSelector,
+        warmBeforeScheduling,
+        pin,
+        rollout);
   }
 
   @Override
@@ -188,6 +257,9 @@ public class ImageSpecSpec {
         + deletionPolicy
         + ", nodeSelector="
         + nodeSelector
+        + (warmBeforeScheduling == null ? "" : ", warmBeforeScheduling=" + warmBeforeScheduling)
+        + (pin == null ? "" : ", pin=" + pin)
+        + (rollout == null ? "" : ", rollout=" + rollout)
         + "}";
   }
 }

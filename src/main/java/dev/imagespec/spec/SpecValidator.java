@@ -58,6 +58,9 @@ public final class SpecValidator {
     if (s.getNodeSelector() != null) {
       validateSelector(s.getNodeSelector(), out);
     }
+    if (s.getRollout() != null && s.getRollout().problem() != null) {
+      out.add(new Violation("spec.rollout.maxConcurrentNodes", s.getRollout().problem()));
+    }
     return out;
   }
 

@@ -103,6 +103,22 @@ public final class RegistryCopyBenchmark {
                       dst.canonical(),
                       "--dest-creds",
                       user + ":" + password)));
+      String launcher = System.getProperty("bench.launcher");
+      if (launcher != null && !launcher.isBlank()) {
+        // what `scripts/install` puts on the PATH: the AppCDS archive and C1-only JIT
+        tools.put(
+            "imagespec installed",
+            dst ->
+                run(
+                    List.of(
+                        launcher,
+                        "images",
+                        "copy",
+                        src.canonical(),
+                        dst.canonical(),
+                        "--dest-creds",
+                        user + ":" + password)));
+      }
       tools.put(
           "skopeo",
           dst -> {
@@ -158,10 +174,12 @@ public final class RegistryCopyBenchmark {
             Collections.max(t),
             name.equals("skopeo") ? "" : String.format(" = %.2fx skopeo", median(t) / skopeo));
       }
-      double ratio = median(times.get("imagespec CLI")) / skopeo;
+      String cli =
+          times.containsKey("imagespec installed") ? "imagespec installed" : "imagespec CLI";
+      double ratio = median(times.get(cli)) / skopeo;
       System.out.printf(
-          "copy benchmark: CLI %.2fx skopeo (target <= 1.1x): %s%n",
-          ratio, ratio <= 1.1 ? "met" : "MISSED");
+          "copy benchmark: %s %.2fx skopeo (target <= 1.1x): %s%n",
+          cli, ratio, ratio <= 1.1 ? "met" : "MISSED");
 
       ImageReference dst = ImageReference.parse(auth + "/bench/copy-dst-" + unique + "-memory:big");
       try (RegistryImages target = new RegistryImages(client)) {

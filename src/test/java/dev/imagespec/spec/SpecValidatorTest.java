@@ -55,6 +55,33 @@ class SpecValidatorTest {
     assertThat(SpecValidator.validate(valid())).isEmpty();
   }
 
+  @Test
+  void rolloutTakesAnIntegerOrAPercentageOfTheMatchingNodes() {
+    ImageSpec s = valid();
+    s.getSpec().setWarmBeforeScheduling(true);
+    assertThat(s.getSpec().pinOrDefault()).isTrue();
+    s.getSpec().setPin(false);
+    assertThat(s.getSpec().pinOrDefault()).isFalse();
+    assertThat(s.getSpec().maxConcurrentNodes(10)).isNull();
+    s.getSpec().setRollout(RolloutSpec.maxConcurrentNodes(2));
+    assertThat(SpecValidator.validate(s)).isEmpty();
+    assertThat(s.getSpec().maxConcurrentNodes(10)).isEqualTo(2);
+    s.getSpec().setRollout(RolloutSpec.maxConcurrentNodes("25%"));
+    assertThat(SpecValidator.validate(s)).isEmpty();
+    assertThat(s.getSpec().maxConcurrentNodes(10)).isEqualTo(3);
+    assertThat(s.getSpec().maxConcurrentNodes(1)).isEqualTo(1);
+    for (Object bad : new Object[] {0, -1, "0%", "150%", "two", "25"}) {
+      s.getSpec().setRollout(RolloutSpec.maxConcurrentNodes(bad));
+      assertThat(SpecValidator.validate(s))
+          .singleElement()
+          .satisfies(
+              v -> {
+                assertThat(v.field()).isEqualTo("spec.rollout.maxConcurrentNodes");
+                assertThat(v.message()).contains(String.valueOf(bad));
+              });
+    }
+  }
+
   static Arguments bad(String expected, Consumer<ImageSpec> change) {
     return Arguments.of(expected, change);
   }
