@@ -209,6 +209,9 @@ final class AccessVerdicts {
 
   private Access decide(Entry e, Map<String, RegistryAnswer> answers) {
     Want w = pulls.of(e);
+    if (w.held != null) {
+      return Access.OPEN; // nothing is pulled or counted in this pass: nothing to verify
+    }
     if (w.pull && ownPull(e, w)) {
       return Access.OPEN;
     }

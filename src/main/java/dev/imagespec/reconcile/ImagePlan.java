@@ -21,7 +21,8 @@ import java.util.List;
  * @param lastChecked when the registry was last asked (Always), or null
  * @param problem Degraded reason when this entry degrades the spec ({@code Conflict}, {@code
  *     PullFailed}, {@code RemoveFailed}, {@code RegistryCheckFailed}, {@code InvalidSpec}), or
- *     null; {@code AccessPending} is no problem: see {@link #waitsForAccess()}
+ *     null; {@code AccessPending} and {@code RolloutThrottled} are no problems: see {@link
+ *     #waits()}
  * @param pull the pull this entry waits for, or null
  * @param tags tags this entry waits for
  * @param remove the remove this entry waits for, or null
@@ -46,10 +47,12 @@ public record ImagePlan(
   }
 
   /**
-   * True when the entry waits for a shared access verdict ({@link SharedAccess}): {@code Pending}
-   * with no action, whether or not the plan runs.
+   * True when the entry waits, with no action, whether or not the plan runs: for a shared access
+   * verdict ({@link SharedAccess}: {@code Pending}, {@code AccessPending}) or for a rollout permit
+   * ({@link PullHolds}: {@code Waiting}).
    */
-  public boolean waitsForAccess() {
-    return state == ImageState.Pending && Reasons.ACCESS_PENDING.equals(problem);
+  public boolean waits() {
+    return (state == ImageState.Pending && Reasons.ACCESS_PENDING.equals(problem))
+        || state == ImageState.Waiting;
   }
 }

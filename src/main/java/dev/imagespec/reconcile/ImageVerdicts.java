@@ -66,6 +66,19 @@ final class ImageVerdicts {
       d.fail(ImageState.Failed, "not present and pullPolicy is Never", Reasons.PULL_FAILED);
       return d;
     }
+    if (w.held != null) {
+      // the pull waits (rollout permit) or is refused (GC backoff): no pull, no tag
+      d.fail(
+          w.held.failed() ? ImageState.Failed : ImageState.Waiting,
+          w.held.message(),
+          w.held.reason());
+      d.id = w.local == null ? null : w.local.id();
+      d.digest = w.local == null ? null : w.digest;
+      if (e.policy == PullPolicy.Always) {
+        d.lastChecked = e.prevLastChecked();
+      }
+      return d;
+    }
     AccessVerdicts.Access may = access.of(e);
     if (may.kind() == AccessVerdicts.Kind.UNAUTHORIZED) {
       d.fail(ImageState.Failed, may.message(), may.reason());

@@ -28,6 +28,7 @@ import java.util.Set;
  * @param identities each spec's credential identity per registry; null when every image counts as
  *     readable by every spec (no access checks: one tenant)
  * @param proofs access already shown ({@link AccessProofs}), read only; null for none
+ * @param holds pulls held back in this pass ({@link PullHolds}); null for none
  */
 public record PlanInput(
     List<ImageSpec> specs,
@@ -40,7 +41,8 @@ public record PlanInput(
     Instant now,
     Duration defaultRefreshInterval,
     CredentialIdentities identities,
-    AccessProofs proofs) {
+    AccessProofs proofs,
+    PullHolds holds) {
 
   public PlanInput {
     specs = specs == null ? List.of() : List.copyOf(specs);
@@ -54,6 +56,35 @@ public record PlanInput(
             ? ImageSpecSpec.DEFAULT_REFRESH_INTERVAL
             : defaultRefreshInterval;
     proofs = proofs == null ? new AccessProofs() : proofs;
+    holds = holds == null ? PullHolds.none() : holds;
+  }
+
+  /** With access checks, without holds. */
+  public PlanInput(
+      List<ImageSpec> specs,
+      List<LocalImage> images,
+      List<ContainerRef> containers,
+      Map<SpecKey, ImageSpecStatus> previous,
+      Map<String, RegistryAnswer> registry,
+      Set<SpecKey> pruneNow,
+      boolean pruneAll,
+      Instant now,
+      Duration defaultRefreshInterval,
+      CredentialIdentities identities,
+      AccessProofs proofs) {
+    this(
+        specs,
+        images,
+        containers,
+        previous,
+        registry,
+        pruneNow,
+        pruneAll,
+        now,
+        defaultRefreshInterval,
+        identities,
+        proofs,
+        null);
   }
 
   /** Without access checks. */
@@ -98,7 +129,8 @@ public record PlanInput(
         now,
         defaultRefreshInterval,
         identities,
-        proofs);
+        proofs,
+        holds);
   }
 
   public PlanInput withPrevious(Map<SpecKey, ImageSpecStatus> map) {
@@ -113,7 +145,8 @@ public record PlanInput(
         now,
         defaultRefreshInterval,
         identities,
-        proofs);
+        proofs,
+        holds);
   }
 
   public PlanInput withRegistry(Map<String, RegistryAnswer> answers) {
@@ -128,7 +161,8 @@ public record PlanInput(
         now,
         defaultRefreshInterval,
         identities,
-        proofs);
+        proofs,
+        holds);
   }
 
   public PlanInput withPruneNow(Set<SpecKey> keys) {
@@ -143,7 +177,8 @@ public record PlanInput(
         now,
         defaultRefreshInterval,
         identities,
-        proofs);
+        proofs,
+        holds);
   }
 
   public PlanInput withPruneAll(boolean all) {
@@ -158,7 +193,8 @@ public record PlanInput(
         now,
         defaultRefreshInterval,
         identities,
-        proofs);
+        proofs,
+        holds);
   }
 
   public PlanInput withDefaultRefreshInterval(Duration d) {
@@ -173,7 +209,8 @@ public record PlanInput(
         now,
         d,
         identities,
-        proofs);
+        proofs,
+        holds);
   }
 
   /** With access checks: each spec's identity from {@code ids}, proofs already held. */
@@ -189,7 +226,25 @@ public record PlanInput(
         now,
         defaultRefreshInterval,
         ids,
-        held);
+        held,
+        holds);
+  }
+
+  /** With pulls held back ({@link PullHolds}). */
+  public PlanInput withHolds(PullHolds value) {
+    return new PlanInput(
+        specs,
+        images,
+        containers,
+        previous,
+        registry,
+        pruneNow,
+        pruneAll,
+        now,
+        defaultRefreshInterval,
+        identities,
+        proofs,
+        value);
   }
 
   /** The previous status of a spec: from {@link #previous()}, else the spec's own status. */

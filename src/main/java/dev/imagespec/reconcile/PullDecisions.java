@@ -20,6 +20,7 @@ final class PullDecisions {
   private final Map<String, Want> wants = new LinkedHashMap<>();
   private final Instant now;
   private final CredentialIdentities identities;
+  private final PullHolds holds;
 
   /**
    * @param identities credential identities, or null: then the pull's credentials are those of the
@@ -30,9 +31,11 @@ final class PullDecisions {
       Conflicts conflicts,
       LocalIndex index,
       Instant now,
-      CredentialIdentities identities) {
+      CredentialIdentities identities,
+      PullHolds holds) {
     this.now = now;
     this.identities = identities;
+    this.holds = holds == null ? PullHolds.none() : holds;
     for (Entry e : specs.entries()) {
       if (conflicts.clear(e) && e.ensure == Ensure.Present) {
         wants.computeIfAbsent(e.canonical, k -> new Want(e.ref, index.find(e.ref))).entries.add(e);
@@ -135,6 +138,16 @@ final class PullDecisions {
   }
 
   private void planPull(Want w, String reason, ActionBook book) {
+    PullHolds.Hold hold =
+        holds.hold(
+            w.canonical,
+            w.entries.stream()
+                .map(e -> e.spec.key)
+                .collect(java.util.stream.Collectors.toCollection(java.util.LinkedHashSet::new)));
+    if (hold != null) {
+      w.held = hold;
+      return;
+    }
     Entry owner = w.entries.get(0);
     Entry creds = credentialOwner(w);
     String platform =
@@ -208,6 +221,10 @@ final class PullDecisions {
     boolean failedNever;
 
     boolean pull;
+
+    /** The pull it needs is held back in this pass ({@link PullHolds}), or null. */
+    PullHolds.Hold held;
+
     String pullKey;
     boolean checked;
     String warning;

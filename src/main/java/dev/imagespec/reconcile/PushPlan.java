@@ -19,7 +19,7 @@ import java.time.Instant;
  * @param push the push, or null
  * @param problem the Degraded reason the planner decided for a failed target (e.g. {@code
  *     Unauthorized}), or null: then a failure's reason comes from its actions; {@code
- *     AccessPending} for a target that waits ({@link #waitsForAccess()})
+ *     AccessPending} for a target that waits ({@link #waits()})
  */
 public record PushPlan(
     int entryIndex,
@@ -34,8 +34,12 @@ public record PushPlan(
     PlannedAction tag,
     PlannedAction push,
     String problem) {
-  /** True when the push waits for the image's shared access verdict: nothing is planned for it. */
-  public boolean waitsForAccess() {
-    return state == PushState.Pending && Reasons.ACCESS_PENDING.equals(problem);
+  /**
+   * True when the push waits for the image's shared access verdict or its rollout permit: nothing
+   * is planned for it.
+   */
+  public boolean waits() {
+    return state == PushState.Pending
+        && (Reasons.ACCESS_PENDING.equals(problem) || Reasons.ROLLOUT_THROTTLED.equals(problem));
   }
 }

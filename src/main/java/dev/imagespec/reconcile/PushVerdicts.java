@@ -93,6 +93,20 @@ final class PushVerdicts {
       }
       return out;
     }
+    if (w.held != null) {
+      for (PushRef p : e.pushes) {
+        Verdict d =
+            new Verdict(
+                e,
+                p.target(),
+                p.to().canonical(),
+                w.held.failed() ? PushState.Failed : PushState.Pending,
+                "the push waits for the image: " + w.held.message());
+        d.problem = w.held.reason();
+        out.add(d);
+      }
+      return out;
+    }
     AccessVerdicts.Access may = access.of(e);
     if (may.kind() == AccessVerdicts.Kind.PENDING) {
       for (PushRef p : e.pushes) {

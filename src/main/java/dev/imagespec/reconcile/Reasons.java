@@ -58,6 +58,10 @@ public final class Reasons {
   public static final String RECONCILED = "Reconciled";
   public static final String NODES_PENDING = "NodesPending";
   public static final String PUSHES_PENDING = "PushesPending";
+
+  /** Operator mode: a pull waits for a rollout permit ({@code rollout.maxConcurrentNodes}). */
+  public static final String ROLLOUT_THROTTLED = "RolloutThrottled";
+
   public static final String PROGRESSING = "Progressing";
   public static final String REMOVING_IMAGES = "RemovingImages";
   public static final String IMAGES_REMOVED = "ImagesRemoved";

@@ -37,6 +37,7 @@ public final class Reconciler {
   private final Function<PlanInput, Planner.Pass> planners;
   private final AccessProofs proofs;
   private final SharedAccess shared;
+  private final PullHolds holds;
 
   /** With access proofs of its own, kept across the passes of this reconciler. */
   public Reconciler(ImagePort port, CredentialResolver credentials, ReconcileOptions options) {
@@ -52,7 +53,7 @@ public final class Reconciler {
       CredentialResolver credentials,
       ReconcileOptions options,
       AccessProofs proofs) {
-    this(port, credentials, options, Planner::pass, proofs, SharedAccess.none());
+    this(port, credentials, options, Planner::pass, proofs, SharedAccess.none(), PullHolds.none());
   }
 
   /** With the planner pass of each reconcile pass made by {@code planners} (tests count them). */
@@ -61,7 +62,14 @@ public final class Reconciler {
       CredentialResolver credentials,
       ReconcileOptions options,
       Function<PlanInput, Planner.Pass> planners) {
-    this(port, credentials, options, planners, new AccessProofs(), SharedAccess.none());
+    this(
+        port,
+        credentials,
+        options,
+        planners,
+        new AccessProofs(),
+        SharedAccess.none(),
+        PullHolds.none());
   }
 
   private Reconciler(
@@ -70,13 +78,15 @@ public final class Reconciler {
       ReconcileOptions options,
       Function<PlanInput, Planner.Pass> planners,
       AccessProofs proofs,
-      SharedAccess shared) {
+      SharedAccess shared,
+      PullHolds holds) {
     this.port = port;
     this.credentials = credentials == null ? CredentialResolver.none() : credentials;
     this.options = options == null ? ReconcileOptions.defaults() : options;
     this.planners = planners;
     this.proofs = proofs == null ? new AccessProofs() : proofs;
     this.shared = shared == null ? SharedAccess.none() : shared;
+    this.holds = holds == null ? PullHolds.none() : holds;
   }
 
   /**
@@ -84,7 +94,12 @@ public final class Reconciler {
    * {@code shared} before the registry; answers from it are not recorded as proofs.
    */
   public Reconciler withSharedAccess(SharedAccess shared) {
-    return new Reconciler(port, credentials, options, planners, proofs, shared);
+    return new Reconciler(port, credentials, options, planners, proofs, shared, holds);
+  }
+
+  /** A copy of this reconciler whose passes hold back the pulls {@code holds} names. */
+  public Reconciler withPullHolds(PullHolds holds) {
+    return new Reconciler(port, credentials, options, planners, proofs, shared, holds);
   }
 
   public ReconcileOptions options() {
@@ -122,7 +137,8 @@ public final class Reconciler {
             now,
             options.defaultRefreshInterval(),
             identities,
-            proofs);
+            proofs,
+            holds);
 
     Planner.Pass pass = planners.apply(input);
     List<RegistryCheck> checks = pass.registryChecks();
@@ -154,7 +170,8 @@ public final class Reconciler {
 
   /** Only the plan (as {@code dryRun}), whatever the options say. */
   public Plan plan(List<ImageSpec> specs, Map<SpecKey, ImageSpecStatus> previous) {
-    return new Reconciler(port, credentials, options.withDryRun(true), planners, proofs, shared)
+    return new Reconciler(
+            port, credentials, options.withDryRun(true), planners, proofs, shared, holds)
         .reconcile(specs, previous)
         .plan();
   }

@@ -91,7 +91,8 @@ public final class StatusBuilder {
     st.setObservedGeneration(generation);
     Problems problems = new Problems();
     int pending = 0;
-    int waiting = 0; // of pending: entries and pushes waiting for a shared access verdict
+    int waiting = 0; // of pending: entries and pushes waiting for a shared verdict or a permit
+    int throttled = 0; // of waiting: for a rollout permit
     boolean converged = true;
 
     List<ImageStatus> images = new ArrayList<>();
@@ -102,9 +103,13 @@ public final class StatusBuilder {
       String message = ip.message();
       Instant lastChecked = ip.lastChecked();
       String problem = ip.problem();
-      if (ip.waitsForAccess()) {
+      if (ip.waits()) {
         problem = null;
         waiting++;
+        if (state == ImageState.Waiting) {
+          throttled++;
+          pending++;
+        }
       } else if (state == ImageState.Pending && executed) {
         if (ip.ensure() == Ensure.Present) {
           state = ImageState.Present;
@@ -180,8 +185,11 @@ public final class StatusBuilder {
       String id = pp.id();
       String message = pp.message();
       Instant lastChecked = pp.lastChecked();
-      if (pp.waitsForAccess()) {
+      if (pp.waits()) {
         waiting++;
+        if (Reasons.ROLLOUT_THROTTLED.equals(pp.problem())) {
+          throttled++;
+        }
       } else if (state == PushState.Pending && executed) {
         ActionOutcome tag = pp.tag() == null ? null : outcomes.get(pp.tag().key());
         ActionOutcome push = pp.push() == null ? null : outcomes.get(pp.push().key());
@@ -225,7 +233,8 @@ public final class StatusBuilder {
     ImageSpecStatus prev = sp.previous();
     boolean ready = converged && pending == 0;
     boolean onlyWaiting = pending > 0 && waiting == pending;
-    String pendingMessage = pendingMessage(pending - waiting, waiting);
+    String pendingMessage = pendingMessage(pending - waiting, waiting - throttled, throttled);
+    String waitReason = throttled > 0 ? Reasons.ROLLOUT_THROTTLED : Reasons.ACCESS_PENDING;
     String primary = problems.primary();
     List<Condition> conditions =
         Conditions.against(prev == null ? null : prev.getConditions(), generation, now)
@@ -234,7 +243,7 @@ public final class StatusBuilder {
                 ready
                     ? Reasons.CONVERGED
                     : onlyWaiting
-                        ? Reasons.ACCESS_PENDING
+                        ? waitReason
                         : pending > 0
                             ? Reasons.PENDING
                             : primary != null ? primary : Reasons.NOT_CONVERGED,
@@ -244,7 +253,7 @@ public final class StatusBuilder {
             .progressing(
                 pending > 0,
                 onlyWaiting
-                    ? Reasons.ACCESS_PENDING
+                    ? waitReason
                     : pending > 0 ? Reasons.ACTIONS_PENDING : Reasons.RECONCILED,
                 pending > 0 ? pendingMessage : "no action pending")
             .degraded(
@@ -256,15 +265,24 @@ public final class StatusBuilder {
     return st;
   }
 
-  private static String pendingMessage(int actions, int waiting) {
-    String waits =
-        waiting
-            + (waiting == 1 ? " image or push waits" : " images or pushes wait")
-            + " for an access check made once for the cluster";
-    if (actions == 0) {
-      return waits;
+  private static String pendingMessage(int actions, int waiting, int throttled) {
+    List<String> parts = new ArrayList<>();
+    if (actions > 0) {
+      parts.add(actions + " action(s) pending");
     }
-    return actions + " action(s) pending" + (waiting == 0 ? "" : ", " + waits);
+    if (waiting > 0) {
+      parts.add(
+          waiting
+              + (waiting == 1 ? " image or push waits" : " images or pushes wait")
+              + " for an access check made once for the cluster");
+    }
+    if (throttled > 0) {
+      parts.add(
+          throttled
+              + (throttled == 1 ? " image or push waits" : " images or pushes wait")
+              + " for a rollout permit (rollout.maxConcurrentNodes)");
+    }
+    return String.join(", ", parts);
   }
 
   private static String summary(int images, int pushes) {

@@ -11,5 +11,10 @@ public enum ImageState {
   /** The last attempt to converge failed; the message says why. */
   Failed,
   /** Specs disagree about this reference; nothing is done until they agree. */
-  Conflict
+  Conflict,
+  /**
+   * Operator mode: the image needs a pull that waits for a rollout permit ({@code
+   * rollout.maxConcurrentNodes}); reason {@code RolloutThrottled}.
+   */
+  Waiting
 }

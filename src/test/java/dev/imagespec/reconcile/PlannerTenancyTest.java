@@ -317,14 +317,14 @@ class PlannerTenancyTest {
     ImagePlan waits = plan(plan, "team-a", "steal").images().get(0);
     assertThat(waits.state()).isEqualTo(ImageState.Pending);
     assertThat(waits.problem()).isEqualTo(Reasons.ACCESS_PENDING);
-    assertThat(waits.waitsForAccess()).isTrue();
+    assertThat(waits.waits()).isTrue();
     assertThat(waits.digest()).isEqualTo(dg(1));
     assertThat(waits.id()).isEqualTo(id(1));
     assertThat(waits.tags()).isEmpty();
     assertThat(waits.message()).contains(ref).contains("verdict awaited");
     PushPlan push = plan(plan, "team-a", "steal").pushes().get(0);
     assertThat(push.state()).isEqualTo(PushState.Pending);
-    assertThat(push.waitsForAccess()).isTrue();
+    assertThat(push.waits()).isTrue();
     assertThat(push.push()).isNull();
     assertThat(push.tag()).isNull();
 

@@ -183,10 +183,10 @@ class ReconcilerSharedAccessTest {
 
     // the plan alone (dry run) says the same
     SpecPlan planned = reconciler(port(), shared).plan(specs, java.util.Map.of()).spec(A).get();
-    assertThat(planned.images().get(0).waitsForAccess()).isTrue();
+    assertThat(planned.images().get(0).waits()).isTrue();
     assertThat(planned.images().get(0).problem()).isEqualTo(Reasons.ACCESS_PENDING);
     assertThat(planned.images().get(0).tags()).isEmpty();
-    assertThat(planned.pushes().get(0).waitsForAccess()).isTrue();
+    assertThat(planned.pushes().get(0).waits()).isTrue();
     assertThat(planned.pushes().get(0).push()).isNull();
   }
 
