@@ -175,6 +175,15 @@ final class OperatorCommand implements Callable<Integer> {
     int pushParallel;
 
     @Option(
+        names = "--permit-timeout",
+        paramLabel = "DURATION",
+        defaultValue = "10m",
+        description =
+            "A node holding a rollout permit (rollout.maxConcurrentNodes) longer than this loses it"
+                + " (default ${DEFAULT-VALUE}).")
+    String permitTimeout;
+
+    @Option(
         names = "--insecure-registry",
         paramLabel = "HOST[:PORT]",
         description =
@@ -237,7 +246,8 @@ final class OperatorCommand implements Callable<Integer> {
             common.eventInterval(),
             common.eventBurst,
             null,
-            aggregator == null ? null : aggregator.pushes());
+            aggregator == null ? null : aggregator.pushes(),
+            aggregator == null ? null : duration("--permit-timeout", aggregator.permitTimeout));
     CountDownLatch stopped = new CountDownLatch(1);
     ImageBackend engine;
     try {

@@ -153,7 +153,9 @@ public final class AgentReconciler
                             || !Objects.equals(
                                 s.getMetadata().getFinalizers(), old.getMetadata().getFinalizers())
                             // the aggregator's access verdicts answer this agent's waiting checks
-                            || !Objects.equals(access(s), access(old)))
+                            || !Objects.equals(access(s), access(old))
+                            // the aggregator's rollout permits let this agent pull
+                            || !Objects.equals(permits(s), permits(old)))
                 .build(),
             ctx);
     nodes =
@@ -218,6 +220,7 @@ public final class AgentReconciler
       ReconcileResult result =
           new Reconciler(port, credentials, options, proofs)
               .withSharedAccess(shared)
+              .withPullHolds(RolloutPermits.holds(pass.live, settings.nodeName()))
               .reconcile(pass.planned, pass.previous);
       EngineInfo info = engineInfo();
       engineProblem = null;
@@ -287,6 +290,12 @@ public final class AgentReconciler
       }
     }
     return ErrorStatusUpdateControl.noStatusUpdate();
+  }
+
+  private static Object permits(ImageSpec s) {
+    return s.getStatus() == null || s.getStatus().getRollout() == null
+        ? null
+        : s.getStatus().getRollout().getPermits();
   }
 
   private static Object access(ImageSpec s) {

@@ -59,22 +59,29 @@ public final class AggregatorReconciler implements Reconciler<ImageSpec>, Cleane
   private final SpecWakeups wakeups = new SpecWakeups();
   private final ClusterPushes pushes;
   private final ClusterAccess access;
+  private final Duration permitTimeout;
 
   /** Specs each ImageNode reported last time, so that a spec a node drops is updated too. */
   private final Map<String, Set<ResourceID>> reported = new ConcurrentHashMap<>();
 
   public AggregatorReconciler(KubernetesClient client, Metrics metrics, EventRecorder events) {
-    this(client, metrics, events, ClusterPushes.Settings.defaults());
+    this(client, metrics, events, ClusterPushes.Settings.defaults(), DEFAULT_PERMIT_TIMEOUT);
   }
+
+  /** How long a node may hold a rollout permit by default. */
+  public static final Duration DEFAULT_PERMIT_TIMEOUT = Duration.ofMinutes(10);
 
   /**
    * @param pushSettings how the aggregator copies {@code pushes} registry to registry
+   * @param permitTimeout how long a node may hold a rollout permit
    */
   AggregatorReconciler(
       KubernetesClient client,
       Metrics metrics,
       EventRecorder events,
-      ClusterPushes.Settings pushSettings) {
+      ClusterPushes.Settings pushSettings,
+      Duration permitTimeout) {
+    this.permitTimeout = permitTimeout == null ? DEFAULT_PERMIT_TIMEOUT : permitTimeout;
     this.client = client;
     this.metrics = metrics;
     this.events = events;
@@ -141,6 +148,14 @@ public final class AggregatorReconciler implements Reconciler<ImageSpec>, Cleane
       ImageSpecStatus status = SpecAggregation.aggregate(spec, reports, copies, previous, now);
       status.setAccess(
           access.verdicts(spec, reports, previous == null ? null : previous.getAccess()));
+      status.setRollout(
+          RolloutPermits.next(
+              spec,
+              reports,
+              RolloutPermits.warming(imageNodes()),
+              previous == null ? null : previous.getRollout(),
+              now,
+              permitTimeout));
       announce(spec, previous, status);
       if (!status.equals(previous)) {
         StatusPatch.write(context, spec, status);
@@ -152,6 +167,10 @@ public final class AggregatorReconciler implements Reconciler<ImageSpec>, Cleane
             WakeSchedule.refreshInterval(spec.getSpec(), ImageSpecSpec.DEFAULT_REFRESH_INTERVAL)
                 .dividedBy(2);
         next = next == null || recheck.compareTo(next) < 0 ? recheck : next;
+      }
+      Duration expiry = RolloutPermits.nextExpiry(status.getRollout(), now, permitTimeout);
+      if (expiry != null && (next == null || expiry.compareTo(next) < 0)) {
+        next = expiry; // a permit held past --permit-timeout goes to the next node
       }
       UpdateControl<ImageSpec> control = UpdateControl.noUpdate();
       return next == null ? control : control.rescheduleAfter(next);

@@ -20,6 +20,7 @@ import java.util.Objects;
  * @param eventBurst at most this many Events in an interval overall
  * @param shutdownTimeout how long a stop waits for running passes
  * @param pushes how the aggregator copies the specs' {@code pushes} (null: defaults)
+ * @param permitTimeout how long a node may hold a rollout permit (null: 10m)
  */
 public record OperatorOptions(
     boolean agent,
@@ -33,7 +34,8 @@ public record OperatorOptions(
     Duration eventInterval,
     int eventBurst,
     Duration shutdownTimeout,
-    ClusterPushes.Settings pushes) {
+    ClusterPushes.Settings pushes,
+    Duration permitTimeout) {
   public OperatorOptions {
     if (agent) {
       Objects.requireNonNull(agentSettings, "agentSettings");
@@ -43,6 +45,8 @@ public record OperatorOptions(
     eventBurst = eventBurst <= 0 ? 25 : eventBurst;
     shutdownTimeout = shutdownTimeout == null ? Duration.ofSeconds(20) : shutdownTimeout;
     pushes = pushes == null ? ClusterPushes.Settings.defaults() : pushes;
+    permitTimeout =
+        permitTimeout == null ? AggregatorReconciler.DEFAULT_PERMIT_TIMEOUT : permitTimeout;
   }
 
   /** An agent for {@code node} (no HTTP server), as tests and {@code operator agent} use it. */
@@ -59,13 +63,26 @@ public record OperatorOptions(
         null,
         0,
         null,
+        null,
         null);
   }
 
   /** An aggregator (no HTTP server). */
   public static OperatorOptions aggregator(boolean leaderElection, String leaseNamespace) {
     return new OperatorOptions(
-        false, true, null, null, leaderElection, null, leaseNamespace, null, null, 0, null, null);
+        false,
+        true,
+        null,
+        null,
+        leaderElection,
+        null,
+        leaseNamespace,
+        null,
+        null,
+        0,
+        null,
+        null,
+        null);
   }
 
   public OperatorOptions withHttp(InetSocketAddress address) {
@@ -81,7 +98,8 @@ public record OperatorOptions(
         eventInterval,
         eventBurst,
         shutdownTimeout,
-        pushes);
+        pushes,
+        permitTimeout);
   }
 
   public OperatorOptions withEvents(Duration interval, int burst) {
@@ -97,7 +115,8 @@ public record OperatorOptions(
         interval,
         burst,
         shutdownTimeout,
-        pushes);
+        pushes,
+        permitTimeout);
   }
 
   public OperatorOptions withPushes(ClusterPushes.Settings value) {
@@ -113,6 +132,24 @@ public record OperatorOptions(
         eventInterval,
         eventBurst,
         shutdownTimeout,
+        value,
+        permitTimeout);
+  }
+
+  public OperatorOptions withPermitTimeout(Duration value) {
+    return new OperatorOptions(
+        agent,
+        aggregator,
+        agentSettings,
+        http,
+        leaderElection,
+        leaseName,
+        leaseNamespace,
+        identity,
+        eventInterval,
+        eventBurst,
+        shutdownTimeout,
+        pushes,
         value);
   }
 

@@ -91,7 +91,8 @@ public final class OperatorRuntime implements AutoCloseable {
                 leader -> LOG.info("aggregator leader: {}", leader))
             : null;
     AggregatorReconciler aggregatorReconciler =
-        new AggregatorReconciler(client, metrics, events, options.pushes());
+        new AggregatorReconciler(
+            client, metrics, events, options.pushes(), options.permitTimeout());
     closeables.add(aggregatorReconciler::close);
     Operator op =
         Controllers.aggregator(client, options, metrics, aggregatorReconciler, identity, callbacks);

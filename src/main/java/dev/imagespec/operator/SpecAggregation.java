@@ -225,6 +225,7 @@ final class SpecAggregation {
     boolean wantPresent = e == null || e.ensureOrDefault() == Ensure.Present;
     int ready = 0;
     int failed = 0;
+    int waiting = 0;
     List<NodeMessage> failures = new ArrayList<>();
     String id = null;
     String digest = null;
@@ -246,6 +247,8 @@ final class SpecAggregation {
           sameId &= Objects.equals(id, s.getId());
           sameDigest &= Objects.equals(digest, s.getDigest());
         }
+      } else if (state == ImageState.Waiting) {
+        waiting++;
       } else if (state == ImageState.Failed || state == ImageState.Conflict) {
         failed++;
         if (failures.size() < MAX_NODES_LISTED) {
@@ -257,10 +260,10 @@ final class SpecAggregation {
         }
       }
     }
-    int pending = Math.max(0, desired - ready - failed);
+    int pending = Math.max(0, desired - ready - failed - waiting);
     ImageStatus out = new ImageStatus();
     out.setImage(image);
-    out.setNodes(new ImageNodeCounts(ready, failed, pending));
+    out.setNodes(new ImageNodeCounts(ready, failed, pending, waiting));
     out.setFailedNodes(failures.isEmpty() ? null : failures);
     if (failed > 0) {
       out.setState(ImageState.Failed);
@@ -278,9 +281,18 @@ final class SpecAggregation {
       out.setMessage((wantPresent ? "present" : "absent") + " on " + ready + " node(s)");
       out.setId(sameId ? id : null);
       out.setDigest(sameDigest ? digest : null);
+    } else if (waiting > 0 && ready + waiting == desired) {
+      out.setState(ImageState.Waiting);
+      out.setMessage(
+          ready + "/" + desired + " node(s) converged; " + waiting + " wait for a rollout permit");
     } else {
       out.setState(ImageState.Pending);
-      out.setMessage(ready + "/" + desired + " node(s) converged");
+      out.setMessage(
+          ready
+              + "/"
+              + desired
+              + " node(s) converged"
+              + (waiting > 0 ? "; " + waiting + " wait for a rollout permit" : ""));
     }
     return out;
   }

@@ -20,6 +20,7 @@ import java.util.Optional;
   "engine",
   "specsReady",
   "lastPrune",
+  "warming",
   "specs"
 })
 public class ImageNodeStatus extends ObservedStatus {
@@ -34,6 +35,19 @@ public class ImageNodeStatus extends ObservedStatus {
 
   @JsonPropertyDescription("One entry per ImageSpec whose nodeSelector matches this node.")
   private List<NodeSpecStatus> specs;
+
+  @JsonPropertyDescription(
+      "True while the node is kept closed by the warm-before-scheduling taint: its pulls get"
+          + " rollout permits first.")
+  private Boolean warming;
+
+  public Boolean getWarming() {
+    return warming;
+  }
+
+  public void setWarming(Boolean warming) {
+    this.warming = warming;
+  }
 
   /**
    * {@link #specs} by namespace and name, built at the first {@link #spec} lookup: the aggregator
@@ -121,12 +135,13 @@ public class ImageNodeStatus extends ObservedStatus {
         && Objects.equals(engine, s.engine)
         && Objects.equals(specsReady, s.specsReady)
         && Objects.equals(lastPrune, s.lastPrune)
-        && Objects.equals(specs, s.specs);
+        && Objects.equals(specs, s.specs)
+        && Objects.equals(warming, s.warming);
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(observedHash(), engine, specsReady, lastPrune, specs);
+    return Objects.hash(observedHash(), engine, specsReady, lastPrune, specs, warming);
   }
 
   @Override

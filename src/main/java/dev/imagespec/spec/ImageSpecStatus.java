@@ -16,6 +16,7 @@ import java.util.Objects;
   "images",
   "pushes",
   "prune",
+  "rollout",
   "access"
 })
 public class ImageSpecStatus extends SpecStatusFields {
@@ -35,7 +36,20 @@ public class ImageSpecStatus extends SpecStatusFields {
           + " registry.")
   private List<AccessVerdict> access;
 
+  @JsonPropertyDescription(
+      "Operator mode: with rollout.maxConcurrentNodes, the nodes that may pull now (permits) and"
+          + " how many wait.")
+  private RolloutStatus rollout;
+
   public ImageSpecStatus() {}
+
+  public RolloutStatus getRollout() {
+    return rollout;
+  }
+
+  public void setRollout(RolloutStatus rollout) {
+    this.rollout = rollout;
+  }
 
   public List<AccessVerdict> getAccess() {
     return access;
@@ -67,12 +81,13 @@ public class ImageSpecStatus extends SpecStatusFields {
         && o instanceof ImageSpecStatus s
         && Objects.equals(nodes, s.nodes)
         && Objects.equals(imagesReady, s.imagesReady)
-        && Objects.equals(access, s.access);
+        && Objects.equals(access, s.access)
+        && Objects.equals(rollout, s.rollout);
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(specFieldsHash(), nodes, imagesReady, access);
+    return Objects.hash(specFieldsHash(), nodes, imagesReady, access, rollout);
   }
 
   @Override
@@ -90,6 +105,7 @@ public class ImageSpecStatus extends SpecStatusFields {
         + (nodes == null ? "" : ", nodes=" + nodes)
         + (imagesReady == null ? "" : ", imagesReady=" + imagesReady)
         + (access == null ? "" : ", access=" + access)
+        + (rollout == null ? "" : ", rollout=" + rollout)
         + "}";
   }
 }
