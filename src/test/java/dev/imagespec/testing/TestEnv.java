@@ -114,6 +114,44 @@ public final class TestEnv {
     return v;
   }
 
+  /**
+   * The node runtimes ({@code IMAGESPEC_TEST_NODE_HOSTS}: containerds with CRI, {@code
+   * unix:///path/to.sock}, one per simulated node, each with its own image store), in node order;
+   * empty when none were started.
+   */
+  public static List<String> nodeHosts() {
+    String v = System.getenv("IMAGESPEC_TEST_NODE_HOSTS");
+    return v == null || v.isBlank() ? List.of() : List.of(v.trim().split("\\s+"));
+  }
+
+  /**
+   * {@link #nodeHosts()}, when there are at least {@code atLeast}; else skips the test (fails it
+   * under {@code IMAGESPEC_REQUIRE_ENGINES=1}).
+   */
+  public static List<String> nodeHosts(int atLeast) {
+    List<String> hosts = nodeHosts();
+    if (hosts.size() < atLeast) {
+      String listed =
+          System.getenv("IMAGESPEC_TEST_NODE_HOSTS") == null
+              ? "IMAGESPEC_TEST_NODE_HOSTS is not set (engines up before node runtimes existed?)"
+              : "IMAGESPEC_TEST_NODE_HOSTS lists " + hosts.size();
+      String why =
+          "this test needs "
+              + atLeast
+              + " node runtimes but "
+              + listed
+              + ": run the tests with scripts/test, or run 'IMAGESPEC_TEST_NODES="
+              + Math.max(atLeast, 5)
+              + " scripts/engines up DIR' (after 'scripts/engines down DIR' if it runs with"
+              + " fewer) and source DIR/env";
+      if ("1".equals(System.getenv("IMAGESPEC_REQUIRE_ENGINES"))) {
+        Assertions.fail(why);
+      }
+      Assumptions.abort(why);
+    }
+    return hosts;
+  }
+
   /** A short unique name part, so tests never collide. */
   public static String unique() {
     return UUID.randomUUID().toString().substring(0, 8);
