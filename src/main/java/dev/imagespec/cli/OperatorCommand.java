@@ -8,6 +8,7 @@ import dev.imagespec.operator.ClusterPushes;
 import dev.imagespec.operator.OperatorOptions;
 import dev.imagespec.operator.OperatorRuntime;
 import dev.imagespec.operator.StartFailure;
+import dev.imagespec.operator.WarmGate;
 import dev.imagespec.reconcile.CredentialResolver;
 import dev.imagespec.reconcile.ImageBackend;
 import dev.imagespec.spec.GoDuration;
@@ -128,6 +129,25 @@ final class OperatorCommand implements Callable<Integer> {
         description = "Next pass after one with failures (default ${DEFAULT-VALUE}).")
     String retryInterval;
 
+    @Option(
+        names = "--warm-taint",
+        paramLabel = "KEY",
+        defaultValue = WarmGate.DEFAULT_TAINT,
+        description =
+            "The startup taint (effect NoSchedule) the agent removes once every ImageSpec with"
+                + " warmBeforeScheduling that selects the node is ready on it (default"
+                + " ${DEFAULT-VALUE}). Never added back.")
+    String warmTaint;
+
+    @Option(
+        names = "--warm-timeout",
+        paramLabel = "DURATION",
+        defaultValue = "15m",
+        description =
+            "After this long (since the agent started) the warm taint goes anyway, with a Warning"
+                + " Event WarmTimedOut naming the missing images (default ${DEFAULT-VALUE}).")
+    String warmTimeout;
+
     AgentReconciler.Settings settings() {
       if (node == null || node.isBlank()) {
         throw new CliUsageException("--node NAME (or NODE_NAME) is required for the agent");
@@ -137,8 +157,13 @@ final class OperatorCommand implements Callable<Integer> {
       }
       DockerConfigCredentials docker = DockerConfigCredentials.fromEnvironment(System.getenv());
       CredentialResolver fallback = (namespace, names, domain) -> docker.forRegistry(domain);
+      String taintProblem = WarmGate.taintKeyProblem(warmTaint);
+      if (taintProblem != null) {
+        throw new CliUsageException("--warm-taint '" + warmTaint + "': " + taintProblem);
+      }
       return new AgentReconciler.Settings(
-          node, parallel, duration("--retry-interval", retryInterval), fallback);
+              node, parallel, duration("--retry-interval", retryInterval), fallback)
+          .withWarm(warmTaint, duration("--warm-timeout", warmTimeout));
     }
   }
 

@@ -64,17 +64,46 @@ public final class AgentReconciler
    * @param failureRetry when to try again after a pass with failures
    * @param fallbackCredentials credentials when the spec's Secrets have none (e.g. a docker config
    *     mounted into the pod)
+   * @param warmTaint the startup taint ({@code NoSchedule}) the {@link WarmGate} removes (null:
+   *     {@link WarmGate#DEFAULT_TAINT})
+   * @param warmTimeout since the agent started, when the taint goes even if not warm (null: {@link
+   *     WarmGate#DEFAULT_TIMEOUT})
    */
   public record Settings(
       String nodeName,
       int parallelism,
       Duration failureRetry,
-      CredentialResolver fallbackCredentials) {
+      CredentialResolver fallbackCredentials,
+      String warmTaint,
+      Duration warmTimeout) {
     public Settings {
       Objects.requireNonNull(nodeName, "nodeName");
       failureRetry = failureRetry == null ? Duration.ofMinutes(1) : failureRetry;
       fallbackCredentials =
           fallbackCredentials == null ? CredentialResolver.none() : fallbackCredentials;
+      warmTaint = warmTaint == null ? WarmGate.DEFAULT_TAINT : warmTaint;
+      warmTimeout = warmTimeout == null ? WarmGate.DEFAULT_TIMEOUT : warmTimeout;
+      String problem = WarmGate.taintKeyProblem(warmTaint);
+      if (problem != null) {
+        throw new IllegalArgumentException("warm taint '" + warmTaint + "': " + problem);
+      }
+      if (warmTimeout.isNegative() || warmTimeout.isZero()) {
+        throw new IllegalArgumentException("warm timeout " + warmTimeout + ": must be positive");
+      }
+    }
+
+    /** Default warm taint and timeout. */
+    public Settings(
+        String nodeName,
+        int parallelism,
+        Duration failureRetry,
+        CredentialResolver fallbackCredentials) {
+      this(nodeName, parallelism, failureRetry, fallbackCredentials, null, null);
+    }
+
+    /** These settings with another warm taint and timeout (null: the default). */
+    public Settings withWarm(String taint, Duration timeout) {
+      return new Settings(nodeName, parallelism, failureRetry, fallbackCredentials, taint, timeout);
     }
   }
 
@@ -88,6 +117,7 @@ public final class AgentReconciler
   private final PassEvents passEvents;
   private final WakeSchedule wakes;
   private final Clock clock = Clock.systemUTC();
+  private final WarmGate warmGate;
 
   /** Access the registries showed to the specs' credentials, kept for the agent's process. */
   private final AccessProofs proofs = new AccessProofs();
@@ -127,6 +157,14 @@ public final class AgentReconciler
     this.wakes =
         new WakeSchedule(
             ReconcileOptions.defaults().defaultRefreshInterval(), settings.failureRetry());
+    this.warmGate =
+        new WarmGate(
+            client,
+            settings.nodeName(),
+            settings.warmTaint(),
+            settings.warmTimeout(),
+            events,
+            clock.instant());
   }
 
   /** Null when the last pass reached the engine, else why not (for {@code /readyz}). */
@@ -227,6 +265,9 @@ public final class AgentReconciler
       passEvents.record(result, pass);
       ImageNodeStatus status =
           NodeStatusBuilder.build(primary, pass, result, info, options.pruneNow(), now);
+      if (warmGate.warming(nodes.get(primaryId).orElse(null))) {
+        status.setWarming(true); // the aggregator gives this node rollout permits first
+      }
       Duration next =
           wakes.next(
               pass.live,
@@ -252,6 +293,7 @@ public final class AgentReconciler
       if (!status.equals(primary.getStatus())) {
         StatusPatch.write(context, primary, status);
       }
+      next = warmGate(pass, result, now, next);
       UpdateControl<ImageNode> control = UpdateControl.noUpdate();
       return next == null ? control : control.rescheduleAfter(next);
     } finally {
@@ -289,6 +331,7 @@ public final class AgentReconciler
             "cannot write the status of ImageNode {}: {}", settings.nodeName(), ke.getMessage());
       }
     }
+    warmGate.afterFailedPass(nodes.get(primaryId).orElse(null), message, clock.instant());
     return ErrorStatusUpdateControl.noStatusUpdate();
   }
 
@@ -296,6 +339,21 @@ public final class AgentReconciler
     return s.getStatus() == null || s.getStatus().getRollout() == null
         ? null
         : s.getStatus().getRollout().getPermits();
+  }
+
+  /**
+   * The {@link WarmGate} after a pass (the ImageNode's status written): the live and invalid specs
+   * with this pass's statuses. Returns when to run again, {@code next} or earlier for the timeout.
+   */
+  private Duration warmGate(AgentPass pass, ReconcileResult result, Instant now, Duration next) {
+    if (warmGate.done()) {
+      return next;
+    }
+    List<ImageSpec> specs = new java.util.ArrayList<>(pass.live);
+    specs.addAll(pass.invalid.keySet());
+    warmGate.afterPass(nodes.get(primaryId).orElse(null), specs, result.statuses(), now);
+    Duration gate = warmGate.wakeWithin(now);
+    return gate != null && (next == null || gate.compareTo(next) < 0) ? gate : next;
   }
 
   private static Object access(ImageSpec s) {

@@ -37,6 +37,17 @@ public final class Reasons {
   public static final String TAGGED = "Tagged";
   public static final String REMOVED = "Removed";
 
+  // ---- the Node condition ImagesWarm (operator: warm before scheduling)
+
+  /** The Node condition type: the node's warm-before-scheduling specs are converged on it. */
+  public static final String IMAGES_WARM = "ImagesWarm";
+
+  /** ImagesWarm False: the warm timeout passed first; the startup taint was removed anyway. */
+  public static final String TIMED_OUT = "TimedOut";
+
+  /** Warning event: the warm timeout passed with images missing; the taint was removed anyway. */
+  public static final String WARM_TIMED_OUT = "WarmTimedOut";
+
   // ---- Ready
 
   public static final String CONVERGED = "Converged";

@@ -328,6 +328,50 @@ class DeployManifestsTest {
     assertThat(agent).isEqualTo(agent(base));
   }
 
+  /**
+   * Warm before scheduling: the agent patches its Node (the taint) and the Node's status (the
+   * ImagesWarm condition), nothing wider; the aggregator never touches Nodes.
+   */
+  @Test
+  void theAgentMayPatchNodesAndTheirStatusOnly() throws Exception {
+    List<ClusterRole> roles = of(load(DEPLOY), ClusterRole.class);
+    ClusterRole agent =
+        roles.stream()
+            .filter(r -> r.getMetadata().getName().equals("imagespec-agent"))
+            .findFirst()
+            .orElseThrow();
+    List<PolicyRule> core =
+        agent.getRules().stream().filter(r -> r.getApiGroups().equals(List.of(""))).toList();
+    assertThat(core)
+        .filteredOn(r -> r.getResources().contains("nodes"))
+        .singleElement()
+        .satisfies(
+            r -> {
+              assertThat(r.getResources()).containsExactly("nodes");
+              assertThat(r.getVerbs()).containsExactly("get", "list", "watch", "patch");
+            });
+    assertThat(core)
+        .filteredOn(r -> r.getResources().contains("nodes/status"))
+        .singleElement()
+        .satisfies(
+            r -> {
+              assertThat(r.getResources()).containsExactly("nodes/status");
+              assertThat(r.getVerbs()).containsExactly("get", "patch");
+            });
+    assertThat(agent.getRules())
+        .allSatisfy(
+            r ->
+                assertThat(r.getVerbs())
+                    .doesNotContain("update", "delete", "deletecollection", "escalate", "bind"));
+    ClusterRole aggregator =
+        roles.stream()
+            .filter(r -> r.getMetadata().getName().equals("imagespec-aggregator"))
+            .findFirst()
+            .orElseThrow();
+    assertThat(aggregator.getRules())
+        .noneMatch(r -> r.getResources().stream().anyMatch(x -> x.startsWith("nodes")));
+  }
+
   private static String argAfter(List<String> args, String option) {
     assertThat(args).as("args").containsOnlyOnce(option);
     int i = args.indexOf(option);

@@ -35,6 +35,24 @@ class OperatorCliTest {
   }
 
   @Test
+  void badWarmOptionsAreUsageErrorsNamingOptionAndValue() {
+    Result help = run("operator", "agent", "--help");
+    assertThat(help.out()).contains("--warm-taint", "--warm-timeout", "imagespec.dev/warming");
+    Result taint = run("operator", "agent", "--node", "n1", "--warm-taint", "Bad Key/x");
+    assertThat(taint.code()).isEqualTo(2);
+    assertThat(taint.err()).contains("--warm-taint", "'Bad Key/x'", "DNS subdomain");
+    Result name = run("operator", "agent", "--node", "n1", "--warm-taint", "example.com/-x");
+    assertThat(name.code()).isEqualTo(2);
+    assertThat(name.err()).contains("--warm-taint", "example.com/-x", "63");
+    Result timeout = run("operator", "agent", "--node", "n1", "--warm-timeout", "0s");
+    assertThat(timeout.code()).isEqualTo(2);
+    assertThat(timeout.err()).contains("--warm-timeout", "0s", "positive");
+    Result soon = run("operator", "agent", "--node", "n1", "--warm-timeout", "soon");
+    assertThat(soon.code()).isEqualTo(2);
+    assertThat(soon.err()).contains("--warm-timeout", "soon");
+  }
+
+  @Test
   void aMissingEngineSocketIsNamedWithHowToSetIt() {
     Result r =
         run(

@@ -1,5 +1,6 @@
 package dev.imagespec.testing;
 
+import io.fabric8.kubernetes.api.model.StatusBuilder;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
 import io.fabric8.kubernetes.api.model.authorization.v1.SelfSubjectRulesReview;
 import io.fabric8.kubernetes.api.model.authorization.v1.SelfSubjectRulesReviewBuilder;
@@ -11,6 +12,9 @@ import io.fabric8.mockwebserver.MockWebServer;
 import io.fabric8.mockwebserver.ServerRequest;
 import io.fabric8.mockwebserver.ServerResponse;
 import io.fabric8.mockwebserver.http.Dispatcher;
+import io.fabric8.mockwebserver.http.MockResponse;
+import io.fabric8.mockwebserver.http.RecordedRequest;
+import io.fabric8.zjsonpatch.JsonPatchException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
@@ -24,9 +28,10 @@ import java.util.Queue;
 /**
  * Fabric8's mock Kubernetes API server on the loopback interface, as the operator tests and
  * benchmarks use it: {@link #crud()} keeps the objects it is sent (a small API server, with
- * imagespec's CRDs from {@code crds/} installed), {@link #expectations()} answers only what the
- * test told it to ({@link #server()}{@code .expect()...}) and 404 to everything else. Close it to
- * stop the server and the clients it made.
+ * imagespec's CRDs from {@code crds/} installed; a JSON patch whose {@code test} fails gets 422 as
+ * from the API server), {@link #expectations()} answers only what the test told it to ({@link
+ * #server()}{@code .expect()...}) and 404 to everything else. Close it to stop the server and the
+ * clients it made.
  */
 public final class MockApiServer implements AutoCloseable {
   /** The CRDs that {@code kubectl apply -k deploy/} installs. */
@@ -40,7 +45,26 @@ public final class MockApiServer implements AutoCloseable {
     Map<ServerRequest, Queue<ServerResponse>> responses = new HashMap<>();
     Dispatcher dispatcher =
         crud
-            ? new KubernetesMixedDispatcher(responses)
+            ? new KubernetesMixedDispatcher(responses) {
+              // a JSON patch that does not apply (a failed test op): the API server answers 422;
+              // the mock would leave the request unanswered
+              @Override
+              public MockResponse dispatch(RecordedRequest request) {
+                try {
+                  return super.dispatch(request);
+                } catch (JsonPatchException e) {
+                  return new MockResponse()
+                      .setResponseCode(422)
+                      .setBody(
+                          Serialization.asJson(
+                              new StatusBuilder()
+                                  .withStatus("Failure")
+                                  .withCode(422)
+                                  .withMessage(e.getMessage())
+                                  .build()));
+                }
+              }
+            }
             : new io.fabric8.mockwebserver.internal.MockDispatcher(responses);
     server =
         new KubernetesMockServer(
