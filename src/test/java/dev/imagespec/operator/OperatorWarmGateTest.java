@@ -264,6 +264,7 @@ class OperatorWarmGateTest {
             null,
             0,
             null,
+            null,
             null);
     return OperatorRuntime.start(options, client, backend);
   }
