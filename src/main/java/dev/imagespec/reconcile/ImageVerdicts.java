@@ -66,6 +66,10 @@ final class ImageVerdicts {
       d.fail(ImageState.Failed, "not present and pullPolicy is Never", Reasons.PULL_FAILED);
       return d;
     }
+    if (w.held != null) {
+      d.fail(ImageState.Failed, w.held.message(), w.held.reason());
+      return d;
+    }
     AccessVerdicts.Access may = access.of(e);
     if (may.kind() == AccessVerdicts.Kind.UNAUTHORIZED) {
       d.fail(ImageState.Failed, may.message(), may.reason());

@@ -28,6 +28,7 @@ import java.util.Set;
  * @param identities each spec's credential identity per registry; null when every image counts as
  *     readable by every spec (no access checks: one tenant)
  * @param proofs access already shown ({@link AccessProofs}), read only; null for none
+ * @param pullHolds missing images not to pull in this pass; null for none
  */
 public record PlanInput(
     List<ImageSpec> specs,
@@ -40,7 +41,8 @@ public record PlanInput(
     Instant now,
     Duration defaultRefreshInterval,
     CredentialIdentities identities,
-    AccessProofs proofs) {
+    AccessProofs proofs,
+    PullHolds pullHolds) {
 
   public PlanInput {
     specs = specs == null ? List.of() : List.copyOf(specs);
@@ -54,6 +56,7 @@ public record PlanInput(
             ? ImageSpecSpec.DEFAULT_REFRESH_INTERVAL
             : defaultRefreshInterval;
     proofs = proofs == null ? new AccessProofs() : proofs;
+    pullHolds = pullHolds == null ? PullHolds.none() : pullHolds;
   }
 
   /** Without access checks. */
@@ -78,6 +81,7 @@ public record PlanInput(
         now,
         defaultRefreshInterval,
         null,
+        null,
         null);
   }
 
@@ -98,7 +102,8 @@ public record PlanInput(
         now,
         defaultRefreshInterval,
         identities,
-        proofs);
+        proofs,
+        pullHolds);
   }
 
   public PlanInput withPrevious(Map<SpecKey, ImageSpecStatus> map) {
@@ -113,7 +118,8 @@ public record PlanInput(
         now,
         defaultRefreshInterval,
         identities,
-        proofs);
+        proofs,
+        pullHolds);
   }
 
   public PlanInput withRegistry(Map<String, RegistryAnswer> answers) {
@@ -128,7 +134,8 @@ public record PlanInput(
         now,
         defaultRefreshInterval,
         identities,
-        proofs);
+        proofs,
+        pullHolds);
   }
 
   public PlanInput withPruneNow(Set<SpecKey> keys) {
@@ -143,7 +150,8 @@ public record PlanInput(
         now,
         defaultRefreshInterval,
         identities,
-        proofs);
+        proofs,
+        pullHolds);
   }
 
   public PlanInput withPruneAll(boolean all) {
@@ -158,7 +166,8 @@ public record PlanInput(
         now,
         defaultRefreshInterval,
         identities,
-        proofs);
+        proofs,
+        pullHolds);
   }
 
   public PlanInput withDefaultRefreshInterval(Duration d) {
@@ -173,7 +182,8 @@ public record PlanInput(
         now,
         d,
         identities,
-        proofs);
+        proofs,
+        pullHolds);
   }
 
   /** With access checks: each spec's identity from {@code ids}, proofs already held. */
@@ -189,7 +199,25 @@ public record PlanInput(
         now,
         defaultRefreshInterval,
         ids,
-        held);
+        held,
+        pullHolds);
+  }
+
+  /** With {@code holds} on pulling missing images. */
+  public PlanInput withPullHolds(PullHolds holds) {
+    return new PlanInput(
+        specs,
+        images,
+        containers,
+        previous,
+        registry,
+        pruneNow,
+        pruneAll,
+        now,
+        defaultRefreshInterval,
+        identities,
+        proofs,
+        holds);
   }
 
   /** The previous status of a spec: from {@link #previous()}, else the spec's own status. */

@@ -146,7 +146,14 @@ public final class Planner {
         pulls =
             step(
                 "pullDecisions",
-                () -> new PullDecisions(specs, conflicts, index, input.now(), input.identities()));
+                () ->
+                    new PullDecisions(
+                        specs,
+                        conflicts,
+                        index,
+                        input.now(),
+                        input.identities(),
+                        input.pullHolds()));
       }
       return pulls;
     }

@@ -20,19 +20,23 @@ final class PullDecisions {
   private final Map<String, Want> wants = new LinkedHashMap<>();
   private final Instant now;
   private final CredentialIdentities identities;
+  private final PullHolds holds;
 
   /**
    * @param identities credential identities, or null: then the pull's credentials are those of the
    *     first entry whose spec has pull secrets
+   * @param holds missing images not to pull in this pass
    */
   PullDecisions(
       SpecEntries specs,
       Conflicts conflicts,
       LocalIndex index,
       Instant now,
-      CredentialIdentities identities) {
+      CredentialIdentities identities,
+      PullHolds holds) {
     this.now = now;
     this.identities = identities;
+    this.holds = holds == null ? PullHolds.none() : holds;
     for (Entry e : specs.entries()) {
       if (conflicts.clear(e) && e.ensure == Ensure.Present) {
         wants.computeIfAbsent(e.canonical, k -> new Want(e.ref, index.find(e.ref))).entries.add(e);
@@ -70,7 +74,10 @@ final class PullDecisions {
   private void decide(Want w, Map<String, RegistryAnswer> answers, ActionBook book) {
     if (w.local == null) {
       if (!w.failedNever) {
-        planPull(w, "not present", book);
+        w.held = holds.hold(w.canonical);
+        if (w.held == null) {
+          planPull(w, "not present", book);
+        }
       }
       return;
     }
@@ -206,6 +213,9 @@ final class PullDecisions {
 
     /** Missing, and every entry says {@code pullPolicy: Never}. */
     boolean failedNever;
+
+    /** Missing, and its pull is held back in this pass ({@link PullHolds}); null otherwise. */
+    PullHolds.Hold held;
 
     boolean pull;
     String pullKey;

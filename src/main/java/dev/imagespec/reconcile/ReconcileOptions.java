@@ -18,6 +18,7 @@ import java.util.Set;
  * @param clock time source
  * @param sleeper waits between retries
  * @param defaultRefreshInterval refresh interval of specs that set none (default 5m)
+ * @param pullHolds missing images not to pull in this pass ({@link PullHolds#none()} by default)
  */
 public record ReconcileOptions(
     boolean dryRun,
@@ -27,7 +28,8 @@ public record ReconcileOptions(
     RetryPolicy retry,
     Clock clock,
     Sleeper sleeper,
-    Duration defaultRefreshInterval) {
+    Duration defaultRefreshInterval,
+    PullHolds pullHolds) {
   public static final int DEFAULT_PARALLELISM = 4;
 
   public ReconcileOptions {
@@ -42,51 +44,121 @@ public record ReconcileOptions(
         defaultRefreshInterval == null
             ? ImageSpecSpec.DEFAULT_REFRESH_INTERVAL
             : defaultRefreshInterval;
+    pullHolds = pullHolds == null ? PullHolds.none() : pullHolds;
   }
 
   /** Apply (not dry run), no prune, parallelism 4, default retries, system clock, 5m refresh. */
   public static ReconcileOptions defaults() {
     return new ReconcileOptions(
-        false, Set.of(), false, DEFAULT_PARALLELISM, RetryPolicy.DEFAULT, null, null, null);
+        false, Set.of(), false, DEFAULT_PARALLELISM, RetryPolicy.DEFAULT, null, null, null, null);
   }
 
   public ReconcileOptions withDryRun(boolean value) {
     return new ReconcileOptions(
-        value, pruneNow, pruneAll, parallelism, retry, clock, sleeper, defaultRefreshInterval);
+        value,
+        pruneNow,
+        pruneAll,
+        parallelism,
+        retry,
+        clock,
+        sleeper,
+        defaultRefreshInterval,
+        pullHolds);
   }
 
   public ReconcileOptions withPruneNow(Set<SpecKey> value) {
     return new ReconcileOptions(
-        dryRun, value, pruneAll, parallelism, retry, clock, sleeper, defaultRefreshInterval);
+        dryRun,
+        value,
+        pruneAll,
+        parallelism,
+        retry,
+        clock,
+        sleeper,
+        defaultRefreshInterval,
+        pullHolds);
   }
 
   public ReconcileOptions withPruneAll(boolean value) {
     return new ReconcileOptions(
-        dryRun, pruneNow, value, parallelism, retry, clock, sleeper, defaultRefreshInterval);
+        dryRun,
+        pruneNow,
+        value,
+        parallelism,
+        retry,
+        clock,
+        sleeper,
+        defaultRefreshInterval,
+        pullHolds);
   }
 
   public ReconcileOptions withParallelism(int value) {
     return new ReconcileOptions(
-        dryRun, pruneNow, pruneAll, value, retry, clock, sleeper, defaultRefreshInterval);
+        dryRun,
+        pruneNow,
+        pruneAll,
+        value,
+        retry,
+        clock,
+        sleeper,
+        defaultRefreshInterval,
+        pullHolds);
   }
 
   public ReconcileOptions withRetry(RetryPolicy value) {
     return new ReconcileOptions(
-        dryRun, pruneNow, pruneAll, parallelism, value, clock, sleeper, defaultRefreshInterval);
+        dryRun,
+        pruneNow,
+        pruneAll,
+        parallelism,
+        value,
+        clock,
+        sleeper,
+        defaultRefreshInterval,
+        pullHolds);
   }
 
   public ReconcileOptions withClock(Clock value) {
     return new ReconcileOptions(
-        dryRun, pruneNow, pruneAll, parallelism, retry, value, sleeper, defaultRefreshInterval);
+        dryRun,
+        pruneNow,
+        pruneAll,
+        parallelism,
+        retry,
+        value,
+        sleeper,
+        defaultRefreshInterval,
+        pullHolds);
   }
 
   public ReconcileOptions withSleeper(Sleeper value) {
     return new ReconcileOptions(
-        dryRun, pruneNow, pruneAll, parallelism, retry, clock, value, defaultRefreshInterval);
+        dryRun,
+        pruneNow,
+        pruneAll,
+        parallelism,
+        retry,
+        clock,
+        value,
+        defaultRefreshInterval,
+        pullHolds);
   }
 
   public ReconcileOptions withDefaultRefreshInterval(Duration value) {
     return new ReconcileOptions(
-        dryRun, pruneNow, pruneAll, parallelism, retry, clock, sleeper, value);
+        dryRun, pruneNow, pruneAll, parallelism, retry, clock, sleeper, value, pullHolds);
+  }
+
+  public ReconcileOptions withPullHolds(PullHolds value) {
+    return new ReconcileOptions(
+        dryRun,
+        pruneNow,
+        pruneAll,
+        parallelism,
+        retry,
+        clock,
+        sleeper,
+        defaultRefreshInterval,
+        value);
   }
 }

@@ -122,7 +122,8 @@ public final class Reconciler {
             now,
             options.defaultRefreshInterval(),
             identities,
-            proofs);
+            proofs,
+            options.pullHolds());
 
     Planner.Pass pass = planners.apply(input);
     List<RegistryCheck> checks = pass.registryChecks();

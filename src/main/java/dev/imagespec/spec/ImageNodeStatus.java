@@ -20,6 +20,7 @@ import java.util.Optional;
   "engine",
   "specsReady",
   "lastPrune",
+  "pinning",
   "specs"
 })
 public class ImageNodeStatus extends ObservedStatus {
@@ -31,6 +32,11 @@ public class ImageNodeStatus extends ObservedStatus {
 
   @JsonPropertyDescription("The most recent prune on this node, of any spec.")
   private NodePrune lastPrune;
+
+  @JsonPropertyDescription(
+      "Whether the runtime keeps pinned specs' images from the kubelet's image GC; set while a"
+          + " matching spec asks for pin.")
+  private NodePinning pinning;
 
   @JsonPropertyDescription("One entry per ImageSpec whose nodeSelector matches this node.")
   private List<NodeSpecStatus> specs;
@@ -87,6 +93,14 @@ public class ImageNodeStatus extends ObservedStatus {
     this.lastPrune = lastPrune;
   }
 
+  public NodePinning getPinning() {
+    return pinning;
+  }
+
+  public void setPinning(NodePinning pinning) {
+    this.pinning = pinning;
+  }
+
   public List<NodeSpecStatus> getSpecs() {
     return specs;
   }
@@ -121,12 +135,13 @@ public class ImageNodeStatus extends ObservedStatus {
         && Objects.equals(engine, s.engine)
         && Objects.equals(specsReady, s.specsReady)
         && Objects.equals(lastPrune, s.lastPrune)
+        && Objects.equals(pinning, s.pinning)
         && Objects.equals(specs, s.specs);
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(observedHash(), engine, specsReady, lastPrune, specs);
+    return Objects.hash(observedHash(), engine, specsReady, lastPrune, pinning, specs);
   }
 
   @Override
@@ -141,6 +156,7 @@ public class ImageNodeStatus extends ObservedStatus {
         + specsReady
         + ", lastPrune="
         + lastPrune
+        + (pinning == null ? "" : ", pinning=" + pinning)
         + ", specs="
         + specs
         + "}";
