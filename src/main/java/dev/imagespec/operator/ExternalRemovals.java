@@ -67,7 +67,7 @@ final class ExternalRemovals implements PullHolds {
   ExternalRemovals(
       String nodeName, ImageNodeStatus previous, Set<String> removedByAgent, Instant now) {
     this.nodeName = nodeName;
-    this.now = now;
+    this.now = now.truncatedTo(java.time.temporal.ChronoUnit.MILLIS);
     if (previous == null || previous.getSpecs() == null) {
       return;
     }
@@ -80,7 +80,7 @@ final class ExternalRemovals implements PullHolds {
         if (c == null) {
           continue;
         }
-        recent.computeIfAbsent(c, k -> new TreeSet<>()).addAll(recentOf(img, now));
+        recent.computeIfAbsent(c, k -> new TreeSet<>()).addAll(recentOf(img, this.now));
         if (img.getState() == ImageState.Present
             && img.getId() != null
             && !removedByAgent.contains(c)
@@ -195,9 +195,17 @@ final class ExternalRemovals implements PullHolds {
         img.setRemovedExternally(count == 0 ? null : count);
         img.setLastRemovedExternally(last);
         img.setRecentRemovals(
-            times.isEmpty() ? null : times.stream().map(Conditions::time).toList());
+            times.isEmpty() ? null : times.stream().map(ExternalRemovals::time).toList());
       }
     }
+  }
+
+  /**
+   * A removal time in {@code recentRemovals}: RFC 3339 to the millisecond, so two removals within
+   * one second stay two (conditions' times are to the second).
+   */
+  static String time(Instant t) {
+    return t.truncatedTo(java.time.temporal.ChronoUnit.MILLIS).toString();
   }
 
   /** The entry's removal times within the last hour before {@code now}. */

@@ -31,7 +31,8 @@ class ExternalRemovalsTest {
     img.setRemovedExternally(count);
     img.setLastRemovedExternally(
         recent.isEmpty() ? null : Conditions.time(recent.get(recent.size() - 1)));
-    img.setRecentRemovals(recent.isEmpty() ? null : recent.stream().map(Conditions::time).toList());
+    img.setRecentRemovals(
+        recent.isEmpty() ? null : recent.stream().map(ExternalRemovals::time).toList());
     NodeSpecStatus s = new NodeSpecStatus();
     s.setNamespace("ns");
     s.setName("s");
@@ -61,7 +62,7 @@ class ExternalRemovalsTest {
     r.annotate(next, previous);
     assertThat(image(next).getRemovedExternally()).isEqualTo(1);
     assertThat(image(next).getLastRemovedExternally()).isEqualTo(Conditions.time(T0));
-    assertThat(image(next).getRecentRemovals()).containsExactly(Conditions.time(T0));
+    assertThat(image(next).getRecentRemovals()).containsExactly(ExternalRemovals.time(T0));
 
     // the next pass: still Present, nothing missing: the count is carried, not raised
     ExternalRemovals quiet = new ExternalRemovals("n1", next, Set.of(), T0.plusSeconds(60));
@@ -124,7 +125,14 @@ class ExternalRemovalsTest {
     ImageNodeStatus next = after(ImageState.Present);
     r.annotate(next, previous);
     assertThat(image(next).getRemovedExternally()).isEqualTo(8);
-    assertThat(image(next).getRecentRemovals()).containsExactly(Conditions.time(T0));
+    assertThat(image(next).getRecentRemovals()).containsExactly(ExternalRemovals.time(T0));
+  }
+
+  @Test
+  void twoRemovalsWithinOneSecondStayTwo() {
+    List<Instant> two = List.of(T0.minusMillis(900), T0.minusMillis(400));
+    ExternalRemovals r = new ExternalRemovals("n1", node(ImageState.Present, 2, two), Set.of(), T0);
+    assertThat(r.hold(CANONICAL)).isNotNull();
   }
 
   @Test
@@ -151,7 +159,7 @@ class ExternalRemovalsTest {
     r.annotate(next, previous);
     assertThat(image(next).getRecentRemovals())
         .hasSize(ImageStatus.MAX_RECENT_REMOVALS)
-        .endsWith(Conditions.time(T0));
+        .endsWith(ExternalRemovals.time(T0));
   }
 
   @Test
