@@ -7,6 +7,7 @@ import dev.imagespec.reconcile.ErrorMessages;
 import dev.imagespec.reconcile.ImageBackend;
 import dev.imagespec.reconcile.ImagePort;
 import dev.imagespec.reconcile.PruneSchedule;
+import dev.imagespec.reconcile.PullHolds;
 import dev.imagespec.reconcile.Reasons;
 import dev.imagespec.reconcile.ReconcileOptions;
 import dev.imagespec.reconcile.ReconcileResult;
@@ -131,6 +132,13 @@ public final class AgentReconciler
   /** Since when this agent waits for the aggregator's verdict, by credentials and image. */
   private final Map<String, Instant> accessWaits = new java.util.concurrent.ConcurrentHashMap<>();
 
+  /**
+   * Canonical references and image IDs this agent removed itself (Absent entries, removal specs,
+   * prunes) within the last hour: their absence is no external removal.
+   */
+  private final Map<String, Instant> removedByAgent =
+      new java.util.concurrent.ConcurrentHashMap<>();
+
   private final ResourceID primaryId;
   private volatile EngineInfo engineInfo;
   private volatile String engineProblem = "no pass yet";
@@ -234,6 +242,10 @@ public final class AgentReconciler
               .sorted(Comparator.comparing(SpecKey::of))
               .toList();
       AgentPass pass = AgentPass.plan(primary, matching);
+      removedByAgent.values().removeIf(t -> t.isBefore(now.minus(ExternalRemovals.WINDOW)));
+      ExternalRemovals removals =
+          new ExternalRemovals(
+              settings.nodeName(), primary.getStatus(), removedByAgent.keySet(), now);
       ReconcileOptions options =
           ReconcileOptions.defaults()
               .withParallelism(settings.parallelism())
@@ -258,13 +270,23 @@ public final class AgentReconciler
       ReconcileResult result =
           new Reconciler(port, credentials, options, proofs)
               .withSharedAccess(shared)
-              .withPullHolds(RolloutPermits.holds(pass.live, settings.nodeName()))
+              // GC backoff (a failure) before the rollout throttle (a wait)
+              .withPullHolds(
+                  PullHolds.firstOf(removals, RolloutPermits.holds(pass.live, settings.nodeName())))
               .reconcile(pass.planned, pass.previous);
       EngineInfo info = engineInfo();
       engineProblem = null;
       passEvents.record(result, pass);
+      rememberRemovals(result, now);
       ImageNodeStatus status =
           NodeStatusBuilder.build(primary, pass, result, info, options.pruneNow(), now);
+      removals.annotate(status, primary.getStatus());
+      passEvents.removedExternally(primary, pass, removals, status);
+      status.setPinning(
+          NodePins.apply(
+              engine,
+              NodePins.wanted(pass.live, result),
+              primary.getStatus() == null ? null : primary.getStatus().getPinning()));
       if (warmGate.warming(nodes.get(primaryId).orElse(null))) {
         status.setWarming(true); // the aggregator gives this node rollout permits first
       }
@@ -276,6 +298,10 @@ public final class AgentReconciler
               now);
       if (shared.waited() && (next == null || next.compareTo(ACCESS_WAIT) > 0)) {
         next = ACCESS_WAIT; // the aggregator's verdict wakes the pass; this is the fallback
+      }
+      Duration holdEnds = removals.nextWake().orElse(null);
+      if (holdEnds != null && (next == null || holdEnds.compareTo(next) < 0)) {
+        next = holdEnds; // a GC backoff ends: pull the image again then
       }
       LOG.atInfo()
           .addKeyValue("node", settings.nodeName())
@@ -354,6 +380,22 @@ public final class AgentReconciler
     warmGate.afterPass(nodes.get(primaryId).orElse(null), specs, result.statuses(), now);
     Duration gate = warmGate.wakeWithin(now);
     return gate != null && (next == null || gate.compareTo(next) < 0) ? gate : next;
+  }
+
+  /** Notes what this pass removed itself, so its absence is not counted as an external removal. */
+  private void rememberRemovals(ReconcileResult result, Instant now) {
+    for (dev.imagespec.reconcile.ActionOutcome o : result.outcomes()) {
+      dev.imagespec.reconcile.ActionKind kind = o.action().kind();
+      if ((kind == dev.imagespec.reconcile.ActionKind.REMOVE
+              || kind == dev.imagespec.reconcile.ActionKind.PRUNE)
+          && o.succeeded()) {
+        removedByAgent.put(o.action().image(), now);
+        ExternalRemovals.canonical(o.action().image()).ifPresent(c -> removedByAgent.put(c, now));
+        if (o.image() != null && o.image().id() != null) {
+          removedByAgent.put(o.image().id(), now);
+        }
+      }
+    }
   }
 
   private static Object access(ImageSpec s) {

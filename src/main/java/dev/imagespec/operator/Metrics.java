@@ -90,6 +90,27 @@ public final class Metrics {
         .increment();
   }
 
+  /**
+   * A declared image was found removed out of band; {@code heldBack}: its re-pull waits for the GC
+   * backoff.
+   */
+  public void removedExternally(boolean heldBack) {
+    Counter.builder("imagespec.images.removed.externally")
+        .description("Declared images found removed out of band (kubelet GC, by hand).")
+        .tag("outcome", heldBack ? "held" : "pulled")
+        .register(registry)
+        .increment();
+  }
+
+  long removedExternallyCount(boolean heldBack) {
+    Counter c =
+        registry
+            .find("imagespec.images.removed.externally")
+            .tags("outcome", heldBack ? "held" : "pulled")
+            .counter();
+    return c == null ? 0 : (long) c.count();
+  }
+
   long actionCount(String kind, String result) {
     Counter c = registry.find("imagespec.actions").tags("kind", kind, "result", result).counter();
     return c == null ? 0 : (long) c.count();

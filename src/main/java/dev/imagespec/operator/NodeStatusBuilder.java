@@ -170,6 +170,7 @@ final class NodeStatusBuilder {
       c.setEngine(s.getEngine());
       c.setSpecsReady(s.getSpecsReady());
       c.setLastPrune(s.getLastPrune());
+      c.setPinning(s.getPinning());
       c.setSpecs(s.getSpecs());
     }
     return c;

@@ -5,6 +5,8 @@ import dev.imagespec.reconcile.ActionOutcome;
 import dev.imagespec.reconcile.PlannedAction;
 import dev.imagespec.reconcile.Reasons;
 import dev.imagespec.reconcile.ReconcileResult;
+import dev.imagespec.spec.ImageNode;
+import dev.imagespec.spec.ImageNodeStatus;
 import dev.imagespec.spec.ImageSpec;
 import dev.imagespec.spec.ImageSpecStatus;
 import dev.imagespec.spec.SpecKey;
@@ -30,6 +32,64 @@ final class PassEvents {
     this.nodeName = nodeName;
     this.metrics = metrics;
     this.events = events;
+  }
+
+  /**
+   * One {@code ImageRemovedExternally} Event per image the pass found removed out of band, on the
+   * ImageNode and on each spec that declares it: Normal when it is pulled again, Warning when the
+   * GC backoff holds it back.
+   */
+  void removedExternally(
+      ImageNode node, AgentPass pass, ExternalRemovals removals, ImageNodeStatus status) {
+    for (String image : removals.detected()) {
+      java.util.Optional<java.time.Instant> until = removals.heldUntil(image);
+      int count = 0;
+      if (status.getSpecs() != null) {
+        for (var s : status.getSpecs()) {
+          if (s.getImages() == null) {
+            continue;
+          }
+          for (var i : s.getImages()) {
+            if (i.getRemovedExternally() != null
+                && ExternalRemovals.canonical(i.getImage()).map(image::equals).orElse(false)) {
+              count = Math.max(count, i.getRemovedExternally());
+            }
+          }
+        }
+      }
+      String message =
+          "node "
+              + nodeName
+              + ": "
+              + image
+              + " was removed by something other than imagespec (the kubelet's image GC?), "
+              + count
+              + " time(s) so far; "
+              + until
+                  .map(
+                      t ->
+                          Reasons.GARBAGE_COLLECTED
+                              + ": not pulled again before "
+                              + dev.imagespec.spec.Conditions.time(t)
+                              + "; pin the image, raise the kubelet's imageGCHighThresholdPercent"
+                              + " or free disk")
+                  .orElse("pulling it again");
+      EventRecorder.Type type =
+          until.isPresent() ? EventRecorder.Type.Warning : EventRecorder.Type.Normal;
+      LOG.atWarn()
+          .addKeyValue("node", nodeName)
+          .addKeyValue("image", image)
+          .addKeyValue("reason", Reasons.IMAGE_REMOVED_EXTERNALLY)
+          .log("{}", message);
+      metrics.removedExternally(until.isPresent());
+      events.record(node, type, Reasons.IMAGE_REMOVED_EXTERNALLY, message);
+      for (SpecKey key : ExternalRemovals.specsWith(status, image)) {
+        ImageSpec spec = pass.byKey.get(key);
+        if (spec != null) {
+          events.record(spec, type, Reasons.IMAGE_REMOVED_EXTERNALLY, message);
+        }
+      }
+    }
   }
 
   void record(ReconcileResult result, AgentPass pass) {

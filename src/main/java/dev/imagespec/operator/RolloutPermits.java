@@ -102,7 +102,7 @@ final class RolloutPermits {
     if (limited.isEmpty()) {
       return PullHolds.none();
     }
-    return (canonical, specs) -> {
+    return (canonical, specs, missing) -> {
       if (!limited.keySet().containsAll(specs)) {
         return null;
       }

@@ -63,6 +63,11 @@ public final class CriBackend implements ImageBackend {
   }
 
   @Override
+  public CriRuntime.Pins pin(java.util.Collection<String> references) {
+    return runtime.pin(references);
+  }
+
+  @Override
   public void close() {
     runtime.close();
   }

@@ -30,6 +30,25 @@ public interface ImageBackend extends AutoCloseable {
    */
   EventFeed imageEvents();
 
+  /**
+   * Pins exactly {@code references} (present images' names) against the kubelet's image GC and
+   * unpins what imagespec pinned before among the others: containerd's label {@code
+   * io.cri-containerd.pinned=pinned}.
+   *
+   * @throws dev.imagespec.engine.cri.UnsupportedByRuntimeException the store cannot pin: Docker and
+   *     Podman (no such thing; the kubelet's GC does not run on their images unless they are its
+   *     runtime through cri-dockerd, which pins nothing) and CRI-O (CRI has no labels)
+   */
+  default dev.imagespec.engine.cri.CriRuntime.Pins pin(java.util.Collection<String> references) {
+    EngineInfo i = info();
+    throw new dev.imagespec.engine.cri.UnsupportedByRuntimeException(
+        i.getKind() + " " + i.getVersion(),
+        "pin",
+        "only containerd's image label io.cri-containerd.pinned keeps an image from the kubelet's"
+            + " image GC; keep the kubelet from collecting these images by raising its"
+            + " imageGCHighThresholdPercent or freeing disk");
+  }
+
   @Override
   void close();
 

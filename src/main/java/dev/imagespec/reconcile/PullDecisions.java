@@ -143,7 +143,8 @@ final class PullDecisions {
             w.canonical,
             w.entries.stream()
                 .map(e -> e.spec.key)
-                .collect(java.util.stream.Collectors.toCollection(java.util.LinkedHashSet::new)));
+                .collect(java.util.stream.Collectors.toCollection(java.util.LinkedHashSet::new)),
+            w.local == null);
     if (hold != null) {
       w.held = hold;
       return;

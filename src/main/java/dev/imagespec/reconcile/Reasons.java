@@ -26,6 +26,12 @@ public final class Reasons {
   /** The runtime cannot do this at all (CRI-O, or containerd without its own API: tag, push). */
   public static final String UNSUPPORTED = "Unsupported";
 
+  /**
+   * The operator's agent holds back re-pulling an image removed out of band (the kubelet's image
+   * GC) three times within an hour: it backs off instead of a pull–GC loop.
+   */
+  public static final String GARBAGE_COLLECTED = "GarbageCollected";
+
   public static final String REGISTRY_CHECK_FAILED = "RegistryCheckFailed";
   public static final String PRUNE_FAILED = "PruneFailed";
   public static final String INVALID_SPEC = "InvalidSpec";
@@ -47,6 +53,9 @@ public final class Reasons {
 
   /** Warning event: the warm timeout passed with images missing; the taint was removed anyway. */
   public static final String WARM_TIMED_OUT = "WarmTimedOut";
+
+  /** The agent found a declared image gone that it had not removed (kubelet GC, by hand). */
+  public static final String IMAGE_REMOVED_EXTERNALLY = "ImageRemovedExternally";
 
   // ---- Ready
 

@@ -21,6 +21,7 @@ import java.util.Optional;
   "specsReady",
   "lastPrune",
   "warming",
+  "pinning",
   "specs"
 })
 public class ImageNodeStatus extends ObservedStatus {
@@ -32,6 +33,11 @@ public class ImageNodeStatus extends ObservedStatus {
 
   @JsonPropertyDescription("The most recent prune on this node, of any spec.")
   private NodePrune lastPrune;
+
+  @JsonPropertyDescription(
+      "Whether the runtime keeps pinned specs' images from the kubelet's image GC; set while a"
+          + " matching spec asks for pin.")
+  private NodePinning pinning;
 
   @JsonPropertyDescription("One entry per ImageSpec whose nodeSelector matches this node.")
   private List<NodeSpecStatus> specs;
@@ -101,6 +107,14 @@ public class ImageNodeStatus extends ObservedStatus {
     this.lastPrune = lastPrune;
   }
 
+  public NodePinning getPinning() {
+    return pinning;
+  }
+
+  public void setPinning(NodePinning pinning) {
+    this.pinning = pinning;
+  }
+
   public List<NodeSpecStatus> getSpecs() {
     return specs;
   }
@@ -135,13 +149,14 @@ public class ImageNodeStatus extends ObservedStatus {
         && Objects.equals(engine, s.engine)
         && Objects.equals(specsReady, s.specsReady)
         && Objects.equals(lastPrune, s.lastPrune)
+        && Objects.equals(pinning, s.pinning)
         && Objects.equals(specs, s.specs)
         && Objects.equals(warming, s.warming);
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(observedHash(), engine, specsReady, lastPrune, specs, warming);
+    return Objects.hash(observedHash(), engine, specsReady, lastPrune, pinning, specs, warming);
   }
 
   @Override
@@ -156,6 +171,7 @@ public class ImageNodeStatus extends ObservedStatus {
         + specsReady
         + ", lastPrune="
         + lastPrune
+        + (pinning == null ? "" : ", pinning=" + pinning)
         + ", specs="
         + specs
         + "}";

@@ -16,9 +16,15 @@ import java.util.Objects;
   "message",
   "lastChecked",
   "nodes",
-  "failedNodes"
+  "failedNodes",
+  "removedExternally",
+  "lastRemovedExternally",
+  "recentRemovals"
 })
 public class ImageStatus extends ReferenceStatus {
+  /** How many removal times {@link #getRecentRemovals()} keeps. */
+  public static final int MAX_RECENT_REMOVALS = 6;
+
   @JsonPropertyDescription("Present, Absent, Pending, Failed or Conflict.")
   private ImageState state;
 
@@ -27,6 +33,20 @@ public class ImageStatus extends ReferenceStatus {
 
   @JsonPropertyDescription("Operator mode: the first few nodes where the image failed, and why.")
   private List<NodeMessage> failedNodes;
+
+  @JsonPropertyDescription(
+      "On an ImageNode: how often this node found the image gone while it was Present, removed by"
+          + " something other than imagespec (the kubelet's image GC, docker rmi, crictl rmi).")
+  private Integer removedExternally;
+
+  @JsonPropertyDescription("On an ImageNode: when the image was last found removed (RFC 3339).")
+  private String lastRemovedExternally;
+
+  @JsonPropertyDescription(
+      "On an ImageNode: the removals of the last hour (RFC 3339, at most "
+          + MAX_RECENT_REMOVALS
+          + "); from three on, re-pulls back off.")
+  private List<String> recentRemovals;
 
   public ImageStatus() {}
 
@@ -65,18 +85,52 @@ public class ImageStatus extends ReferenceStatus {
     this.failedNodes = failedNodes;
   }
 
+  public Integer getRemovedExternally() {
+    return removedExternally;
+  }
+
+  public void setRemovedExternally(Integer removedExternally) {
+    this.removedExternally = removedExternally;
+  }
+
+  public String getLastRemovedExternally() {
+    return lastRemovedExternally;
+  }
+
+  public void setLastRemovedExternally(String lastRemovedExternally) {
+    this.lastRemovedExternally = lastRemovedExternally;
+  }
+
+  public List<String> getRecentRemovals() {
+    return recentRemovals;
+  }
+
+  public void setRecentRemovals(List<String> recentRemovals) {
+    this.recentRemovals = recentRemovals;
+  }
+
   @Override
   public boolean equals(Object o) {
     return sameReference(o)
         && o instanceof ImageStatus s
         && state == s.state
         && Objects.equals(nodes, s.nodes)
-        && Objects.equals(failedNodes, s.failedNodes);
+        && Objects.equals(failedNodes, s.failedNodes)
+        && Objects.equals(removedExternally, s.removedExternally)
+        && Objects.equals(lastRemovedExternally, s.lastRemovedExternally)
+        && Objects.equals(recentRemovals, s.recentRemovals);
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(referenceHash(), state, nodes, failedNodes);
+    return Objects.hash(
+        referenceHash(),
+        state,
+        nodes,
+        failedNodes,
+        removedExternally,
+        lastRemovedExternally,
+        recentRemovals);
   }
 
   @Override
@@ -95,6 +149,8 @@ public class ImageStatus extends ReferenceStatus {
         + getLastChecked()
         + (nodes == null ? "" : ", nodes=" + nodes)
         + (failedNodes == null ? "" : ", failedNodes=" + failedNodes)
+        + (removedExternally == null ? "" : ", removedExternally=" + removedExternally)
+        + (lastRemovedExternally == null ? "" : ", lastRemovedExternally=" + lastRemovedExternally)
         + "}";
   }
 }

@@ -124,9 +124,12 @@ class OperatorRolloutTest {
 
   static ImageSpec spec(String name, Object maxConcurrentNodes, String... images) {
     ImageSpecSpec s =
-        ImageSpecSpec.of(java.util.Arrays.stream(images).map(ImageEntry::of).toArray(ImageEntry[]::new));
+        ImageSpecSpec.of(
+            java.util.Arrays.stream(images).map(ImageEntry::of).toArray(ImageEntry[]::new));
     s.setNodeSelector(
-        new LabelSelectorBuilder().withMatchLabels(Map.of("imagespec.test/rollout", "yes")).build());
+        new LabelSelectorBuilder()
+            .withMatchLabels(Map.of("imagespec.test/rollout", "yes"))
+            .build());
     s.setRollout(RolloutSpec.maxConcurrentNodes(maxConcurrentNodes));
     return ImageSpec.of("default", name, s);
   }
@@ -245,7 +248,7 @@ class OperatorRolloutTest {
     }
     assertThat(
             get("one-at-once").getStatus().getConditions().stream()
-                .anyMatch(x -> Reasons.ROLLOUT_THROTTLED.equals(x.getReason()))
+                    .anyMatch(x -> Reasons.ROLLOUT_THROTTLED.equals(x.getReason()))
                 || true)
         .isTrue();
   }

@@ -25,7 +25,7 @@ class ReconcilerPullHoldsTest {
   static final SpecKey THROTTLED = new SpecKey("default", "throttled");
 
   static PullHolds throttle(Set<SpecKey> held, List<String> asked) {
-    return (canonical, specs) -> {
+    return (canonical, specs, missing) -> {
       asked.add(canonical + " " + specs);
       return held.containsAll(specs)
           ? new PullHolds.Hold(

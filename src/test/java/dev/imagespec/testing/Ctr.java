@@ -53,4 +53,29 @@ public final class Ctr {
     System.arraycopy(names, 0, args, 2, names.length);
     run(args);
   }
+
+  /** The labels of the image record {@code name} ({@code ctr images ls}); empty when none. */
+  public static java.util.Map<String, String> labels(String name) {
+    java.util.Map<String, String> out = new java.util.LinkedHashMap<>();
+    run("images", "ls")
+        .lines()
+        .map(l -> l.strip().split("\\s+"))
+        .filter(f -> f.length > 1 && f[0].equals(name))
+        .findFirst()
+        .ifPresent(
+            f -> {
+              for (String kv : f[f.length - 1].split(",")) {
+                int eq = kv.indexOf('=');
+                if (eq > 0) {
+                  out.put(kv.substring(0, eq), kv.substring(eq + 1));
+                }
+              }
+            });
+    return out;
+  }
+
+  /** Sets one label on the image record {@code name} ({@code ctr images label}). */
+  public static void label(String name, String key, String value) {
+    run("images", "label", name, key + "=" + value);
+  }
 }

@@ -141,6 +141,34 @@ final class ContainerdClient {
                 .getImage());
   }
 
+  /**
+   * Images/Update of only the labels {@code labels} names on the record {@code name}: a key with a
+   * value is set, a key with a null value removed (field mask {@code labels.KEY}); the target and
+   * other labels stay as they are.
+   */
+  Image updateLabels(String name, java.util.Map<String, String> labels) {
+    Image.Builder image = Image.newBuilder().setName(name);
+    com.google.protobuf.FieldMask.Builder mask = com.google.protobuf.FieldMask.newBuilder();
+    labels.forEach(
+        (k, v) -> {
+          mask.addPaths("labels." + k);
+          if (v != null) {
+            image.putLabels(k, v);
+          }
+        });
+    return call(
+        "images Update",
+        name,
+        () ->
+            deadline(images)
+                .update(
+                    UpdateImageRequest.newBuilder()
+                        .setImage(image.build())
+                        .setUpdateMask(mask.build())
+                        .build())
+                .getImage());
+  }
+
   /** Images/Delete of one name; false when there was no such record. */
   boolean delete(String name) {
     try {

@@ -52,6 +52,18 @@ public final class CriRuntime implements AutoCloseable {
   /** The label containerd's CRI plugin puts on the image records it manages. */
   static final String CRI_MANAGED_LABEL = "io.cri-containerd.image";
 
+  /**
+   * The label that keeps an image from the kubelet's image GC: containerd's CRI reports an image
+   * whose record has it ({@code io.cri-containerd.pinned=pinned}) as pinned from 1.6.25 / 1.7.10
+   * on, and kubelets from 1.28 on never collect pinned images.
+   */
+  public static final String PINNED_LABEL = "io.cri-containerd.pinned";
+
+  public static final String PINNED_VALUE = "pinned";
+
+  /** imagespec's mark next to {@link #PINNED_LABEL}: only labels it set are taken off again. */
+  static final String PINNED_BY_LABEL = "dev.imagespec.pinned";
+
   /** How long tag and untag wait for the CRI plugin's image cache to show the change. */
   private static final Duration CRI_CACHE_WAIT = Duration.ofSeconds(10);
 
@@ -305,6 +317,56 @@ public final class CriRuntime implements AutoCloseable {
       containerd.update(wanted);
     }
     awaitCri(name, image.getId());
+  }
+
+  /**
+   * What {@link #pin} did.
+   *
+   * @param pinned the names among those asked for that carry the pinned label now
+   * @param labeled the names it labeled in this call
+   * @param unpinned the names whose label (set by imagespec earlier) it took off
+   */
+  public record Pins(List<String> pinned, List<String> labeled, List<String> unpinned) {}
+
+  /**
+   * Pins exactly {@code references} among the images imagespec pins: each that has an image record
+   * gets {@link #PINNED_LABEL}{@code =pinned} (and imagespec's own mark) unless it has it, and
+   * records imagespec pinned before that are not in {@code references} lose both labels (a label
+   * some other tool set stays). One containerd images List, one Update per change; names that do
+   * not exist are skipped.
+   *
+   * @throws UnsupportedByRuntimeException without containerd's own API (CRI-O): CRI has no labels
+   */
+  public Pins pin(java.util.Collection<String> references) {
+    requireNativeApi("pin", "CRI cannot label images");
+    Set<String> wanted = new java.util.LinkedHashSet<>();
+    for (String r : references) {
+      wanted.add(normalise(r));
+    }
+    List<String> pinned = new ArrayList<>();
+    List<String> labeled = new ArrayList<>();
+    List<String> unpinned = new ArrayList<>();
+    for (dev.imagespec.engine.containerd.images.v1.Image record : containerd.list()) {
+      String name = record.getName();
+      Map<String, String> labels = record.getLabelsMap();
+      boolean has = PINNED_VALUE.equals(labels.get(PINNED_LABEL));
+      if (wanted.contains(name)) {
+        if (!has) {
+          // a label someone else set stays theirs: unmarked, never taken off by imagespec
+          containerd.updateLabels(
+              name, Map.of(PINNED_LABEL, PINNED_VALUE, PINNED_BY_LABEL, "true"));
+          labeled.add(name);
+        }
+        pinned.add(name);
+      } else if (has && labels.containsKey(PINNED_BY_LABEL)) {
+        Map<String, String> change = new java.util.HashMap<>();
+        change.put(PINNED_LABEL, null);
+        change.put(PINNED_BY_LABEL, null);
+        containerd.updateLabels(name, change);
+        unpinned.add(name);
+      }
+    }
+    return new Pins(List.copyOf(pinned), List.copyOf(labeled), List.copyOf(unpinned));
   }
 
   /**

@@ -16,6 +16,7 @@ import dev.imagespec.engine.Images;
 import dev.imagespec.engine.InvalidArgumentException;
 import dev.imagespec.engine.PushOptions;
 import dev.imagespec.engine.RegistryClient;
+import dev.imagespec.testing.Ctr;
 import dev.imagespec.testing.TestEnv;
 import io.grpc.Status;
 import java.io.IOException;
@@ -543,6 +544,43 @@ class CriRuntimeTest {
   }
 
   @Test
+  void pinLabelsTheWantedNamesOnceAndTakesOffOnlyItsOwnLabels() {
+    pullPlain();
+    String mine = TestEnv.registry() + "/crirt/pinned" + TestEnv.unique() + ":1";
+    String theirs = TestEnv.registry() + "/crirt/theirs" + TestEnv.unique() + ":1";
+    toRemove.add(mine);
+    toRemove.add(theirs);
+    runtime.tag(plainRef, mine);
+    runtime.tag(plainRef, theirs);
+    Ctr.label(theirs, CriRuntime.PINNED_LABEL, "pinned"); // someone else's pin
+
+    CriRuntime.Pins first = runtime.pin(List.of(mine, theirs));
+    assertThat(first.labeled()).containsExactly(mine);
+    assertThat(first.pinned()).containsExactlyInAnyOrder(mine, theirs);
+    assertThat(first.unpinned()).isEmpty();
+    // seen without imagespec's client; the other labels (the CRI plugin's) stay
+    assertThat(Ctr.labels(mine))
+        .containsEntry("io.cri-containerd.pinned", "pinned")
+        .containsEntry("io.cri-containerd.image", "managed");
+    assertThat(runtime.get(mine)).map(CriImage::id).contains(plainId);
+
+    // idempotent: nothing changes the second time
+    CriRuntime.Pins again = runtime.pin(List.of(mine, theirs));
+    assertThat(again.labeled()).isEmpty();
+    assertThat(again.pinned()).containsExactlyInAnyOrder(mine, theirs);
+
+    // no longer wanted: imagespec's own pin comes off, the other one stays
+    CriRuntime.Pins none = runtime.pin(List.of());
+    assertThat(none.unpinned()).containsExactly(mine);
+    assertThat(Ctr.labels(mine))
+        .doesNotContainKey("io.cri-containerd.pinned")
+        .containsEntry("io.cri-containerd.image", "managed");
+    assertThat(Ctr.labels(theirs)).containsEntry("io.cri-containerd.pinned", "pinned");
+    runtime.untag(mine);
+    runtime.untag(theirs);
+  }
+
+  @Test
   void aCriOnlyViewRefusesWhatCriLacksAndNamesTheRuntime() {
     pullPlain();
     try (CriRuntime criOnly =
@@ -567,6 +605,10 @@ class CriRuntimeTest {
       assertThatThrownBy(() -> criOnly.push(plainRef, null))
           .isInstanceOf(UnsupportedByRuntimeException.class)
           .hasMessageStartingWith("push is not supported on containerd 1.6.20");
+      assertThatThrownBy(() -> criOnly.pin(List.of(plainRef)))
+          .isInstanceOf(UnsupportedByRuntimeException.class)
+          .hasMessageStartingWith("pin is not supported on containerd 1.6.20")
+          .hasMessageContaining("CRI cannot label images");
       assertThatThrownBy(criOnly::events)
           .isInstanceOf(UnsupportedByRuntimeException.class)
           .hasMessageStartingWith("events is not supported on containerd 1.6.20");
