@@ -28,8 +28,9 @@ import java.util.stream.Collectors;
  *
  * <p>A permit ends when the node reports the spec converged (or failed) at the current generation,
  * when its ImageNode stops reporting the spec (agent or node gone, selector changed), or {@code
- * permitTimeout} after it was granted. Free permits go to waiting nodes, those behind the
- * warm-before-scheduling taint first, then by name. Pure: no client, no clock.
+ * permitTimeout} after it was granted (the node then waits behind every other node). Free permits
+ * go to waiting nodes, those behind the warm-before-scheduling taint first, then by name. Pure: no
+ * client, no clock.
  */
 final class RolloutPermits {
   private RolloutPermits() {}
@@ -57,10 +58,19 @@ final class RolloutPermits {
     Map<String, SpecAggregation.Report> byNode =
         reports.stream().collect(Collectors.toMap(SpecAggregation.Report::node, r -> r));
     List<RolloutStatus.Permit> kept = new ArrayList<>();
+    // nodes that held a permit past the timeout go last, as long as they still report
+    Set<String> timedOut = new java.util.TreeSet<>();
+    if (previous != null && previous.getTimedOut() != null) {
+      previous.getTimedOut().stream().filter(byNode::containsKey).forEach(timedOut::add);
+    }
     if (previous != null && previous.getPermits() != null) {
       for (RolloutStatus.Permit p : previous.getPermits()) {
         SpecAggregation.Report r = byNode.get(p.getNode());
-        if (r == null || done(r, generation) || expired(p, now, permitTimeout)) {
+        if (r == null || done(r, generation)) {
+          continue;
+        }
+        if (expired(p, now, permitTimeout)) {
+          timedOut.add(p.getNode());
           continue;
         }
         kept.add(p);
@@ -73,15 +83,20 @@ final class RolloutPermits {
             .filter(r -> !holding.contains(r.node()) && waits(r))
             .map(SpecAggregation.Report::node)
             .sorted(
-                Comparator.comparing((String n) -> !warming.contains(n))
+                Comparator.comparing((String n) -> timedOut.contains(n))
+                    .thenComparing((String n) -> !warming.contains(n))
                     .thenComparing(Comparator.naturalOrder()))
             .collect(Collectors.toCollection(ArrayList::new));
     String granted = Conditions.time(now);
     while (kept.size() < limit && !waiting.isEmpty()) {
-      kept.add(new RolloutStatus.Permit(waiting.remove(0), granted));
+      String node = waiting.remove(0);
+      kept.add(new RolloutStatus.Permit(node, granted));
+      timedOut.remove(node);
     }
     kept.sort(Comparator.comparing(RolloutStatus.Permit::getNode));
-    return new RolloutStatus(limit, kept.isEmpty() ? null : kept, waiting.size());
+    RolloutStatus out = new RolloutStatus(limit, kept.isEmpty() ? null : kept, waiting.size());
+    out.setTimedOut(timedOut.isEmpty() ? null : new ArrayList<>(timedOut));
+    return out;
   }
 
   /**

@@ -11,7 +11,7 @@ import java.util.Objects;
  * the aggregator; a node's agent pulls the spec's images only while its node holds one.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
-@JsonPropertyOrder({"maxConcurrentNodes", "permits", "waiting"})
+@JsonPropertyOrder({"maxConcurrentNodes", "permits", "waiting", "timedOut"})
 public class RolloutStatus {
   @JsonPropertyDescription(
       "At most this many nodes pull at once (from rollout.maxConcurrentNodes).")
@@ -22,6 +22,19 @@ public class RolloutStatus {
 
   @JsonPropertyDescription("Nodes waiting for a permit.")
   private Integer waiting;
+
+  @JsonPropertyDescription(
+      "Nodes that held a permit past the aggregator's --permit-timeout (agent gone, or a pull that"
+          + " hangs): they get one again only after every other waiting node.")
+  private List<String> timedOut;
+
+  public List<String> getTimedOut() {
+    return timedOut;
+  }
+
+  public void setTimedOut(List<String> timedOut) {
+    this.timedOut = timedOut;
+  }
 
   public RolloutStatus() {}
 
@@ -116,12 +129,13 @@ public class RolloutStatus {
     return o instanceof RolloutStatus r
         && Objects.equals(maxConcurrentNodes, r.maxConcurrentNodes)
         && Objects.equals(permits, r.permits)
-        && Objects.equals(waiting, r.waiting);
+        && Objects.equals(waiting, r.waiting)
+        && Objects.equals(timedOut, r.timedOut);
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(maxConcurrentNodes, permits, waiting);
+    return Objects.hash(maxConcurrentNodes, permits, waiting, timedOut);
   }
 
   @Override

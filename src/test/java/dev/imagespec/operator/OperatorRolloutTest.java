@@ -8,7 +8,6 @@ import dev.imagespec.engine.PushOptions;
 import dev.imagespec.engine.cri.CriRuntime;
 import dev.imagespec.reconcile.CredentialResolver;
 import dev.imagespec.reconcile.CriBackend;
-import dev.imagespec.reconcile.Reasons;
 import dev.imagespec.spec.ImageEntry;
 import dev.imagespec.spec.ImageNode;
 import dev.imagespec.spec.ImageNodeStatus;
@@ -219,37 +218,38 @@ class OperatorRolloutTest {
                 r -> r != null && r.permits("aaa-gone"));
     Instant granted = Instant.parse(held.getPermits().get(0).getGranted());
 
+    java.util.concurrent.atomic.AtomicReference<Instant> firstReal =
+        new java.util.concurrent.atomic.AtomicReference<>();
     ImageSpecStatus done =
         await()
             .atMost(WAIT)
             .pollInterval(Duration.ofMillis(100))
             .until(
-                () -> get("one-at-once").getStatus(),
-                s -> s != null && s.getNodes() != null && s.getNodes().getReady() == NODES);
-    // the five real nodes converged one at a time, after the gone node's permit expired
-    Instant firstOther =
-        Instant.parse(
-            done.getConditions().stream()
-                .filter(x -> x.getType().equals("Progressing"))
-                .findFirst()
-                .orElseThrow()
-                .getLastTransitionTime());
-    assertThat(firstOther).isAfterOrEqualTo(granted);
-    assertThat(done.getRollout().getPermits())
-        .noneMatch(p -> p.getNode().equals("aaa-gone"), "the gone node's permit expired");
-    assertThat(
-            Duration.between(
-                granted, Instant.parse(done.getConditions().get(0).getLastTransitionTime())))
+                () -> {
+                  ImageSpecStatus status = get("one-at-once").getStatus();
+                  if (status != null
+                      && status.getNodes() != null
+                      && status.getNodes().getReady() > 0) {
+                    firstReal.compareAndSet(null, Instant.now());
+                  }
+                  return status;
+                },
+                x -> x != null && x.getNodes() != null && x.getNodes().getReady() == NODES);
+
+    // the first real node converged only after the gone node's permit timed out
+    assertThat(firstReal.get()).isNotNull();
+    assertThat(Duration.between(granted, firstReal.get()))
         .isGreaterThanOrEqualTo(PERMIT_TIMEOUT.minusSeconds(1));
+    // with nobody else waiting, the gone node holds the permit again (or waits after its timeout)
+    RolloutStatus end = done.getRollout();
+    assertThat(
+            end.permits("aaa-gone")
+                || (end.getTimedOut() != null && end.getTimedOut().contains("aaa-gone")))
+        .isTrue();
     assertThat(done.isReady()).isFalse(); // the gone node never converges
     assertThat(done.getImages().get(0).getNodes().getWaiting()).isEqualTo(1);
     for (int i = 0; i < NODES; i++) {
       assertThat(onNode(i, c)).isTrue();
     }
-    assertThat(
-            get("one-at-once").getStatus().getConditions().stream()
-                    .anyMatch(x -> Reasons.ROLLOUT_THROTTLED.equals(x.getReason()))
-                || true)
-        .isTrue();
   }
 }
