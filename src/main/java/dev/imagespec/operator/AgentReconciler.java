@@ -198,10 +198,11 @@ public final class AgentReconciler
                                 old.getMetadata().getDeletionTimestamp())
                             || !Objects.equals(
                                 s.getMetadata().getFinalizers(), old.getMetadata().getFinalizers())
-                            // the aggregator's access verdicts answer this agent's waiting checks
+                            // a new or changed access verdict answers this agent's waiting checks
+                            // (a re-check that only moves lastChecked wakes nobody)
                             || !Objects.equals(access(s), access(old))
-                            // the aggregator's rollout permits let this agent pull
-                            || !Objects.equals(permits(s), permits(old)))
+                            // a permit for this node lets it pull (others' permits do not matter)
+                            || permitted(s) != permitted(old))
                 .build(),
             ctx);
     nodes =
@@ -361,10 +362,10 @@ public final class AgentReconciler
     return ErrorStatusUpdateControl.noStatusUpdate();
   }
 
-  private static Object permits(ImageSpec s) {
-    return s.getStatus() == null || s.getStatus().getRollout() == null
-        ? null
-        : s.getStatus().getRollout().getPermits();
+  private boolean permitted(ImageSpec s) {
+    return s.getStatus() != null
+        && s.getStatus().getRollout() != null
+        && s.getStatus().getRollout().permits(settings.nodeName());
   }
 
   /**
@@ -398,8 +399,19 @@ public final class AgentReconciler
     }
   }
 
+  /** The verdicts' substance (image, result, credentials), without when they were checked. */
   private static Object access(ImageSpec s) {
-    return s.getStatus() == null ? null : s.getStatus().getAccess();
+    return s.getStatus() == null || s.getStatus().getAccess() == null
+        ? null
+        : s.getStatus().getAccess().stream()
+            .map(
+                v ->
+                    List.of(
+                        String.valueOf(v.getImage()),
+                        String.valueOf(v.getResult()),
+                        String.valueOf(v.getSecret()),
+                        String.valueOf(v.getSecretVersion())))
+            .toList();
   }
 
   private EngineInfo engineInfo() {

@@ -164,8 +164,10 @@ public final class AggregatorReconciler implements Reconciler<ImageSpec>, Cleane
       if (status.getAccess() != null) {
         // keep the verdicts fresh for the agents: re-checked at half the refresh interval
         Duration recheck =
-            WakeSchedule.refreshInterval(spec.getSpec(), ImageSpecSpec.DEFAULT_REFRESH_INTERVAL)
-                .dividedBy(2);
+            ClusterPushes.max(
+                WakeSchedule.refreshInterval(spec.getSpec(), ImageSpecSpec.DEFAULT_REFRESH_INTERVAL)
+                    .dividedBy(2),
+                ClusterPushes.MIN_RECHECK);
         next = next == null || recheck.compareTo(next) < 0 ? recheck : next;
       }
       Duration expiry = RolloutPermits.nextExpiry(status.getRollout(), now, permitTimeout);

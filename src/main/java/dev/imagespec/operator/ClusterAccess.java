@@ -144,7 +144,7 @@ final class ClusterAccess {
     Optional<Secret> secret = c.resolver().secretFor(c.namespace(), c.names(), ref.domain());
     String secretName = secret.map(x -> x.getMetadata().getName()).orElse(null);
     String version = secret.map(x -> x.getMetadata().getResourceVersion()).orElse(null);
-    Duration recheck = refresh.dividedBy(2);
+    Duration recheck = ClusterPushes.max(refresh.dividedBy(2), ClusterPushes.MIN_RECHECK);
     if (before != null && fresh(before, now, recheck) && matches(before, secretName, version)) {
       return before;
     }

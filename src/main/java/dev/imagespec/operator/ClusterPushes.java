@@ -153,6 +153,36 @@ public final class ClusterPushes implements AutoCloseable {
       this.to = to;
     }
 
+    /**
+     * A target as the spec's status last showed it pushed (a new leader, a restart): kept Pushed,
+     * checked again when its refresh interval has passed since then, not at once.
+     */
+    static Target from(
+        String image, String to, dev.imagespec.spec.ImageSpecStatus status, Duration refresh) {
+      Target t = new Target(image, to);
+      if (status == null || status.getPushes() == null) {
+        return t;
+      }
+      for (PushStatus p : status.getPushes()) {
+        if (image.equals(p.getImage())
+            && to.equals(p.getTo())
+            && p.getState() == PushState.Pushed
+            && p.getLastChecked() != null) {
+          try {
+            Instant checked = Instant.parse(p.getLastChecked());
+            t.state = PushState.Pushed;
+            t.digest = p.getDigest();
+            t.message = p.getMessage();
+            t.lastChecked = checked;
+            t.nextAttempt = checked.plus(refresh);
+          } catch (RuntimeException ignored) {
+            // unreadable time: check now
+          }
+        }
+      }
+      return t;
+    }
+
     synchronized PushStatus status() {
       return new PushStatus(
           image,
@@ -176,7 +206,8 @@ public final class ClusterPushes implements AutoCloseable {
     }
     Instant now = clock.instant();
     String uid = uidOf(spec);
-    Duration refresh = WakeSchedule.refreshInterval(s, ImageSpecSpec.DEFAULT_REFRESH_INTERVAL);
+    Duration refresh =
+        max(WakeSchedule.refreshInterval(s, ImageSpecSpec.DEFAULT_REFRESH_INTERVAL), MIN_RECHECK);
     List<PushStatus> pushes = new ArrayList<>();
     List<String> reasons = new ArrayList<>();
     Set<String> keys = new HashSet<>();
@@ -206,7 +237,9 @@ public final class ClusterPushes implements AutoCloseable {
                 + "|"
                 + s.pullSecretsOrEmpty();
         keys.add(key);
-        Target t = targets.computeIfAbsent(key, k -> new Target(e.getImage(), p.getTo()));
+        Target t =
+            targets.computeIfAbsent(
+                key, k -> Target.from(e.getImage(), p.getTo(), spec.getStatus(), refresh));
         synchronized (t) {
           if (!t.running && !now.isBefore(t.nextAttempt)) {
             start(spec, e, p, t, refresh);
@@ -225,6 +258,13 @@ public final class ClusterPushes implements AutoCloseable {
         pushes, reasons, next == null || !next.isNegative() ? next : Duration.ofSeconds(1));
   }
 
+  /** A pushed target is checked again at most this often, whatever the refresh interval. */
+  static final Duration MIN_RECHECK = Duration.ofSeconds(30);
+
+  static Duration max(Duration a, Duration b) {
+    return a.compareTo(b) >= 0 ? a : b;
+  }
+
   /** Forgets a deleted spec's targets. */
   void forget(ImageSpec spec) {
     String uid = uidOf(spec);
@@ -238,7 +278,9 @@ public final class ClusterPushes implements AutoCloseable {
 
   private void start(ImageSpec spec, ImageEntry e, PushTarget p, Target t, Duration refresh) {
     t.running = true;
-    t.message = "copying " + e.getImage() + " to " + p.getTo();
+    if (t.state != PushState.Pushed) {
+      t.message = "copying " + e.getImage() + " to " + p.getTo(); // a re-check keeps "pushed"
+    }
     try {
       pool.execute(() -> run(spec, e, p, t, refresh));
     } catch (RejectedExecutionException stopped) {
@@ -253,13 +295,15 @@ public final class ClusterPushes implements AutoCloseable {
     try {
       ImageReference source = ImageReference.parse(e.getImage());
       ImageReference target = ImageReference.parse(p.getTo());
-      CredentialResolver credentials =
-          SecretCredentialResolver.withFallback(
-              secrets.apply(spec), settings.fallbackCredentials());
+      List<Secret> specSecrets = secrets.apply(spec);
+      // the source is read with the spec's own pull Secrets only: never with the aggregator's
+      // credentials, or a namespace could copy out what only the aggregator may read
       AuthConfig sourceAuth =
-          credentials
+          new SecretCredentialResolver(specSecrets)
               .forRegistry(key.namespace(), spec.getSpec().pullSecretsOrEmpty(), source.domain())
               .orElse(null);
+      CredentialResolver credentials =
+          SecretCredentialResolver.withFallback(specSecrets, settings.fallbackCredentials());
       List<String> targetSecrets =
           p.getCredentialsSecret() == null || p.getCredentialsSecret().isEmpty()
               ? List.of()
@@ -339,14 +383,20 @@ public final class ClusterPushes implements AutoCloseable {
       message =
           Conditions.shorten(
               "copy of " + t.image + " to " + t.to + " failed: " + ErrorMessages.of(error), 900);
-      t.message =
-          message + " (attempt " + t.failures + "; next in " + GoDuration.format(backoff) + ")";
+      // the status keeps the cause only: an attempt counter would rewrite it at every retry
+      t.message = message;
     }
     LOG.atWarn()
         .addKeyValue("spec", SpecKey.of(spec).toString())
         .addKeyValue("to", t.to)
         .addKeyValue("reason", reason)
-        .log("{}: {}", SpecKey.of(spec), t.message);
+        .addKeyValue("attempt", t.failures)
+        .log(
+            "{}: {} (attempt {}; next in {})",
+            SpecKey.of(spec),
+            message,
+            t.failures,
+            GoDuration.format(backoff(t.failures)));
     events.record(spec, EventRecorder.Type.Warning, reason, message);
   }
 

@@ -48,7 +48,9 @@ final class NodePins {
       }
       for (int i = 0; i < entries.size(); i++) {
         ImageStatus img = st.getImages().get(i);
-        if (img.getState() != ImageState.Present) {
+        // Present, or on the node while it waits (access, permit) or a tag failed: a pin that
+        // came off in such a moment would let the kubelet's GC take the image then
+        if (img.getState() != ImageState.Present && img.getId() == null) {
           continue;
         }
         ImageEntry e = entries.get(i);

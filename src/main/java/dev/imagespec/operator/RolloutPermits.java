@@ -162,7 +162,9 @@ final class RolloutPermits {
 
   private static boolean done(SpecAggregation.Report r, Long generation) {
     // converged, or failed (a failing pull must not keep the others waiting)
+    // (an entry still waiting for a permit is not done, whatever else failed)
     return Objects.equals(generation, r.entry().getObservedGeneration())
+        && !waits(r)
         && (r.entry().isReady() || r.entry().isDegraded());
   }
 

@@ -35,8 +35,9 @@ import org.slf4j.LoggerFactory;
  * Warm before scheduling: a node registered with the agent's startup taint ({@code
  * imagespec.dev/warming:NoSchedule} by default) keeps it until every ImageSpec that selects the
  * node and says {@code warmBeforeScheduling: true} is Ready on it, or until the warm timeout
- * (counted from the agent's start) has passed. The agent calls {@link #afterPass} after each pass
- * (JOSDK runs passes only once its informers have synced, on the node's ImageNode).
+ * (counted from the taint's timeAdded, else the agent's start) has passed. The agent calls {@link
+ * #afterPass} after each pass (JOSDK runs passes only once its informers have synced, on the node's
+ * ImageNode).
  *
  * <p>The taint is removed once per process and never put back: later drift shows in the ImageNode's
  * status only. The Node condition {@code ImagesWarm} says how it went (True/{@code Converged}, or
@@ -80,6 +81,13 @@ public final class WarmGate {
   private final Duration timeout;
   private final EventRecorder events;
   private final Instant startedAt;
+
+  /**
+   * Since when the node waits: when the taint was added (it survives agent restarts, so an agent
+   * that crash-loops still reaches the timeout), else when the agent started.
+   */
+  private volatile Instant since;
+
   private volatile State state = State.WAITING;
 
   WarmGate(
@@ -95,6 +103,7 @@ public final class WarmGate {
     this.timeout = timeout;
     this.events = events;
     this.startedAt = startedAt;
+    this.since = startedAt;
   }
 
   /**
@@ -168,7 +177,8 @@ public final class WarmGate {
       }
       return;
     }
-    boolean timedOut = !now.isBefore(startedAt.plus(timeout));
+    since = waitingSince(cached);
+    boolean timedOut = !now.isBefore(since.plus(timeout));
     if (!missing.isEmpty()) {
       if (timedOut) {
         timeOut(cached, String.join("; ", missing));
@@ -187,7 +197,7 @@ public final class WarmGate {
    * After a pass that failed as a whole: at the timeout the taint goes anyway, naming {@code why}.
    */
   void afterFailedPass(Node cached, String why, Instant now) {
-    if (state != State.WAITING || now.isBefore(startedAt.plus(timeout))) {
+    if (state != State.WAITING || now.isBefore(waitingSince(cached).plus(timeout))) {
       return;
     }
     if (cached == null || !tainted(cached)) {
@@ -226,7 +236,7 @@ public final class WarmGate {
     if (state != State.WAITING) {
       return null;
     }
-    Duration left = Duration.between(now, startedAt.plus(timeout));
+    Duration left = Duration.between(now, since.plus(timeout));
     return left.isNegative() || left.isZero() ? RETRY : left.plusMillis(100);
   }
 
@@ -262,6 +272,24 @@ public final class WarmGate {
     return warm.isEmpty()
         ? "no ImageSpec with warmBeforeScheduling selects this node"
         : warm.size() + " ImageSpec(s) with warmBeforeScheduling converged";
+  }
+
+  /** When the taint was added ({@code timeAdded}), if that is earlier than the agent's start. */
+  private Instant waitingSince(Node n) {
+    if (n == null || n.getSpec() == null || n.getSpec().getTaints() == null) {
+      return startedAt;
+    }
+    for (Taint t : n.getSpec().getTaints()) {
+      if (ours(t) && t.getTimeAdded() != null) {
+        try {
+          Instant added = Instant.parse(t.getTimeAdded());
+          return added.isBefore(startedAt) ? added : startedAt;
+        } catch (RuntimeException e) {
+          return startedAt;
+        }
+      }
+    }
+    return startedAt;
   }
 
   private boolean tainted(Node n) {
