@@ -74,6 +74,16 @@ public final class RecordingProxy implements AutoCloseable {
     return maxFetching.get();
   }
 
+  /**
+   * Starts a new peak for {@link #maxClientsFetchingBlobs}: from now on, the most clients fetching
+   * at once (those fetching now count).
+   */
+  public void resetPeak() {
+    synchronized (fetching) {
+      maxFetching.set((int) fetching.values().stream().filter(n -> n > 0).count());
+    }
+  }
+
   /** Client processes with a blob {@code GET} in flight now. */
   public int clientsFetchingBlobs() {
     synchronized (fetching) {
