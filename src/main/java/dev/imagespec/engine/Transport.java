@@ -59,6 +59,8 @@ final class Transport implements Closeable {
             "cannot use engine socket " + endpoint + ": " + e.getMessage(), e);
       }
       base = HttpUrl.get("http://localhost/");
+      // plain HTTP only: OkHttp then sets up no TLS (no trust store read at start-up)
+      b.connectionSpecs(java.util.List.of(okhttp3.ConnectionSpec.CLEARTEXT));
     } else if (endpoint.tls() != null) {
       TlsConfig.Material m = endpoint.tls().load();
       b.sslSocketFactory(m.context().getSocketFactory(), m.trustManager());
@@ -70,6 +72,7 @@ final class Transport implements Closeable {
     } else {
       base =
           new HttpUrl.Builder().scheme("http").host(endpoint.host()).port(endpoint.port()).build();
+      b.connectionSpecs(java.util.List.of(okhttp3.ConnectionSpec.CLEARTEXT));
     }
     this.client = b.build();
     // Streams (pull/push progress, tarballs, events) have no read timeout unless asked.
