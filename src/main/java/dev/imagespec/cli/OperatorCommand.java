@@ -5,6 +5,7 @@ import dev.imagespec.engine.EngineException;
 import dev.imagespec.engine.EngineUnavailableException;
 import dev.imagespec.operator.AgentReconciler;
 import dev.imagespec.operator.ClusterPushes;
+import dev.imagespec.operator.DiskGuard;
 import dev.imagespec.operator.OperatorOptions;
 import dev.imagespec.operator.OperatorRuntime;
 import dev.imagespec.operator.StartFailure;
@@ -148,6 +149,26 @@ final class OperatorCommand implements Callable<Integer> {
                 + " Event WarmTimedOut naming the missing images (default ${DEFAULT-VALUE}).")
     String warmTimeout;
 
+    @Option(
+        names = "--disk-high-percent",
+        paramLabel = "PERCENT",
+        defaultValue = "80",
+        description =
+            "Refuse a pull (reason InsufficientDisk) that would fill the image filesystem beyond"
+                + " this percent of its capacity, counting the image's compressed size (1..99;"
+                + " default ${DEFAULT-VALUE}, below the kubelet's image GC threshold of 85).")
+    int diskHighPercent;
+
+    @Option(
+        names = "--image-fs",
+        paramLabel = "PATH",
+        description =
+            "The runtime's image directory as the agent sees it (e.g. a read-only hostPath of"
+                + " /var/lib/containerd), for the disk guard's capacity and free space (default:"
+                + " the directory the runtime reports, when the agent sees it; else no disk"
+                + " guard).")
+    String imageFs;
+
     AgentReconciler.Settings settings() {
       if (node == null || node.isBlank()) {
         throw new CliUsageException("--node NAME (or NODE_NAME) is required for the agent");
@@ -161,9 +182,22 @@ final class OperatorCommand implements Callable<Integer> {
       if (taintProblem != null) {
         throw new CliUsageException("--warm-taint '" + warmTaint + "': " + taintProblem);
       }
+      String diskProblem = DiskGuard.highPercentProblem(diskHighPercent);
+      if (diskProblem != null) {
+        throw new CliUsageException("--disk-high-percent " + diskHighPercent + ": " + diskProblem);
+      }
+      if (imageFs != null && !java.nio.file.Files.isDirectory(java.nio.file.Path.of(imageFs))) {
+        throw new CliUsageException(
+            "--image-fs "
+                + imageFs
+                + ": no such directory: mount the runtime's root there (a read-only hostPath, as"
+                + " deploy/ does) or leave the option out to use the directory the runtime"
+                + " reports");
+      }
       return new AgentReconciler.Settings(
               node, parallel, duration("--retry-interval", retryInterval), fallback)
-          .withWarm(warmTaint, duration("--warm-timeout", warmTimeout));
+          .withWarm(warmTaint, duration("--warm-timeout", warmTimeout))
+          .withDiskGuard(diskHighPercent, imageFs);
     }
   }
 

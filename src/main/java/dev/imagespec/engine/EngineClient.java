@@ -158,6 +158,14 @@ public final class EngineClient implements Closeable {
     return json(get(compat("version")));
   }
 
+  /**
+   * {@code GET /info}: the engine's system document (e.g. {@code DockerRootDir}, where Docker and
+   * Podman keep images).
+   */
+  public JsonNode systemInfo() {
+    return json(get(compat("info")));
+  }
+
   private ServerInfo negotiate() {
     String serverApi;
     String libpod;

@@ -69,6 +69,10 @@ public final class AgentReconciler
    *     {@link WarmGate#DEFAULT_TAINT})
    * @param warmTimeout since the agent started, when the taint goes even if not warm (null: {@link
    *     WarmGate#DEFAULT_TIMEOUT})
+   * @param diskHighPercent the disk guard's limit: no pull that would fill the image filesystem
+   *     beyond this percent (1..99; 0: {@link DiskGuard#DEFAULT_HIGH_PERCENT})
+   * @param imageFs the image filesystem's directory as the agent sees it (null: the directory the
+   *     runtime reports)
    */
   public record Settings(
       String nodeName,
@@ -76,7 +80,9 @@ public final class AgentReconciler
       Duration failureRetry,
       CredentialResolver fallbackCredentials,
       String warmTaint,
-      Duration warmTimeout) {
+      Duration warmTimeout,
+      int diskHighPercent,
+      String imageFs) {
     public Settings {
       Objects.requireNonNull(nodeName, "nodeName");
       failureRetry = failureRetry == null ? Duration.ofMinutes(1) : failureRetry;
@@ -91,6 +97,32 @@ public final class AgentReconciler
       if (warmTimeout.isNegative() || warmTimeout.isZero()) {
         throw new IllegalArgumentException("warm timeout " + warmTimeout + ": must be positive");
       }
+      diskHighPercent = diskHighPercent == 0 ? DiskGuard.DEFAULT_HIGH_PERCENT : diskHighPercent;
+      String diskProblem = DiskGuard.highPercentProblem(diskHighPercent);
+      if (diskProblem != null) {
+        throw new IllegalArgumentException(
+            "disk high percent " + diskHighPercent + ": " + diskProblem);
+      }
+      imageFs = imageFs == null || imageFs.isBlank() ? null : imageFs;
+    }
+
+    /** The default disk guard. */
+    public Settings(
+        String nodeName,
+        int parallelism,
+        Duration failureRetry,
+        CredentialResolver fallbackCredentials,
+        String warmTaint,
+        Duration warmTimeout) {
+      this(
+          nodeName,
+          parallelism,
+          failureRetry,
+          fallbackCredentials,
+          warmTaint,
+          warmTimeout,
+          0,
+          null);
     }
 
     /** Default warm taint and timeout. */
@@ -104,7 +136,31 @@ public final class AgentReconciler
 
     /** These settings with another warm taint and timeout (null: the default). */
     public Settings withWarm(String taint, Duration timeout) {
-      return new Settings(nodeName, parallelism, failureRetry, fallbackCredentials, taint, timeout);
+      return new Settings(
+          nodeName,
+          parallelism,
+          failureRetry,
+          fallbackCredentials,
+          taint,
+          timeout,
+          diskHighPercent,
+          imageFs);
+    }
+
+    /**
+     * These settings with another disk guard: its limit (0: the default) and image filesystem
+     * (null: the directory the runtime reports).
+     */
+    public Settings withDiskGuard(int highPercent, String imageFsPath) {
+      return new Settings(
+          nodeName,
+          parallelism,
+          failureRetry,
+          fallbackCredentials,
+          warmTaint,
+          warmTimeout,
+          highPercent,
+          imageFsPath);
     }
   }
 

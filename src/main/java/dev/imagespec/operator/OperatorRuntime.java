@@ -73,7 +73,7 @@ public final class OperatorRuntime implements AutoCloseable {
     String node = s.nodeName();
     String label = ImageNodeRegistration.ensure(client, node);
     EventRecorder events = events(AgentReconciler.CONTROLLER, node);
-    agent = new AgentReconciler(s, engine, engine.port(), client, metrics, events);
+    agent = new AgentReconciler(s, engine, DiskGuardPort.of(engine, s), client, metrics, events);
     Operator op = Controllers.agent(client, options, metrics, agent, label);
     operators.add(op);
     op.start();

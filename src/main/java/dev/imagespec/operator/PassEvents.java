@@ -116,7 +116,7 @@ final class PassEvents {
       }
       String reason =
           switch (a.kind()) {
-            case PULL -> ok ? "Pulled" : "PullFailed";
+            case PULL -> ok ? "Pulled" : o.reason() != null ? o.reason() : "PullFailed";
             case PUSH -> ok ? "Pushed" : "PushFailed";
             case TAG -> ok ? "Tagged" : "TagFailed";
             case REMOVE -> ok ? "Removed" : "RemoveFailed";

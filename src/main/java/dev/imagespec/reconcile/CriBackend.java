@@ -68,6 +68,11 @@ public final class CriBackend implements ImageBackend {
   }
 
   @Override
+  public java.util.Optional<String> imageFsPath() {
+    return runtime.imageFsMountpoints().stream().findFirst();
+  }
+
+  @Override
   public void close() {
     runtime.close();
   }

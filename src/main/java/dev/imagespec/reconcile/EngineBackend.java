@@ -65,6 +65,12 @@ public final class EngineBackend implements ImageBackend {
   }
 
   @Override
+  public java.util.Optional<String> imageFsPath() {
+    String root = client.systemInfo().path("DockerRootDir").asText("");
+    return root.isBlank() ? java.util.Optional.empty() : java.util.Optional.of(root);
+  }
+
+  @Override
   public void close() {
     client.close();
   }

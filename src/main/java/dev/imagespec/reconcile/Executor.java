@@ -283,7 +283,10 @@ final class Executor {
   }
 
   private static ActionOutcome failed(PlannedAction a, Retrier.Result<?> r) {
-    String reason = r.error() instanceof UnsupportedByRuntimeException ? Reasons.UNSUPPORTED : null;
+    String reason =
+        r.error() instanceof UnsupportedByRuntimeException
+            ? Reasons.UNSUPPORTED
+            : r.error() instanceof ActionRefusedException refused ? refused.reason() : null;
     return ActionOutcome.failed(a, failure(r), r.attempts(), reason);
   }
 

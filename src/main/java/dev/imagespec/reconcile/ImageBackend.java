@@ -49,6 +49,15 @@ public interface ImageBackend extends AutoCloseable {
             + " imageGCHighThresholdPercent or freeing disk");
   }
 
+  /**
+   * The directory where the store keeps images, as the store reports it (a path on its host):
+   * Docker's and Podman's {@code DockerRootDir}, a CRI runtime's image filesystem mountpoint. Empty
+   * when it reports none.
+   */
+  default java.util.Optional<String> imageFsPath() {
+    return java.util.Optional.empty();
+  }
+
   @Override
   void close();
 

@@ -32,6 +32,12 @@ public final class Reasons {
    */
   public static final String GARBAGE_COLLECTED = "GarbageCollected";
 
+  /**
+   * The operator's agent refused a pull that would fill the node's image filesystem beyond {@code
+   * --disk-high-percent} (its disk guard).
+   */
+  public static final String INSUFFICIENT_DISK = "InsufficientDisk";
+
   public static final String REGISTRY_CHECK_FAILED = "RegistryCheckFailed";
   public static final String PRUNE_FAILED = "PruneFailed";
   public static final String INVALID_SPEC = "InvalidSpec";

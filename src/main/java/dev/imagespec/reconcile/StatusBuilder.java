@@ -37,6 +37,7 @@ public final class StatusBuilder {
           Reasons.UNAUTHORIZED,
           Reasons.INVALID_SPEC,
           Reasons.PULL_FAILED,
+          Reasons.INSUFFICIENT_DISK,
           Reasons.GARBAGE_COLLECTED,
           Reasons.REMOVE_FAILED,
           Reasons.TAG_FAILED,
@@ -119,7 +120,7 @@ public final class StatusBuilder {
             if (o == null || !o.succeeded()) {
               state = ImageState.Failed;
               message = "pull failed: " + why(o);
-              problem = Reasons.PULL_FAILED;
+              problem = o == null ? Reasons.PULL_FAILED : o.reasonOr(Reasons.PULL_FAILED);
             } else {
               if (o.image() != null) {
                 id = o.image().id();

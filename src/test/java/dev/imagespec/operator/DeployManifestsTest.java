@@ -50,7 +50,7 @@ class DeployManifestsTest {
   static final ObjectMapper JSON = new ObjectMapper();
 
   /** A way to install: its kustomization, the agent's {@code --runtime} and the node's socket. */
-  record Variant(String dir, String runtime, String socket) {
+  record Variant(String dir, String runtime, String socket, String root) {
     @Override
     public String toString() {
       return dir;
@@ -60,10 +60,12 @@ class DeployManifestsTest {
   /** The README's install table. */
   static final List<Variant> VARIANTS =
       List.of(
-          new Variant("deploy", "cri", "/run/containerd/containerd.sock"),
-          new Variant("deploy/crio", "cri", "/var/run/crio/crio.sock"),
-          new Variant("deploy/docker", "docker", "/var/run/docker.sock"),
-          new Variant("deploy/podman", "podman", "/run/podman/podman.sock"));
+          new Variant("deploy", "cri", "/run/containerd/containerd.sock", "/var/lib/containerd"),
+          new Variant(
+              "deploy/crio", "cri", "/var/run/crio/crio.sock", "/var/lib/containers/storage"),
+          new Variant("deploy/docker", "docker", "/var/run/docker.sock", "/var/lib/docker"),
+          new Variant(
+              "deploy/podman", "podman", "/run/podman/podman.sock", "/var/lib/containers/storage"));
 
   static Stream<Variant> variants() {
     return VARIANTS.stream();
@@ -284,8 +286,21 @@ class DeployManifestsTest {
 
     List<Volume> hostPaths =
         pod.getVolumes().stream().filter(x -> x.getHostPath() != null).toList();
-    assertThat(hostPaths).as("host paths: the socket only").hasSize(1);
+    assertThat(hostPaths).as("host paths: the socket and the runtime's root").hasSize(2);
     Volume socket = hostPaths.get(0);
+    // the disk guard's view of the runtime's root: read-only, at the same path
+    Volume root = hostPaths.get(1);
+    assertThat(root.getHostPath().getPath()).isEqualTo(v.root());
+    assertThat(root.getHostPath().getType()).isEqualTo("DirectoryOrCreate");
+    assertThat(c.getVolumeMounts())
+        .filteredOn(m -> m.getName().equals(root.getName()))
+        .singleElement()
+        .satisfies(
+            m -> {
+              assertThat(m.getMountPath()).isEqualTo(v.root());
+              assertThat(m.getReadOnly()).isTrue();
+              assertThat(m.getMountPropagation()).isEqualTo("HostToContainer");
+            });
     assertThat(socket.getHostPath().getPath()).isEqualTo(v.socket());
     assertThat(socket.getHostPath().getType()).isEqualTo("Socket");
     List<VolumeMount> mounts =
@@ -305,10 +320,10 @@ class DeployManifestsTest {
     assertThat(pod.getSecurityContext()).isNull();
   }
 
-  /** An overlay changes the agent's socket and runtime, nothing else. */
+  /** An overlay changes the agent's socket, runtime and the runtime's root, nothing else. */
   @ParameterizedTest
   @MethodSource("variants")
-  void anOverlayChangesOnlyTheSocketAndRuntime(Variant v) throws Exception {
+  void anOverlayChangesOnlyTheSocketRuntimeAndRoot(Variant v) throws Exception {
     List<HasMetadata> base = load(DEPLOY);
     List<HasMetadata> overlay = load(Path.of(v.dir()));
     assertThat(overlay.stream().filter(r -> !(r instanceof DaemonSet)).toList())
@@ -325,6 +340,11 @@ class DeployManifestsTest {
     pod.getContainers().get(0).getVolumeMounts().stream()
         .filter(m -> m.getName().equals(volume))
         .forEach(m -> m.setMountPath(containerd.socket()));
+    String root = pod.getVolumes().get(2).getName();
+    pod.getVolumes().get(2).getHostPath().setPath(containerd.root());
+    pod.getContainers().get(0).getVolumeMounts().stream()
+        .filter(m -> m.getName().equals(root))
+        .forEach(m -> m.setMountPath(containerd.root()));
     assertThat(agent).isEqualTo(agent(base));
   }
 

@@ -53,6 +53,22 @@ class OperatorCliTest {
   }
 
   @Test
+  void badDiskGuardOptionsAreUsageErrorsNamingOptionAndValue() {
+    Result help = run("operator", "agent", "--help");
+    assertThat(help.out()).contains("--disk-high-percent", "--image-fs", "InsufficientDisk");
+    for (String bad : new String[] {"0", "100", "-5"}) {
+      Result r = run("operator", "agent", "--node", "n1", "--disk-high-percent", bad);
+      assertThat(r.code()).isEqualTo(2);
+      assertThat(r.err()).contains("--disk-high-percent " + bad, "between 1 and 99");
+    }
+    Result missing =
+        run("operator", "agent", "--node", "n1", "--image-fs", "/no/such/imagespec-root");
+    assertThat(missing.code()).isEqualTo(2);
+    assertThat(missing.err())
+        .contains("--image-fs /no/such/imagespec-root", "no such directory", "hostPath");
+  }
+
+  @Test
   void aMissingEngineSocketIsNamedWithHowToSetIt() {
     Result r =
         run(

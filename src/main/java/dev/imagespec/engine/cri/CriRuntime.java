@@ -129,6 +129,18 @@ public final class CriRuntime implements AutoCloseable {
   }
 
   /**
+   * Where the runtime keeps images: the mountpoints its ImageFsInfo reports (e.g. containerd's
+   * {@code /var/lib/containerd/io.containerd.snapshotter.v1.overlayfs}), in its order; paths on the
+   * runtime's host.
+   */
+  public List<String> imageFsMountpoints() {
+    return cri.imageFsInfo().stream()
+        .map(u -> u.getFsId().getMountpoint())
+        .filter(m -> !m.isBlank())
+        .toList();
+  }
+
+  /**
    * Runtime name and version, CRI version, whether containerd's own API answers (cached): one CRI
    * Version and one containerd Version call, the first time only.
    */
