@@ -65,7 +65,8 @@ final class DiskGuardPort implements ImagePort {
         new DiskGuard(settings.diskHighPercent()),
         settings.imageFs(),
         backend::imageFsPath,
-        new ImageSizes(RegistryClient.builder().build()));
+        // the backend's registry client when it has one: one connection pool, one TLS set-up
+        new ImageSizes(backend.registryClient().orElseGet(() -> RegistryClient.builder().build())));
   }
 
   /** The image filesystem, empty when the guard is off (said once in the log). */

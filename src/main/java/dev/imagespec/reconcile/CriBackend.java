@@ -8,6 +8,7 @@ import dev.imagespec.spec.EngineInfo;
 public final class CriBackend implements ImageBackend {
   private final CriRuntime runtime;
   private final CriImagePort port;
+  private final dev.imagespec.engine.RegistryClient registry;
 
   public CriBackend(CriRuntime runtime) {
     this(runtime, dev.imagespec.engine.RegistryClient.builder().build());
@@ -17,6 +18,13 @@ public final class CriBackend implements ImageBackend {
   public CriBackend(CriRuntime runtime, dev.imagespec.engine.RegistryClient registry) {
     this.runtime = runtime;
     this.port = new CriImagePort(runtime, registry);
+    this.registry = registry;
+  }
+
+  /** The registry client the port and the runtime's pushes share. */
+  @Override
+  public java.util.Optional<dev.imagespec.engine.RegistryClient> registryClient() {
+    return java.util.Optional.of(registry);
   }
 
   /** The runtime, for what the port does not cover ({@code images} subcommands). */

@@ -49,6 +49,11 @@ public interface ImageBackend extends AutoCloseable {
             + " imageGCHighThresholdPercent or freeing disk");
   }
 
+  /** The registry client this store's port already uses, if any (to share its connections). */
+  default java.util.Optional<dev.imagespec.engine.RegistryClient> registryClient() {
+    return java.util.Optional.empty();
+  }
+
   /**
    * The directory where the store keeps images, as the store reports it (a path on its host):
    * Docker's and Podman's {@code DockerRootDir}, a CRI runtime's image filesystem mountpoint. Empty
