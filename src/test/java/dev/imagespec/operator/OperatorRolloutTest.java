@@ -189,14 +189,13 @@ class OperatorRolloutTest {
     String c = publish("c");
     // A node whose agent was killed while it waited: its last report stays in its ImageNode.
     // Named to come first, it gets the one permit, and keeps it until --permit-timeout.
-    ImageSpec spec = spec("one-at-once", 1, c);
-    spec = client.resource(spec).create();
+    // The gone node's ImageNode is there before the spec, so the real nodes cannot get the permit
+    // first (its entry names no uid: it matches the spec about to be created, generation 1).
     ImageNode ghost = client.resource(ImageNode.of("aaa-gone")).create();
     NodeSpecStatus entry = new NodeSpecStatus();
     entry.setNamespace("default");
     entry.setName("one-at-once");
-    entry.setUid(spec.getMetadata().getUid());
-    entry.setObservedGeneration(spec.getMetadata().getGeneration());
+    entry.setObservedGeneration(1L);
     entry.setImages(
         List.of(
             new ImageStatus(
@@ -205,6 +204,8 @@ class OperatorRolloutTest {
     st.setSpecs(List.of(entry));
     ghost.setStatus(st);
     client.resource(ghost).updateStatus();
+    ImageSpec spec = client.resource(spec("one-at-once", 1, c)).create();
+    assertThat(spec.getMetadata().getGeneration()).isEqualTo(1L);
 
     RolloutStatus held =
         await()
