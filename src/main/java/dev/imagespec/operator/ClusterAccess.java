@@ -204,18 +204,25 @@ final class ClusterAccess {
 
   private void trim(Instant now, Duration refresh) {
     Instant oldest = now.minus(refresh.multipliedBy(4));
-    cache.values().removeIf(v -> Instant.parse(v.getLastChecked()).isBefore(oldest));
+    cache
+        .values()
+        .removeIf(
+            v -> {
+              Instant checked = Conditions.parseTime(v.getLastChecked());
+              return checked == null || checked.isBefore(oldest);
+            });
   }
 
   static boolean fresh(AccessVerdict v, Instant now, Duration validity) {
-    try {
-      return now.isBefore(Instant.parse(v.getLastChecked()).plus(validity));
-    } catch (RuntimeException e) {
-      return false;
-    }
+    Instant checked = Conditions.parseTime(v.getLastChecked());
+    return checked != null && now.isBefore(checked.plus(validity));
   }
 
-  private static boolean matches(AccessVerdict v, String secret, String version) {
+  /**
+   * Whether verdict {@code v} answers for credentials from {@code secret} at {@code version} (null:
+   * anonymous): anonymous access granted answers for everyone, else the same Secret and version.
+   */
+  static boolean matches(AccessVerdict v, String secret, String version) {
     return (v.getSecret() == null && v.getResult() == AccessVerdict.Result.Granted)
         || (java.util.Objects.equals(v.getSecret(), secret)
             && java.util.Objects.equals(v.getSecretVersion(), version));

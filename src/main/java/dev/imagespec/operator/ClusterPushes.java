@@ -164,20 +164,16 @@ public final class ClusterPushes implements AutoCloseable {
         return t;
       }
       for (PushStatus p : status.getPushes()) {
+        Instant checked = Conditions.parseTime(p.getLastChecked()); // unreadable: check now
         if (image.equals(p.getImage())
             && to.equals(p.getTo())
             && p.getState() == PushState.Pushed
-            && p.getLastChecked() != null) {
-          try {
-            Instant checked = Instant.parse(p.getLastChecked());
-            t.state = PushState.Pushed;
-            t.digest = p.getDigest();
-            t.message = p.getMessage();
-            t.lastChecked = checked;
-            t.nextAttempt = checked.plus(refresh);
-          } catch (RuntimeException ignored) {
-            // unreadable time: check now
-          }
+            && checked != null) {
+          t.state = PushState.Pushed;
+          t.digest = p.getDigest();
+          t.message = p.getMessage();
+          t.lastChecked = checked;
+          t.nextAttempt = checked.plus(refresh);
         }
       }
       return t;

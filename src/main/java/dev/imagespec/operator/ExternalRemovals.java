@@ -13,7 +13,6 @@ import dev.imagespec.spec.NodeSpecStatus;
 import dev.imagespec.spec.SpecKey;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -218,13 +217,9 @@ final class ExternalRemovals implements PullHolds {
       return out;
     }
     for (String t : img.getRecentRemovals()) {
-      try {
-        Instant i = Instant.parse(t);
-        if (i.isAfter(now.minus(WINDOW)) && !i.isAfter(now)) {
-          out.add(i);
-        }
-      } catch (DateTimeParseException | NullPointerException e) {
-        // a hand-edited status: that time does not count
+      Instant i = Conditions.parseTime(t); // null for a hand-edited status: it does not count
+      if (i != null && i.isAfter(now.minus(WINDOW)) && !i.isAfter(now)) {
+        out.add(i);
       }
     }
     return out;

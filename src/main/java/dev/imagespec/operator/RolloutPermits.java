@@ -178,10 +178,7 @@ final class RolloutPermits {
   }
 
   private static Instant granted(RolloutStatus.Permit p) {
-    try {
-      return Instant.parse(p.getGranted());
-    } catch (RuntimeException e) {
-      return Instant.EPOCH;
-    }
+    Instant t = Conditions.parseTime(p.getGranted());
+    return t == null ? Instant.EPOCH : t;
   }
 }

@@ -16,7 +16,6 @@ import java.time.Instant;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
 
@@ -97,10 +96,7 @@ final class StatusAccess implements SharedAccess {
         if (!image.equals(v.getImage())) {
           continue;
         }
-        boolean anyone = v.getSecret() == null && v.getResult() == AccessVerdict.Result.Granted;
-        boolean mine =
-            Objects.equals(v.getSecret(), name) && Objects.equals(v.getSecretVersion(), version);
-        if (!anyone && !mine) {
+        if (!ClusterAccess.matches(v, name, version)) {
           continue;
         }
         if (!ClusterAccess.fresh(v, now, validity)) {

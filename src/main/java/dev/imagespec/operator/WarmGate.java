@@ -280,13 +280,9 @@ public final class WarmGate {
       return startedAt;
     }
     for (Taint t : n.getSpec().getTaints()) {
-      if (ours(t) && t.getTimeAdded() != null) {
-        try {
-          Instant added = Instant.parse(t.getTimeAdded());
-          return added.isBefore(startedAt) ? added : startedAt;
-        } catch (RuntimeException e) {
-          return startedAt;
-        }
+      if (ours(t)) {
+        Instant added = Conditions.parseTime(t.getTimeAdded());
+        return added != null && added.isBefore(startedAt) ? added : startedAt;
       }
     }
     return startedAt;

@@ -14,7 +14,6 @@ import dev.imagespec.spec.PushTarget;
 import dev.imagespec.spec.SpecKey;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -49,14 +48,7 @@ final class SpecEntries {
   }
 
   static Instant instant(String text) {
-    if (text == null || text.isEmpty()) {
-      return null;
-    }
-    try {
-      return Instant.parse(text);
-    } catch (DateTimeParseException e) {
-      return null;
-    }
+    return dev.imagespec.spec.Conditions.parseTime(text);
   }
 
   static String canonicalOf(String text) {

@@ -80,6 +80,18 @@ public final class Conditions {
     return t == null ? null : t.truncatedTo(ChronoUnit.SECONDS).toString();
   }
 
+  /** The instant an RFC 3339 time in status names; null for null, empty or unreadable text. */
+  public static Instant parseTime(String text) {
+    if (text == null || text.isEmpty()) {
+      return null;
+    }
+    try {
+      return Instant.parse(text);
+    } catch (java.time.format.DateTimeParseException e) {
+      return null;
+    }
+  }
+
   /** At most {@code max} characters, for messages in status and events. */
   public static String shorten(String s, int max) {
     if (s == null || s.length() <= max) {
