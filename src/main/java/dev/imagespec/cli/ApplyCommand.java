@@ -70,6 +70,7 @@ final class ApplyCommand implements Callable<Integer> {
 
   @Spec CommandLine.Model.CommandSpec spec;
   @Mixin EngineOptions engine;
+  @Mixin ActionTimeoutOption timeouts;
   @Mixin OutputOptions output;
 
   @Mixin ManifestOptions input;
@@ -99,6 +100,8 @@ final class ApplyCommand implements Callable<Integer> {
     if (parallel < 1 || parallel > 64) {
       throw new CliUsageException("--parallel " + parallel + ": must be between 1 and 64");
     }
+    timeouts.check();
+    engine.check();
     PrintWriter err = spec.commandLine().getErr();
     Manifests loaded = input.load(err);
     try (ImageBackend client = engine.connect()) {
@@ -120,6 +123,7 @@ final class ApplyCommand implements Callable<Integer> {
         ReconcileOptions.defaults()
             .withDryRun(dryRun)
             .withParallelism(parallel)
+            .withTimeouts(timeouts.timeouts(engine))
             .withPruneAll(pruneAll)
             .withPruneNow(PruneSchedule.due(manifests.specs(), previous, Instant.now()));
     Reconciler reconciler =

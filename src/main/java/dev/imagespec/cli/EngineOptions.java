@@ -2,6 +2,7 @@ package dev.imagespec.cli;
 
 import dev.imagespec.engine.DockerConfigCredentials;
 import dev.imagespec.engine.RuntimeKind;
+import dev.imagespec.reconcile.ActionTimeouts;
 import dev.imagespec.reconcile.ImageBackend;
 import dev.imagespec.reconcile.ImageBackends;
 import dev.imagespec.spec.GoDuration;
@@ -34,8 +35,10 @@ final class EngineOptions implements CheckedOptions {
       names = "--pull-timeout",
       paramLabel = "DURATION",
       description =
-          "CRI only: deadline of one image pull (CRI pulls report no progress), e.g. 5m, 1h."
-              + " Default: 15m.")
+          "Deadline of each pull, e.g. 5m, 1h. apply and the agent: the default of ImageSpecs that"
+              + " set no pullTimeout (default 20m); images pull: none unless given. At the deadline"
+              + " the pull is cancelled (the engine connection closed, the CRI call cancelled) and"
+              + " reported TimedOut.")
   String pullTimeout;
 
   private DockerConfigCredentials credentials;
@@ -54,6 +57,7 @@ final class EngineOptions implements CheckedOptions {
     }
   }
 
+  /** {@code --pull-timeout}, or null when not given. */
   Duration timeout() {
     if (pullTimeout == null) {
       return null;
@@ -68,14 +72,13 @@ final class EngineOptions implements CheckedOptions {
     if (d.isZero() || d.isNegative()) {
       throw new CliUsageException("--pull-timeout '" + pullTimeout + "': must be positive");
     }
-    if (kind() == RuntimeKind.DOCKER || kind() == RuntimeKind.PODMAN) {
-      throw new CliUsageException(
-          "--pull-timeout: "
-              + kind().option()
-              + " pulls stream their progress and take no deadline; the option is for CRI"
-              + " runtimes (--runtime cri)");
-    }
     return d;
+  }
+
+  /** The deadline of a pull that sets none: {@code --pull-timeout}, else 20m. */
+  Duration pullDeadline() {
+    Duration d = timeout();
+    return d == null ? ActionTimeouts.DEFAULT_PULL : d;
   }
 
   /** This machine's docker config credentials, read once per command. */
@@ -86,21 +89,10 @@ final class EngineOptions implements CheckedOptions {
     return credentials;
   }
 
-  /** Finds and connects to the store; {@code --pull-timeout} on a Docker API store is refused. */
+  /** Finds and connects to the store. */
   ImageBackend connect() {
     check();
-    ImageBackend backend =
-        ImageBackends.connect(
-            new ImageBackends.Options(host, kind(), System.getenv(), credentials(), timeout()));
-    if (pullTimeout != null && !(backend instanceof dev.imagespec.reconcile.CriBackend)) {
-      String what = backend.endpoint();
-      backend.close();
-      throw new CliUsageException(
-          "--pull-timeout: "
-              + what
-              + " speaks the Docker Engine API, whose pulls stream their progress and take no"
-              + " deadline; the option is for CRI runtimes");
-    }
-    return backend;
+    return ImageBackends.connect(
+        new ImageBackends.Options(host, kind(), System.getenv(), credentials(), pullDeadline()));
   }
 }

@@ -1,5 +1,6 @@
 package dev.imagespec.cli;
 
+import dev.imagespec.engine.Deadline;
 import dev.imagespec.engine.Image;
 import dev.imagespec.engine.Images;
 import dev.imagespec.engine.PullOptions;
@@ -51,9 +52,12 @@ final class ImagesPullCommand extends RegistrySubcommand {
     List<Image> pulled;
     try (ProgressPrinter printer = progress.printer("pull " + reference, output)) {
       pulled =
-          allTags
-              ? images.pullAllTags(reference, options, printer)
-              : List.of(images.pull(reference, options, printer));
+          Deadline.within(
+              engine.timeout(),
+              () ->
+                  allTags
+                      ? images.pullAllTags(reference, options, printer)
+                      : List.of(images.pull(reference, options, printer)));
     }
     if (output.json()) {
       output.print(out(), pulled.stream().map(Image::attrs).toList());

@@ -169,7 +169,10 @@ final class OperatorCommand implements Callable<Integer> {
                 + " guard).")
     String imageFs;
 
-    AgentReconciler.Settings settings() {
+    @Mixin ActionTimeoutOption timeouts;
+
+    /** The agent's settings; its pulls' default deadline is {@code engine}'s --pull-timeout. */
+    AgentReconciler.Settings settings(EngineOptions engine) {
       if (node == null || node.isBlank()) {
         throw new CliUsageException("--node NAME (or NODE_NAME) is required for the agent");
       }
@@ -197,7 +200,8 @@ final class OperatorCommand implements Callable<Integer> {
       return new AgentReconciler.Settings(
               node, parallel, duration("--retry-interval", retryInterval), fallback)
           .withWarm(warmTaint, duration("--warm-timeout", warmTimeout))
-          .withDiskGuard(diskHighPercent, imageFs);
+          .withDiskGuard(diskHighPercent, imageFs)
+          .withTimeouts(timeouts.timeouts(engine));
     }
   }
 
@@ -291,7 +295,7 @@ final class OperatorCommand implements Callable<Integer> {
       throw new CliUsageException(
           "--log-format: expected text or json, got '" + common.logFormat + "'");
     }
-    AgentReconciler.Settings settings = agent == null ? null : agent.settings();
+    AgentReconciler.Settings settings = agent == null ? null : agent.settings(engineOptions);
     OperatorOptions options =
         new OperatorOptions(
             agent != null,

@@ -28,6 +28,9 @@ public final class ProgressStream implements Iterator<ProgressEvent>, AutoClosea
   private volatile boolean closed;
   private volatile boolean aborted;
 
+  /** The deadline of the thread that opened the stream (the call's timeout), or null. */
+  private final Deadline deadline = Deadline.current().orElse(null);
+
   ProgressStream(Response response, String what) {
     this(response, what, null, null, null);
   }
@@ -57,8 +60,16 @@ public final class ProgressStream implements Iterator<ProgressEvent>, AutoClosea
           Transport.JSON.readerFor(JsonNode.class).readValues(response.body().byteStream());
     } catch (IOException e) {
       response.close();
-      throw new EngineUnavailableException(what + ": cannot read progress stream: " + e, e);
+      throw broken(e, what + ": cannot read progress stream");
     }
+  }
+
+  /** The call's deadline cut the stream, else the engine connection broke. */
+  private RuntimeException broken(IOException e, String message) {
+    if (deadline != null && (Deadline.isCallTimeout(e) || deadline.passed())) {
+      return deadline.exceeded(what, e);
+    }
+    return new EngineUnavailableException(message + ": " + Transport.describe(e), e);
   }
 
   @Override
@@ -77,8 +88,7 @@ public final class ProgressStream implements Iterator<ProgressEvent>, AutoClosea
       if (aborted) {
         return false;
       }
-      throw new EngineUnavailableException(
-          what + ": progress stream broke off: " + Transport.describe(e), e);
+      throw broken(e, what + ": progress stream broke off");
     }
   }
 
@@ -92,8 +102,7 @@ public final class ProgressStream implements Iterator<ProgressEvent>, AutoClosea
       node = items.nextValue();
     } catch (IOException e) {
       close();
-      throw new EngineUnavailableException(
-          what + ": progress stream broke off: " + Transport.describe(e), e);
+      throw broken(e, what + ": progress stream broke off");
     }
     ProgressEvent event = ProgressEvent.of(node);
     if (observer != null) {

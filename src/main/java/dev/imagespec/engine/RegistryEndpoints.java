@@ -202,7 +202,9 @@ final class RegistryEndpoints {
       rb.header("Authorization", authorization);
     }
     try {
-      Response r = client.newCall(rb.build()).execute();
+      okhttp3.Call call = client.newCall(rb.build());
+      Deadline.apply(call, "registry " + t.domain() + " " + method + " " + url.encodedPath());
+      Response r = call.execute();
       LOG.debug("registry {}: {} {} -> {}", t.domain(), method, url.encodedPath(), r.code());
       return r;
     } catch (IOException e) {
@@ -216,6 +218,10 @@ final class RegistryEndpoints {
         if (c instanceof BlobSourceException source) {
           throw new EngineException(source.getMessage(), source.getCause());
         }
+      }
+      java.util.Optional<Deadline> d = Deadline.current();
+      if (d.isPresent() && (Deadline.isCallTimeout(e) || d.get().passed())) {
+        throw d.get().exceeded("registry " + t.domain() + " " + method, e);
       }
       throw new EngineUnavailableException(
           "registry " + t.domain() + " unreachable: " + RegistryResponses.reason(e), e);

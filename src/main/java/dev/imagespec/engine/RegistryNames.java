@@ -108,4 +108,17 @@ public final class RegistryNames {
     int colon = registry.lastIndexOf(':');
     return colon < 0 || registry.indexOf(':') != colon ? registry : registry.substring(0, colon);
   }
+
+  /**
+   * Whether a registry ({@code host[:port]}) is on loopback, by its literal form: such registries
+   * are spoken to over plain HTTP when they do not offer TLS (Docker's default too).
+   */
+  public static boolean isLoopbackRegistry(String registry) {
+    String host = registry;
+    int colon = registry.lastIndexOf(':');
+    if (colon > registry.lastIndexOf(']')) {
+      host = registry.substring(0, colon);
+    }
+    return RegistryEndpoints.isLoopback(host);
+  }
 }

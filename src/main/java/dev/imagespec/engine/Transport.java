@@ -106,7 +106,21 @@ final class Transport implements Closeable {
    * another thread reads it).
    */
   Call newCall(Request request, boolean stream) {
-    return (stream ? streamClient : client).newCall(request);
+    Call call = (stream ? streamClient : client).newCall(request);
+    Deadline.apply(call, "engine call " + request.method() + " " + request.url().encodedPath());
+    return call;
+  }
+
+  /**
+   * The error for an I/O failure of a call: {@link DeadlineExceededException} when the calling
+   * thread's {@link Deadline} cut it, else {@link EngineUnavailableException} with {@code what}.
+   */
+  RuntimeException failure(IOException e, String what) {
+    java.util.Optional<Deadline> d = Deadline.current();
+    if (d.isPresent() && (Deadline.isCallTimeout(e) || d.get().passed())) {
+      return d.get().exceeded(what, e);
+    }
+    return new EngineUnavailableException(what + ": " + describe(e), e);
   }
 
   /** Executes {@code call} and returns the successful response; the caller closes it. */
@@ -124,8 +138,7 @@ final class Transport implements Closeable {
     try {
       response = call.execute();
     } catch (IOException e) {
-      throw new EngineUnavailableException(
-          "cannot talk to engine at " + endpoint + ": " + describe(e), e);
+      throw failure(e, "cannot talk to engine at " + endpoint);
     }
     if (response.isSuccessful()) {
       return response;
@@ -227,8 +240,7 @@ final class Transport implements Closeable {
       }
       return JSON.readTree(bytes);
     } catch (IOException e) {
-      throw new EngineUnavailableException(
-          "cannot read engine answer from " + endpoint + ": " + describe(e), e);
+      throw failure(e, "cannot read engine answer from " + endpoint);
     }
   }
 

@@ -2,6 +2,7 @@ package dev.imagespec.operator;
 
 import dev.imagespec.engine.EngineException;
 import dev.imagespec.reconcile.AccessProofs;
+import dev.imagespec.reconcile.ActionTimeouts;
 import dev.imagespec.reconcile.CredentialResolver;
 import dev.imagespec.reconcile.ErrorMessages;
 import dev.imagespec.reconcile.ImageBackend;
@@ -73,6 +74,7 @@ public final class AgentReconciler
    *     beyond this percent (1..99; 0: {@link DiskGuard#DEFAULT_HIGH_PERCENT})
    * @param imageFs the image filesystem's directory as the agent sees it (null: the directory the
    *     runtime reports)
+   * @param timeouts the actions' deadlines (null: {@link ActionTimeouts#DEFAULT})
    */
   public record Settings(
       String nodeName,
@@ -82,8 +84,10 @@ public final class AgentReconciler
       String warmTaint,
       Duration warmTimeout,
       int diskHighPercent,
-      String imageFs) {
+      String imageFs,
+      ActionTimeouts timeouts) {
     public Settings {
+      timeouts = timeouts == null ? ActionTimeouts.DEFAULT : timeouts;
       Objects.requireNonNull(nodeName, "nodeName");
       failureRetry = failureRetry == null ? Duration.ofMinutes(1) : failureRetry;
       fallbackCredentials =
@@ -122,6 +126,7 @@ public final class AgentReconciler
           warmTaint,
           warmTimeout,
           0,
+          null,
           null);
     }
 
@@ -144,7 +149,8 @@ public final class AgentReconciler
           taint,
           timeout,
           diskHighPercent,
-          imageFs);
+          imageFs,
+          timeouts);
     }
 
     /**
@@ -160,7 +166,22 @@ public final class AgentReconciler
           warmTaint,
           warmTimeout,
           highPercent,
-          imageFsPath);
+          imageFsPath,
+          timeouts);
+    }
+
+    /** These settings with other action deadlines. */
+    public Settings withTimeouts(ActionTimeouts value) {
+      return new Settings(
+          nodeName,
+          parallelism,
+          failureRetry,
+          fallbackCredentials,
+          warmTaint,
+          warmTimeout,
+          diskHighPercent,
+          imageFs,
+          value);
     }
   }
 
@@ -194,6 +215,10 @@ public final class AgentReconciler
    */
   private final Map<String, Instant> removedByAgent =
       new java.util.concurrent.ConcurrentHashMap<>();
+
+  /** Passes in a row with failed actions (the failure retry's backoff). */
+  private final java.util.concurrent.atomic.AtomicInteger failedPasses =
+      new java.util.concurrent.atomic.AtomicInteger();
 
   private final ResourceID primaryId;
   private volatile EngineInfo engineInfo;
@@ -306,6 +331,7 @@ public final class AgentReconciler
       ReconcileOptions options =
           ReconcileOptions.defaults()
               .withParallelism(settings.parallelism())
+              .withTimeouts(settings.timeouts())
               // A spec the validator rejects is not planned, so its images would not be protected
               // from another spec's prune: no prune on this node until every spec is valid.
               .withPruneNow(
@@ -347,12 +373,21 @@ public final class AgentReconciler
       if (warmGate.warming(nodes.get(primaryId).orElse(null))) {
         status.setWarming(true); // the aggregator gives this node rollout permits first
       }
+      // failed passes in a row back the retry off (a registry or engine that keeps failing)
+      int failedInARow = 0;
+      if (result.failures().isEmpty()) {
+        failedPasses.set(0);
+      } else {
+        failedInARow = failedPasses.incrementAndGet();
+      }
       Duration next =
-          wakes.next(
-              pass.live,
-              result.statuses(),
-              !result.failures().isEmpty() || status.isDegraded() || !pass.removing.isEmpty(),
-              now);
+          wakes
+              .backedOff(failedInARow)
+              .next(
+                  pass.live,
+                  result.statuses(),
+                  !result.failures().isEmpty() || status.isDegraded() || !pass.removing.isEmpty(),
+                  now);
       if (shared.waited() && (next == null || next.compareTo(ACCESS_WAIT) > 0)) {
         next = ACCESS_WAIT; // the aggregator's verdict wakes the pass; this is the fallback
       }

@@ -9,6 +9,7 @@ import dev.imagespec.engine.Images;
 import dev.imagespec.engine.PullOptions;
 import dev.imagespec.engine.PushOptions;
 import dev.imagespec.engine.RegistryClient;
+import dev.imagespec.engine.RegistryNames;
 import java.util.List;
 import java.util.Optional;
 import org.slf4j.Logger;
@@ -73,7 +74,12 @@ public final class EngineImagePort implements ImagePort {
             .images()
             .pull(
                 reference.canonical(),
-                PullOptions.builder().platform(platform).auth(auth).build()));
+                PullOptions.builder()
+                    .platform(platform)
+                    .auth(auth)
+                    // Docker takes loopback registries as insecure by default; Podman is told
+                    .tlsVerify(RegistryNames.isLoopbackRegistry(reference.domain()) ? false : null)
+                    .build()));
   }
 
   @Override

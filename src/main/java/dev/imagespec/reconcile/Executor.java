@@ -1,9 +1,12 @@
 package dev.imagespec.reconcile;
 
 import dev.imagespec.engine.AuthConfig;
+import dev.imagespec.engine.Deadline;
+import dev.imagespec.engine.DeadlineExceededException;
 import dev.imagespec.engine.ImageNotFoundException;
 import dev.imagespec.engine.ImageReference;
 import dev.imagespec.engine.cri.UnsupportedByRuntimeException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -29,12 +32,62 @@ final class Executor {
   private final CredentialResolver credentials;
   private final Retrier retrier;
   private final int parallelism;
+  private final ActionTimeouts timeouts;
 
-  Executor(ImagePort port, CredentialResolver credentials, Retrier retrier, int parallelism) {
+  Executor(
+      ImagePort port,
+      CredentialResolver credentials,
+      Retrier retrier,
+      int parallelism,
+      ActionTimeouts timeouts) {
     this.port = port;
     this.credentials = credentials;
     this.retrier = retrier;
     this.parallelism = Math.max(1, parallelism);
+    this.timeouts = timeouts == null ? ActionTimeouts.DEFAULT : timeouts;
+  }
+
+  /**
+   * Runs {@code op} (with its retries) within {@code a}'s deadline: its own ({@code pullTimeout}),
+   * else the default for its kind. Engine and registry calls made meanwhile honour it ({@link
+   * Deadline}).
+   */
+  private <T> Retrier.Result<T> timed(PlannedAction a, Supplier<T> op) {
+    Duration timeout = timeoutOf(a);
+    long start = System.nanoTime();
+    Retrier.Result<T> r = Deadline.within(timeout, () -> retrier.call(op));
+    if (!r.ok() && r.error() instanceof DeadlineExceededException) {
+      return new Retrier.Result<>(
+          null,
+          new TimedOut(a, timeout, Duration.ofNanos(System.nanoTime() - start), r.error()),
+          r.attempts());
+    }
+    return r;
+  }
+
+  private Duration timeoutOf(PlannedAction a) {
+    if (a.details().timeout() != null) {
+      return a.details().timeout();
+    }
+    return a.kind() == ActionKind.PULL ? timeouts.pull() : timeouts.other();
+  }
+
+  /** An action cut by its deadline: what, the timeout, how long it ran, what to do. */
+  static final class TimedOut extends RuntimeException {
+    TimedOut(PlannedAction a, Duration timeout, Duration elapsed, RuntimeException cause) {
+      super(
+          a.kind().jsonName()
+              + " did not finish within "
+              + DeadlineExceededException.format(timeout)
+              + ": cancelled after "
+              + DeadlineExceededException.format(elapsed)
+              + "; the next pass tries again"
+              + (a.kind() == ActionKind.PULL
+                  ? " (for a large image or a slow registry raise pullTimeout: the image's, the"
+                      + " spec's, or --pull-timeout)"
+                  : " (raise --action-timeout if it needs longer)"),
+          cause);
+    }
   }
 
   /** Outcomes by {@link PlannedAction#key()}. */
@@ -179,7 +232,7 @@ final class Executor {
     } catch (RuntimeException e) {
       return ActionOutcome.failed(a, "cannot resolve credentials: " + ErrorMessages.of(e), 0);
     }
-    Retrier.Result<LocalImage> r = retrier.call(() -> port.pull(ref, a.details().platform(), auth));
+    Retrier.Result<LocalImage> r = timed(a, () -> port.pull(ref, a.details().platform(), auth));
     if (!r.ok()) {
       return failed(a, r);
     }
@@ -198,7 +251,8 @@ final class Executor {
   private ActionOutcome tag(PlannedAction a, String source) {
     ImageReference target = ImageReference.parse(a.target());
     Retrier.Result<Object> r =
-        retrier.call(
+        timed(
+            a,
             () -> {
               port.tag(source, target);
               return null;
@@ -218,7 +272,7 @@ final class Executor {
     } catch (RuntimeException e) {
       return ActionOutcome.failed(a, "cannot resolve credentials: " + ErrorMessages.of(e), 0);
     }
-    Retrier.Result<String> r = retrier.call(() -> port.push(target, auth));
+    Retrier.Result<String> r = timed(a, () -> port.push(target, auth));
     if (!r.ok()) {
       return failed(a, r);
     }
@@ -227,7 +281,7 @@ final class Executor {
   }
 
   private ActionOutcome remove(PlannedAction a) {
-    Retrier.Result<Object> r = call(() -> port.remove(a.image()));
+    Retrier.Result<Object> r = call(a, () -> port.remove(a.image()));
     if (!r.ok()) {
       if (r.error() instanceof ImageNotFoundException) {
         return new ActionOutcome(
@@ -251,7 +305,7 @@ final class Executor {
       return ActionOutcome.skipped(a, "kept: the image was pulled or tagged in this pass");
     }
     long size = a.details().size();
-    Retrier.Result<Object> r = call(() -> port.remove(a.image()));
+    Retrier.Result<Object> r = call(a, () -> port.remove(a.image()));
     int attempts = r.attempts();
     if (!r.ok() && r.error() instanceof ImageNotFoundException) {
       return ActionOutcome.skipped(a, "already gone");
@@ -263,8 +317,9 @@ final class Executor {
         a, ActionOutcome.Result.SUCCEEDED, null, attempts, null, null, a.image(), size);
   }
 
-  private Retrier.Result<Object> call(Runnable op) {
-    return retrier.call(
+  private Retrier.Result<Object> call(PlannedAction a, Runnable op) {
+    return timed(
+        a,
         (Supplier<Object>)
             () -> {
               op.run();
@@ -286,7 +341,9 @@ final class Executor {
     String reason =
         r.error() instanceof UnsupportedByRuntimeException
             ? Reasons.UNSUPPORTED
-            : r.error() instanceof ActionRefusedException refused ? refused.reason() : null;
+            : r.error() instanceof TimedOut
+                ? Reasons.TIMED_OUT
+                : r.error() instanceof ActionRefusedException refused ? refused.reason() : null;
     return ActionOutcome.failed(a, failure(r), r.attempts(), reason);
   }
 

@@ -50,6 +50,8 @@ public record PlannedAction(
    * @param sourceId local image ID at plan time (tag and push sources), or null
    * @param size bytes (prune)
    * @param repoTags the image's tags as the engine lists them (prune)
+   * @param timeout the action's deadline (a pull's {@code pullTimeout}), null for the executor's
+   *     default
    */
   public record Details(
       String platform,
@@ -57,8 +59,20 @@ public record PlannedAction(
       List<String> secretNames,
       String sourceId,
       long size,
-      List<String> repoTags) {
-    public static final Details NONE = new Details(null, null, List.of(), null, 0, List.of());
+      List<String> repoTags,
+      java.time.Duration timeout) {
+    public static final Details NONE = new Details(null, null, List.of(), null, 0, List.of(), null);
+
+    /** Details without a deadline of their own. */
+    public Details(
+        String platform,
+        String namespace,
+        List<String> secretNames,
+        String sourceId,
+        long size,
+        List<String> repoTags) {
+      this(platform, namespace, secretNames, sourceId, size, repoTags, null);
+    }
 
     public Details {
       secretNames = secretNames == null ? List.of() : List.copyOf(secretNames);

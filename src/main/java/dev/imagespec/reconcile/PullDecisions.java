@@ -172,7 +172,18 @@ final class PullDecisions {
             reason,
             shared,
             new PlannedAction.Details(
-                platform, creds.spec.key.namespace(), creds.spec.pullSecrets(), null, 0, null));
+                platform,
+                creds.spec.key.namespace(),
+                creds.spec.pullSecrets(),
+                null,
+                0,
+                null,
+                // entries sharing the pull: the most generous deadline any of them sets
+                w.entries.stream()
+                    .map(e -> e.pullTimeout)
+                    .filter(java.util.Objects::nonNull)
+                    .max(java.util.Comparator.naturalOrder())
+                    .orElse(null)));
     w.pull = true;
     w.pullKey = book.register(a);
     book.chain(w.canonical).pull = w.pullKey;

@@ -54,7 +54,10 @@ public final class Reasons {
   /** The Node condition type: the node's warm-before-scheduling specs are converged on it. */
   public static final String IMAGES_WARM = "ImagesWarm";
 
-  /** ImagesWarm False: the warm timeout passed first; the startup taint was removed anyway. */
+  /**
+   * ImagesWarm False: the warm timeout passed first; the startup taint was removed anyway. Also an
+   * image's (or push's) reason when its action ran out of its deadline and was cancelled.
+   */
   public static final String TIMED_OUT = "TimedOut";
 
   /** Warning event: the warm timeout passed with images missing; the taint was removed anyway. */

@@ -18,6 +18,7 @@ import java.util.Set;
  * @param clock time source
  * @param sleeper waits between retries
  * @param defaultRefreshInterval refresh interval of specs that set none (default 5m)
+ * @param timeouts deadlines of the actions (default {@link ActionTimeouts#DEFAULT})
  */
 public record ReconcileOptions(
     boolean dryRun,
@@ -27,7 +28,8 @@ public record ReconcileOptions(
     RetryPolicy retry,
     Clock clock,
     Sleeper sleeper,
-    Duration defaultRefreshInterval) {
+    Duration defaultRefreshInterval,
+    ActionTimeouts timeouts) {
   public static final int DEFAULT_PARALLELISM = 4;
 
   public ReconcileOptions {
@@ -42,51 +44,113 @@ public record ReconcileOptions(
         defaultRefreshInterval == null
             ? ImageSpecSpec.DEFAULT_REFRESH_INTERVAL
             : defaultRefreshInterval;
+    timeouts = timeouts == null ? ActionTimeouts.DEFAULT : timeouts;
   }
 
   /** Apply (not dry run), no prune, parallelism 4, default retries, system clock, 5m refresh. */
   public static ReconcileOptions defaults() {
     return new ReconcileOptions(
-        false, Set.of(), false, DEFAULT_PARALLELISM, RetryPolicy.DEFAULT, null, null, null);
+        false, Set.of(), false, DEFAULT_PARALLELISM, RetryPolicy.DEFAULT, null, null, null, null);
   }
 
   public ReconcileOptions withDryRun(boolean value) {
     return new ReconcileOptions(
-        value, pruneNow, pruneAll, parallelism, retry, clock, sleeper, defaultRefreshInterval);
+        value,
+        pruneNow,
+        pruneAll,
+        parallelism,
+        retry,
+        clock,
+        sleeper,
+        defaultRefreshInterval,
+        timeouts);
   }
 
   public ReconcileOptions withPruneNow(Set<SpecKey> value) {
     return new ReconcileOptions(
-        dryRun, value, pruneAll, parallelism, retry, clock, sleeper, defaultRefreshInterval);
+        dryRun,
+        value,
+        pruneAll,
+        parallelism,
+        retry,
+        clock,
+        sleeper,
+        defaultRefreshInterval,
+        timeouts);
   }
 
   public ReconcileOptions withPruneAll(boolean value) {
     return new ReconcileOptions(
-        dryRun, pruneNow, value, parallelism, retry, clock, sleeper, defaultRefreshInterval);
+        dryRun,
+        pruneNow,
+        value,
+        parallelism,
+        retry,
+        clock,
+        sleeper,
+        defaultRefreshInterval,
+        timeouts);
   }
 
   public ReconcileOptions withParallelism(int value) {
     return new ReconcileOptions(
-        dryRun, pruneNow, pruneAll, value, retry, clock, sleeper, defaultRefreshInterval);
+        dryRun, pruneNow, pruneAll, value, retry, clock, sleeper, defaultRefreshInterval, timeouts);
   }
 
   public ReconcileOptions withRetry(RetryPolicy value) {
     return new ReconcileOptions(
-        dryRun, pruneNow, pruneAll, parallelism, value, clock, sleeper, defaultRefreshInterval);
+        dryRun,
+        pruneNow,
+        pruneAll,
+        parallelism,
+        value,
+        clock,
+        sleeper,
+        defaultRefreshInterval,
+        timeouts);
   }
 
   public ReconcileOptions withClock(Clock value) {
     return new ReconcileOptions(
-        dryRun, pruneNow, pruneAll, parallelism, retry, value, sleeper, defaultRefreshInterval);
+        dryRun,
+        pruneNow,
+        pruneAll,
+        parallelism,
+        retry,
+        value,
+        sleeper,
+        defaultRefreshInterval,
+        timeouts);
   }
 
   public ReconcileOptions withSleeper(Sleeper value) {
     return new ReconcileOptions(
-        dryRun, pruneNow, pruneAll, parallelism, retry, clock, value, defaultRefreshInterval);
+        dryRun,
+        pruneNow,
+        pruneAll,
+        parallelism,
+        retry,
+        clock,
+        value,
+        defaultRefreshInterval,
+        timeouts);
   }
 
   public ReconcileOptions withDefaultRefreshInterval(Duration value) {
     return new ReconcileOptions(
-        dryRun, pruneNow, pruneAll, parallelism, retry, clock, sleeper, value);
+        dryRun, pruneNow, pruneAll, parallelism, retry, clock, sleeper, value, timeouts);
+  }
+
+  public ReconcileOptions withTimeouts(ActionTimeouts value) {
+    return new ReconcileOptions(
+        dryRun,
+        pruneNow,
+        pruneAll,
+        parallelism,
+        retry,
+        clock,
+        sleeper,
+        defaultRefreshInterval,
+        value);
   }
 }

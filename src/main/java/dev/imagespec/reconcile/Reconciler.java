@@ -151,7 +151,9 @@ public final class Reconciler {
     Map<String, ActionOutcome> outcomes =
         options.dryRun()
             ? Map.of()
-            : new Executor(counting, credentials, retrier, options.parallelism()).execute(plan);
+            : new Executor(
+                    counting, credentials, retrier, options.parallelism(), options.timeouts())
+                .execute(plan);
     recordPulls(plan, outcomes, identities, now);
     List<ActionOutcome> ordered = new ArrayList<>();
     for (PlannedAction a : plan.actions()) {

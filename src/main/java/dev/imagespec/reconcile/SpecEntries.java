@@ -129,10 +129,17 @@ final class SpecEntries {
     final List<ImageReference> tags;
     final List<PushRef> pushes;
 
+    /** The entry's pull deadline ({@code pullTimeout}, else the spec's), null for the default. */
+    final Duration pullTimeout;
+
     private Entry(Spec spec, int index, ImageEntry raw) {
       this.spec = spec;
       this.index = index;
       this.e = raw == null ? new ImageEntry() : raw;
+      ImageSpecSpec specSpec = spec.spec.getSpec();
+      Duration own = positive(e.getPullTimeout());
+      this.pullTimeout =
+          own != null ? own : specSpec == null ? null : positive(specSpec.getPullTimeout());
       this.ensure = e.ensureOrDefault();
       this.policy = e.effectivePullPolicy(spec.spec.getSpec());
       ImageReference r = null;
@@ -152,6 +159,19 @@ final class SpecEntries {
       this.invalid = why;
       this.tags = List.copyOf(ts);
       this.pushes = List.copyOf(ps);
+    }
+
+    /** A positive Go duration, else null (validation reports bad ones before a pass). */
+    private static Duration positive(String text) {
+      if (text == null) {
+        return null;
+      }
+      try {
+        Duration d = dev.imagespec.spec.GoDuration.parse(text);
+        return d.isNegative() || d.isZero() ? null : d;
+      } catch (IllegalArgumentException ex) {
+        return null;
+      }
     }
 
     private static ImageReference parse(

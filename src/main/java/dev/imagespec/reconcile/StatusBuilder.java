@@ -37,6 +37,7 @@ public final class StatusBuilder {
           Reasons.UNAUTHORIZED,
           Reasons.INVALID_SPEC,
           Reasons.PULL_FAILED,
+          Reasons.TIMED_OUT,
           Reasons.INSUFFICIENT_DISK,
           Reasons.GARBAGE_COLLECTED,
           Reasons.REMOVE_FAILED,

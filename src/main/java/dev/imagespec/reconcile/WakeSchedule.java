@@ -37,6 +37,23 @@ public record WakeSchedule(Duration defaultRefresh, Duration failureRetry) {
   }
 
   /**
+   * Failed passes in a row that double the failure retry; from then on it stays 8 times as long.
+   */
+  static final int MAX_DOUBLINGS = 3;
+
+  /**
+   * This schedule with its failure retry backed off: doubled for each failed pass in a row after
+   * the first, at most 8 times as long ({@link #MAX_DOUBLINGS}).
+   */
+  public WakeSchedule backedOff(int failedPassesInARow) {
+    if (failureRetry == null || failedPassesInARow <= 1) {
+      return this;
+    }
+    int doublings = Math.min(failedPassesInARow - 1, MAX_DOUBLINGS);
+    return new WakeSchedule(defaultRefresh, failureRetry.multipliedBy(1L << doublings));
+  }
+
+  /**
    * The refresh interval of {@code spec}: its {@code refreshInterval} when that is a positive Go
    * duration, else {@code fallback}. The one place that reads {@code refreshInterval}.
    */

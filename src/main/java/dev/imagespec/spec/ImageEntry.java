@@ -15,7 +15,7 @@ import java.util.Objects;
 
 /** One entry of {@code spec.images}. */
 @JsonInclude(JsonInclude.Include.NON_NULL)
-@JsonPropertyOrder({"image", "ensure", "pullPolicy", "platform", "tags", "pushes"})
+@JsonPropertyOrder({"image", "ensure", "pullPolicy", "platform", "pullTimeout", "tags", "pushes"})
 @ValidationRule(
     value =
         "!has(self.ensure) || self.ensure != 'Absent' || !has(self.tags) || size(self.tags) == 0",
@@ -46,6 +46,11 @@ public class ImageEntry {
   @Pattern(PLATFORM_PATTERN)
   @JsonPropertyDescription("Platform to pull, os/arch[/variant], e.g. linux/amd64.")
   private String platform;
+
+  @Pattern(SchemaPatterns.POSITIVE_DURATION)
+  @JsonPropertyDescription(
+      "Deadline of a pull of this image (Go duration, e.g. 1h); defaults to spec.pullTimeout.")
+  private String pullTimeout;
 
   @JsonPropertyDescription("Extra local references that must point at the same image ID.")
   private List<@Pattern(SchemaPatterns.LOCAL_REFERENCE) String> tags;
@@ -117,6 +122,20 @@ public class ImageEntry {
     this.pullPolicy = pullPolicy;
   }
 
+  public String getPullTimeout() {
+    return pullTimeout;
+  }
+
+  public void setPullTimeout(String pullTimeout) {
+    this.pullTimeout = pullTimeout;
+  }
+
+  /** Fluent helper: sets the pull timeout and returns this. */
+  public ImageEntry withPullTimeout(String value) {
+    setPullTimeout(value);
+    return this;
+  }
+
   public String getPlatform() {
     return platform;
   }
@@ -175,13 +194,14 @@ public class ImageEntry {
         && ensure == e.ensure
         && pullPolicy == e.pullPolicy
         && Objects.equals(platform, e.platform)
+        && Objects.equals(pullTimeout, e.pullTimeout)
         && Objects.equals(tags, e.tags)
         && Objects.equals(pushes, e.pushes);
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(image, ensure, pullPolicy, platform, tags, pushes);
+    return Objects.hash(image, ensure, pullPolicy, platform, pullTimeout, tags, pushes);
   }
 
   @Override
@@ -194,6 +214,7 @@ public class ImageEntry {
         + pullPolicy
         + ", platform="
         + platform
+        + (pullTimeout == null ? "" : ", pullTimeout=" + pullTimeout)
         + ", tags="
         + tags
         + ", pushes="

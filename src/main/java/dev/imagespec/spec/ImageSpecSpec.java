@@ -21,6 +21,7 @@ import java.util.Objects;
   "pullPolicy",
   "pullSecrets",
   "refreshInterval",
+  "pullTimeout",
   "prune",
   "deletionPolicy",
   "nodeSelector",
@@ -57,6 +58,13 @@ public class ImageSpecSpec {
       "How often images with pullPolicy Always are re-checked against their registry, and push"
           + " targets re-verified (Go duration, e.g. 1h30m; default 5m).")
   private String refreshInterval;
+
+  @Pattern(SchemaPatterns.POSITIVE_DURATION)
+  @JsonPropertyDescription(
+      "Deadline of each pull of this spec's images (Go duration, e.g. 45m; default 20m, or the"
+          + " agent's --pull-timeout). A pull still running then is cancelled and reported"
+          + " TimedOut; the next pass tries again.")
+  private String pullTimeout;
 
   @JsonPropertyDescription("Removal of unused images, on a schedule.")
   private PruneSpec prune;
@@ -163,6 +171,14 @@ public class ImageSpecSpec {
     this.refreshInterval = refreshInterval;
   }
 
+  public String getPullTimeout() {
+    return pullTimeout;
+  }
+
+  public void setPullTimeout(String pullTimeout) {
+    this.pullTimeout = pullTimeout;
+  }
+
   public PruneSpec getPrune() {
     return prune;
   }
@@ -218,6 +234,7 @@ public class ImageSpecSpec {
         && pullPolicy == s.pullPolicy
         && Objects.equals(pullSecrets, s.pullSecrets)
         && Objects.equals(refreshInterval, s.refreshInterval)
+        && Objects.equals(pullTimeout, s.pullTimeout)
         && Objects.equals(prune, s.prune)
         && deletionPolicy == s.deletionPolicy
         && Objects.equals(nodeSelector, s.nodeSelector)
@@ -233,6 +250,7 @@ public class ImageSpecSpec {
         pullPolicy,
         pullSecrets,
         refreshInterval,
+        pullTimeout,
         prune,
         deletionPolicy,
         nodeSelector,
@@ -251,6 +269,7 @@ public class ImageSpecSpec {
         + pullSecrets
         + ", refreshInterval="
         + refreshInterval
+        + (pullTimeout == null ? "" : ", pullTimeout=" + pullTimeout)
         + ", prune="
         + prune
         + ", deletionPolicy="

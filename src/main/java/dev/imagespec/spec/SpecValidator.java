@@ -52,6 +52,13 @@ public final class SpecValidator {
                 "invalid duration '" + s.getRefreshInterval() + "': must be positive"));
       }
     }
+    positiveDuration("spec.pullTimeout", s.getPullTimeout(), out);
+    for (int i = 0; i < s.imagesOrEmpty().size(); i++) {
+      ImageEntry e = s.imagesOrEmpty().get(i);
+      if (e != null) {
+        positiveDuration("spec.images[" + i + "].pullTimeout", e.getPullTimeout(), out);
+      }
+    }
     if (s.getPrune() != null) {
       validatePrune(s.getPrune(), out);
     }
@@ -99,6 +106,17 @@ public final class SpecValidator {
                     + "': must be a lowercase RFC 1123 label (a-z, 0-9, '-'), at most 63"
                     + " characters"));
       }
+    }
+  }
+
+  /** A timeout: a positive Go duration when set. */
+  private static void positiveDuration(String field, String value, List<Violation> out) {
+    if (value == null) {
+      return;
+    }
+    Duration d = duration(field, value, out);
+    if (d != null && (d.isZero() || d.isNegative())) {
+      out.add(new Violation(field, "invalid duration '" + value + "': must be positive, e.g. 30m"));
     }
   }
 

@@ -10,6 +10,7 @@ import dev.imagespec.engine.cri.CriClient;
 import dev.imagespec.engine.cri.CriRuntime;
 import dev.imagespec.reconcile.CriImagePort;
 import dev.imagespec.reconcile.LocalImage;
+import dev.imagespec.testing.RandomTar;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;

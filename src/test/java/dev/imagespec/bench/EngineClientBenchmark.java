@@ -13,6 +13,7 @@ import dev.imagespec.engine.ImageArchive;
 import dev.imagespec.engine.ImportOptions;
 import dev.imagespec.engine.ListOptions;
 import dev.imagespec.engine.SaveOptions;
+import dev.imagespec.testing.RandomTar;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;

@@ -66,12 +66,17 @@ import java.util.concurrent.TimeUnit;
  * path instead of the jar (e.g. another Fabric8 HTTP client); {@code bench.passes} (36: RSS levels
  * off after about 30) sets the steady phase. The agent inherits this process's environment (e.g.
  * {@code MALLOC_ARENA_MAX}). The pulled images are removed at the end.
+ *
+ * <p>{@code bench.longRun=true} runs {@link #longRun} instead of the steady phase: 1,000 passes (or
+ * {@code bench.passes}) back to back, RSS, threads and file descriptors of the first and last 100
+ * (issue #13's long run).
  */
 public final class OperatorAgentMemoryCheck {
   private static final int SPECS = 100;
   private static final int IMAGES = 3;
   private static final int NAMESPACES = 5;
-  private static final int PASSES = Integer.getInteger("bench.passes", 36);
+  private static final boolean LONG_RUN = Boolean.getBoolean("bench.longRun");
+  private static final int PASSES = Integer.getInteger("bench.passes", LONG_RUN ? 1000 : 36);
   private static final String NODE = "bench-node";
   private static final long TARGET = 128L << 20;
   private static final java.util.logging.Logger MOCK_LOG =
@@ -268,6 +273,10 @@ public final class OperatorAgentMemoryCheck {
         System.out.printf("  live heap after a full GC, at convergence: %s%n", liveHeap(pid));
       }
 
+      if (LONG_RUN) {
+        longRun(client, pid, http, metricsUrl, passes0);
+        return;
+      }
       // steady state: a pass every 5 s, RSS sampled every 500 ms
       List<Long> samples = new ArrayList<>();
       for (int tick = 1; tick <= PASSES; tick++) {
@@ -338,6 +347,86 @@ public final class OperatorAgentMemoryCheck {
       server.close();
       removeImages.accept(refs);
     }
+  }
+
+  /**
+   * The long run ({@code bench.longRun=true}): {@link #PASSES} passes back to back, each started by
+   * a touch of the Node's labels and awaited through the agent's pass counter, the agent's VmRSS,
+   * threads and open file descriptors sampled after each. Prints the first and last 100 passes
+   * (mean and max RSS, threads, fds) and fails when the steady state was lost, or threads or file
+   * descriptors grew, or the last 100 passes' mean RSS exceeds the first 100's by more than 8 MiB.
+   */
+  static void longRun(KubernetesClient client, long pid, HttpClient http, String url, double p0)
+      throws Exception {
+    int n = PASSES;
+    long[] rss = new long[n];
+    long[] threads = new long[n];
+    long[] fds = new long[n];
+    long t0 = System.nanoTime();
+    for (int tick = 1; tick <= n; tick++) {
+      String value = Integer.toString(tick);
+      client
+          .nodes()
+          .withName(NODE)
+          .edit(
+              node -> {
+                node.getMetadata().getLabels().put("imagespec.bench/tick", value);
+                return node;
+              });
+      double goal = p0 + tick;
+      await()
+          .atMost(Duration.ofSeconds(60))
+          .pollInterval(Duration.ofMillis(20))
+          .until(() -> passes(http, url) >= goal);
+      rss[tick - 1] = proc(pid, "VmRSS");
+      threads[tick - 1] = proc(pid, "Threads");
+      try (var list = Files.list(Path.of("/proc/" + pid + "/fd"))) {
+        fds[tick - 1] = list.count();
+      }
+      if (tick % 100 == 0) {
+        System.out.printf(
+            "    pass %d: VmRSS %.1f MiB, %d threads, %d fds%n",
+            tick, rss[tick - 1] / 1048576.0, threads[tick - 1], fds[tick - 1]);
+      }
+    }
+    double secs = (System.nanoTime() - t0) / 1e9;
+    int w = Math.min(100, n / 2);
+    String first = window(rss, threads, fds, 0, w);
+    String last = window(rss, threads, fds, n - w, n);
+    System.out.printf(
+        "  long run: %d passes in %.0f s%n    first %d passes: %s%n    last %d passes:  %s%n",
+        n, secs, w, first, w, last);
+    double firstMean = mean(rss, 0, w);
+    double lastMean = mean(rss, n - w, n);
+    long maxThreadsFirst = max(threads, 0, w);
+    long maxThreadsLast = max(threads, n - w, n);
+    long maxFdsFirst = max(fds, 0, w);
+    long maxFdsLast = max(fds, n - w, n);
+    boolean flat = lastMean - firstMean < 8 * 1048576.0;
+    boolean ok = flat && maxThreadsLast <= maxThreadsFirst + 2 && maxFdsLast <= maxFdsFirst + 2;
+    System.out.printf(
+        "  long run target (RSS flat within 8 MiB, threads and fds not growing): %s%n",
+        ok ? "met" : "MISSED");
+    if (!converged(client)) {
+      throw new IllegalStateException("steady state lost after " + n + " passes");
+    }
+  }
+
+  private static String window(long[] rss, long[] threads, long[] fds, int from, int to) {
+    return String.format(
+        "VmRSS mean %.1f MiB, max %.1f MiB; threads max %d; fds max %d",
+        mean(rss, from, to) / 1048576.0,
+        max(rss, from, to) / 1048576.0,
+        max(threads, from, to),
+        max(fds, from, to));
+  }
+
+  private static double mean(long[] a, int from, int to) {
+    return java.util.Arrays.stream(a, from, to).average().orElse(0);
+  }
+
+  private static long max(long[] a, int from, int to) {
+    return java.util.Arrays.stream(a, from, to).max().orElse(0);
   }
 
   /** 300 distinct images in the registry (one import each, distinct label), absent locally. */

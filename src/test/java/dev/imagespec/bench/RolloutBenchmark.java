@@ -17,6 +17,7 @@ import dev.imagespec.spec.ImageStatus;
 import dev.imagespec.spec.RolloutSpec;
 import dev.imagespec.spec.RolloutStatus;
 import dev.imagespec.testing.MockApiServer;
+import dev.imagespec.testing.RandomTar;
 import dev.imagespec.testing.RecordingProxy;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.EnvVar;

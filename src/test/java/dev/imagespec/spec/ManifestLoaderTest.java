@@ -220,7 +220,7 @@ class ManifestLoaderTest {
             spec("x", "  images: [{image: a:1}]\n  colour: blue\n"),
             "in.yaml: document 1 (ImageSpec default/x): spec.colour: unknown field 'colour' (known fields:"
                 + " deletionPolicy, images, nodeSelector, pin, prune, pullPolicy, pullSecrets,"
-                + " refreshInterval, rollout, warmBeforeScheduling)"),
+                + " pullTimeout, refreshInterval, rollout, warmBeforeScheduling)"),
         Arguments.of(
             "unknown field in an image",
             spec("x", "  images:\n    - image: a:1\n    - image: b:1\n      pulPolicy: Always\n"),

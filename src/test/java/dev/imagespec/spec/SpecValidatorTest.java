@@ -216,6 +216,15 @@ class SpecValidatorTest {
             "spec.refreshInterval: invalid duration '0s': must be positive",
             s -> s.getSpec().setRefreshInterval("0s")),
         bad(
+            "spec.pullTimeout: invalid duration '20 min': unknown unit ' min'",
+            s -> s.getSpec().setPullTimeout("20 min")),
+        bad(
+            "spec.pullTimeout: invalid duration '0s': must be positive, e.g. 30m",
+            s -> s.getSpec().setPullTimeout("0s")),
+        bad(
+            "spec.images[0].pullTimeout: invalid duration '-5m': must be positive, e.g. 30m",
+            s -> s.getSpec().getImages().get(0).setPullTimeout("-5m")),
+        bad(
             "spec.prune.schedule: invalid cron expression 'every day': expected 5 fields",
             s -> s.getSpec().getPrune().setSchedule("every day")),
         bad(

@@ -2,6 +2,7 @@ package dev.imagespec.engine.cri;
 
 import com.google.protobuf.Empty;
 import com.google.protobuf.InvalidProtocolBufferException;
+import dev.imagespec.engine.Deadline;
 import dev.imagespec.engine.EngineUnavailableException;
 import dev.imagespec.engine.containerd.content.v1.ContentGrpc;
 import dev.imagespec.engine.containerd.content.v1.Info;
@@ -222,11 +223,17 @@ final class ContainerdClient {
   }
 
   /**
-   * Content/Read: the blob as a stream of the server's chunks, without a deadline (a layer may be
-   * large); closing the stream cancels the call.
+   * Content/Read: the blob as a stream of the server's chunks, without a deadline of its own (a
+   * layer may be large) but within the operation's {@link Deadline}; closing the stream cancels the
+   * call.
    */
   InputStream read(String digest) {
     Context.CancellableContext ctx = Context.current().withCancellation();
+    ContentGrpc.ContentBlockingStub content =
+        Deadline.current().isPresent()
+            ? this.content.withDeadlineAfter(
+                Deadline.millisLeft(Duration.ofDays(1)), TimeUnit.MILLISECONDS)
+            : this.content;
     Iterator<ReadContentResponse> chunks =
         call(
             "content Read",
@@ -260,7 +267,7 @@ final class ContainerdClient {
   }
 
   private <S extends io.grpc.stub.AbstractStub<S>> S deadline(S stub) {
-    return stub.withDeadlineAfter(callTimeout.toMillis(), TimeUnit.MILLISECONDS);
+    return stub.withDeadlineAfter(Deadline.millisLeft(callTimeout), TimeUnit.MILLISECONDS);
   }
 
   private <T> T call(String method, String subject, Callable<T> rpc) {
@@ -294,6 +301,10 @@ final class ContainerdClient {
       case UNAVAILABLE:
         return new EngineUnavailableException(what + ": runtime unreachable: " + desc, e);
       case DEADLINE_EXCEEDED:
+        Deadline operation = Deadline.current().orElse(null);
+        if (operation != null && operation.passed()) {
+          return operation.exceeded(what, e);
+        }
         return new CriException(s.getCode(), what + ": no answer before the deadline", e);
       case UNIMPLEMENTED:
         return new CriException(

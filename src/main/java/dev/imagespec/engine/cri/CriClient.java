@@ -1,5 +1,6 @@
 package dev.imagespec.engine.cri;
 
+import dev.imagespec.engine.Deadline;
 import dev.imagespec.engine.EngineUnavailableException;
 import dev.imagespec.engine.cri.v1.Container;
 import dev.imagespec.engine.cri.v1.FilesystemUsage;
@@ -179,18 +180,26 @@ public final class CriClient implements AutoCloseable {
     if (auth != null) {
       req.setAuth(auth.toProto());
     }
+    // the operation's deadline, when one is set, else this call's own timeout
+    Deadline operation = Deadline.current().orElse(null);
+    long millis =
+        operation == null ? timeout.toMillis() : Math.max(1, operation.remaining().toMillis());
     try {
       return call(
           "PullImage",
           image,
           () ->
               images
-                  .withDeadlineAfter(timeout.toMillis(), TimeUnit.MILLISECONDS)
+                  .withDeadlineAfter(millis, TimeUnit.MILLISECONDS)
                   .pullImage(req.build())
                   .getImageRef());
     } catch (CriException e) {
       if (e.code() != Status.Code.DEADLINE_EXCEEDED) {
         throw e;
+      }
+      if (operation != null) {
+        throw operation.exceeded(
+            "CRI PullImage of " + image + " on " + host + " (the runtime cancelled the pull)", e);
       }
       throw new CriException(
           e.code(),
@@ -302,11 +311,11 @@ public final class CriClient implements AutoCloseable {
   }
 
   private RuntimeServiceGrpc.RuntimeServiceBlockingStub runtime() {
-    return runtime.withDeadlineAfter(callTimeout.toMillis(), TimeUnit.MILLISECONDS);
+    return runtime.withDeadlineAfter(Deadline.millisLeft(callTimeout), TimeUnit.MILLISECONDS);
   }
 
   private ImageServiceGrpc.ImageServiceBlockingStub images() {
-    return images.withDeadlineAfter(callTimeout.toMillis(), TimeUnit.MILLISECONDS);
+    return images.withDeadlineAfter(Deadline.millisLeft(callTimeout), TimeUnit.MILLISECONDS);
   }
 
   private static ImageSpec spec(String image) {
@@ -328,6 +337,10 @@ public final class CriClient implements AutoCloseable {
       }
       if (s.getCode() == Status.Code.UNAVAILABLE) {
         throw new EngineUnavailableException(what + ": runtime unreachable: " + desc, e);
+      }
+      Deadline operation = Deadline.current().orElse(null);
+      if (s.getCode() == Status.Code.DEADLINE_EXCEEDED && operation != null && operation.passed()) {
+        throw operation.exceeded(what, e);
       }
       if (s.getCode() == Status.Code.DEADLINE_EXCEEDED) {
         throw new CriException(s.getCode(), what + ": no answer before the deadline", e);
