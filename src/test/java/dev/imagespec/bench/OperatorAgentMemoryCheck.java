@@ -353,8 +353,9 @@ public final class OperatorAgentMemoryCheck {
    * The long run ({@code bench.longRun=true}): {@link #PASSES} passes back to back, each started by
    * a touch of the Node's labels and awaited through the agent's pass counter, the agent's VmRSS,
    * threads and open file descriptors sampled after each. Prints the first and last 100 passes
-   * (mean and max RSS, threads, fds) and fails when the steady state was lost, or threads or file
-   * descriptors grew, or the last 100 passes' mean RSS exceeds the first 100's by more than 8 MiB.
+   * (mean and max RSS, threads, fds) and whether the target is met: the last 100 passes' mean RSS
+   * within 8 MiB of the first 100's, and no new high of threads or fds in the last 100; throws when
+   * the steady state was lost.
    */
   static void longRun(KubernetesClient client, long pid, HttpClient http, String url, double p0)
       throws Exception {
@@ -398,15 +399,18 @@ public final class OperatorAgentMemoryCheck {
         n, secs, w, first, w, last);
     double firstMean = mean(rss, 0, w);
     double lastMean = mean(rss, n - w, n);
-    long maxThreadsFirst = max(threads, 0, w);
-    long maxThreadsLast = max(threads, n - w, n);
-    long maxFdsFirst = max(fds, 0, w);
-    long maxFdsLast = max(fds, n - w, n);
+    // a leak keeps setting new highs: the last passes must not go above what the passes before
+    // them reached (a pool that opened one more connection once is a step, not growth)
+    long threadsBefore = max(threads, 0, n - w);
+    long fdsBefore = max(fds, 0, n - w);
     boolean flat = lastMean - firstMean < 8 * 1048576.0;
-    boolean ok = flat && maxThreadsLast <= maxThreadsFirst + 2 && maxFdsLast <= maxFdsFirst + 2;
+    boolean ok = flat && max(threads, n - w, n) <= threadsBefore && max(fds, n - w, n) <= fdsBefore;
     System.out.printf(
-        "  long run target (RSS flat within 8 MiB, threads and fds not growing): %s%n",
-        ok ? "met" : "MISSED");
+        "    passes 1..%d: threads max %d, fds max %d%n", n - w, threadsBefore, fdsBefore);
+    System.out.printf(
+        "  long run target (mean VmRSS of the last %d passes within 8 MiB of the first %d; no new"
+            + " high of threads or fds in the last %d): %s%n",
+        w, w, w, ok ? "met" : "MISSED");
     if (!converged(client)) {
       throw new IllegalStateException("steady state lost after " + n + " passes");
     }
