@@ -247,6 +247,17 @@ final class OperatorCommand implements Callable<Integer> {
     String permitTimeout;
 
     @Option(
+        names = "--finalizer-timeout",
+        paramLabel = "DURATION",
+        defaultValue = "10m",
+        description =
+            "A deleted deletionPolicy: Remove spec stops waiting for a node whose agent has not"
+                + " tried to remove its images, or whose Node has been NotReady, this long; it is"
+                + " released with a FinalizerTimedOut event naming the nodes whose images may be"
+                + " left (default ${DEFAULT-VALUE}; keep it above the agents' --retry-interval).")
+    String finalizerTimeout;
+
+    @Option(
         names = "--insecure-registry",
         paramLabel = "HOST[:PORT]",
         description =
@@ -310,7 +321,10 @@ final class OperatorCommand implements Callable<Integer> {
             common.eventBurst,
             null,
             aggregator == null ? null : aggregator.pushes(),
-            aggregator == null ? null : duration("--permit-timeout", aggregator.permitTimeout));
+            aggregator == null ? null : duration("--permit-timeout", aggregator.permitTimeout),
+            aggregator == null
+                ? null
+                : duration("--finalizer-timeout", aggregator.finalizerTimeout));
     CountDownLatch stopped = new CountDownLatch(1);
     ImageBackend engine;
     try {

@@ -6,6 +6,7 @@ import dev.imagespec.reconcile.Reasons;
 import dev.imagespec.reconcile.WakeSchedule;
 import dev.imagespec.spec.Conditions;
 import dev.imagespec.spec.DeletionPolicy;
+import dev.imagespec.spec.GoDuration;
 import dev.imagespec.spec.ImageNode;
 import dev.imagespec.spec.ImageSpec;
 import dev.imagespec.spec.ImageSpecSpec;
@@ -40,7 +41,8 @@ import org.slf4j.LoggerFactory;
  * The aggregator's controller: primary resource the {@link ImageSpec}, secondary the {@link
  * ImageNode}s. It writes the spec's status from what the agents report, and — as a {@link Cleaner}
  * — holds a deleted {@code deletionPolicy: Remove} spec until every agent that applied it reports
- * its images removed. Specs with {@code Retain} are released at once.
+ * its images removed, or is given up on after {@code --finalizer-timeout} ({@link
+ * FinalizerTimeout}). Specs with {@code Retain} are released at once.
  */
 public final class AggregatorReconciler implements Reconciler<ImageSpec>, Cleaner<ImageSpec> {
   private static final Logger LOG = LoggerFactory.getLogger(AggregatorReconciler.class);
@@ -60,12 +62,23 @@ public final class AggregatorReconciler implements Reconciler<ImageSpec>, Cleane
   private final ClusterPushes pushes;
   private final ClusterAccess access;
   private final Duration permitTimeout;
+  private final Duration finalizerTimeout;
+
+  /** Whether a failed Node read was logged (once per process: a missing RBAC rule repeats). */
+  private final java.util.concurrent.atomic.AtomicBoolean nodeReadWarned =
+      new java.util.concurrent.atomic.AtomicBoolean();
 
   /** Specs each ImageNode reported last time, so that a spec a node drops is updated too. */
   private final Map<String, Set<ResourceID>> reported = new ConcurrentHashMap<>();
 
   public AggregatorReconciler(KubernetesClient client, Metrics metrics, EventRecorder events) {
-    this(client, metrics, events, ClusterPushes.Settings.defaults(), DEFAULT_PERMIT_TIMEOUT);
+    this(
+        client,
+        metrics,
+        events,
+        ClusterPushes.Settings.defaults(),
+        DEFAULT_PERMIT_TIMEOUT,
+        FinalizerTimeout.DEFAULT);
   }
 
   /** How long a node may hold a rollout permit by default. */
@@ -74,14 +87,18 @@ public final class AggregatorReconciler implements Reconciler<ImageSpec>, Cleane
   /**
    * @param pushSettings how the aggregator copies {@code pushes} registry to registry
    * @param permitTimeout how long a node may hold a rollout permit
+   * @param finalizerTimeout after how long a deleted Remove spec stops waiting for a silent or
+   *     NotReady node
    */
   AggregatorReconciler(
       KubernetesClient client,
       Metrics metrics,
       EventRecorder events,
       ClusterPushes.Settings pushSettings,
-      Duration permitTimeout) {
+      Duration permitTimeout,
+      Duration finalizerTimeout) {
     this.permitTimeout = permitTimeout == null ? DEFAULT_PERMIT_TIMEOUT : permitTimeout;
+    this.finalizerTimeout = finalizerTimeout == null ? FinalizerTimeout.DEFAULT : finalizerTimeout;
     this.client = client;
     this.metrics = metrics;
     this.events = events;
@@ -221,12 +238,9 @@ public final class AggregatorReconciler implements Reconciler<ImageSpec>, Cleane
       return DeleteControl.defaultDelete();
     }
     List<SpecAggregation.Report> reports = SpecAggregation.reports(spec, imageNodes());
-    List<String> waiting =
-        reports.stream()
-            .filter(r -> !Boolean.TRUE.equals(r.entry().getRemoved()))
-            .map(SpecAggregation.Report::node)
-            .toList();
-    if (waiting.isEmpty()) {
+    List<SpecAggregation.Report> pending =
+        reports.stream().filter(r -> !Boolean.TRUE.equals(r.entry().getRemoved())).toList();
+    if (pending.isEmpty()) {
       LOG.atInfo()
           .addKeyValue("spec", SpecKey.of(spec).toString())
           .addKeyValue("nodes", reports.size())
@@ -238,8 +252,26 @@ public final class AggregatorReconciler implements Reconciler<ImageSpec>, Cleane
           "images removed on " + reports.size() + " node(s)");
       return DeleteControl.defaultDelete();
     }
+    Instant now = clock.instant();
+    FinalizerTimeout.Decision decision =
+        FinalizerTimeout.decide(
+            Conditions.parseTime(spec.getMetadata().getDeletionTimestamp()),
+            pending,
+            this::node,
+            now,
+            finalizerTimeout);
+    if (decision.waiting().isEmpty()) {
+      String message = timedOutMessage(decision.left(), reports.size() - pending.size());
+      LOG.atWarn()
+          .addKeyValue("spec", SpecKey.of(spec).toString())
+          .addKeyValue("nodes", decision.left().stream().map(FinalizerTimeout.Left::node).toList())
+          .log("{}: {}", SpecKey.of(spec), message);
+      events.record(spec, EventRecorder.Type.Warning, Reasons.FINALIZER_TIMED_OUT, message);
+      return DeleteControl.defaultDelete();
+    }
+    List<String> waiting = decision.waiting();
     String failing =
-        reports.stream()
+        pending.stream()
             .filter(r -> waiting.contains(r.node()) && r.entry().isDegraded())
             .map(r -> r.node() + ": " + degradedMessage(r.entry()))
             .findFirst()
@@ -253,10 +285,51 @@ public final class AggregatorReconciler implements Reconciler<ImageSpec>, Cleane
             + " node(s) to remove the images: "
             + String.join(", ", waiting.subList(0, Math.min(3, waiting.size())))
             + (failing == null ? "" : "; " + failing)
+            + (decision.left().isEmpty()
+                ? ""
+                : "; given up on " + decision.left().size() + " silent or NotReady node(s)")
             + " (to stop waiting, remove the finalizer "
             + FINALIZER
             + ")");
-    return DeleteControl.noFinalizerRemoval().rescheduleAfter(REMOVAL_RECHECK.toMillis());
+    Duration recheck = REMOVAL_RECHECK;
+    if (decision.nextDeadline() != null) {
+      // a second late rather than early: the deadline has passed when the recheck comes
+      Duration due = Duration.between(now, decision.nextDeadline()).plusSeconds(1);
+      recheck = due.compareTo(recheck) < 0 ? due : recheck;
+    }
+    return DeleteControl.noFinalizerRemoval().rescheduleAfter(recheck.toMillis());
+  }
+
+  /** The Event and log message of a spec released by {@code --finalizer-timeout}. */
+  private String timedOutMessage(List<FinalizerTimeout.Left> left, int removedOn) {
+    int shown = Math.min(10, left.size());
+    return "released after --finalizer-timeout "
+        + GoDuration.format(finalizerTimeout)
+        + " without removal on "
+        + left.size()
+        + " node(s); its images may be left there: "
+        + left.subList(0, shown).stream().map(Object::toString).collect(Collectors.joining(", "))
+        + (shown < left.size() ? " and " + (left.size() - shown) + " more" : "")
+        + (removedOn > 0 ? "; removed on " + removedOn + " other node(s)" : "")
+        + ". Remove them by hand on those nodes (crictl rmi / docker rmi), or, once their agent"
+        + " runs again, apply a spec that declares them ensure: Absent for those nodes";
+  }
+
+  /** The Node named {@code name}, null when it is not found or cannot be read. */
+  private io.fabric8.kubernetes.api.model.Node node(String name) {
+    try {
+      return client.nodes().withName(name).get();
+    } catch (io.fabric8.kubernetes.client.KubernetesClientException e) {
+      if (nodeReadWarned.compareAndSet(false, true)) {
+        LOG.warn(
+            "cannot read Node {} ({}): until it can, --finalizer-timeout counts only how long an"
+                + " agent has not tried to remove a deleted spec's images; give the aggregator"
+                + " `get` on nodes (deploy/base/rbac.yaml)",
+            name,
+            e.getMessage());
+      }
+      return null;
+    }
   }
 
   private static String degradedMessage(NodeSpecStatus e) {

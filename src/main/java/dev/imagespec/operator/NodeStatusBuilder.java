@@ -79,6 +79,8 @@ final class NodeStatusBuilder {
               && status.getImages().stream().allMatch(i -> i.getState() == ImageState.Absent);
       entry.setRemoved(removed);
       if (!removed) {
+        // the aggregator's sign that this agent is still at it (AggregatorReconciler.cleanup)
+        entry.setLastRemovalAttempt(Conditions.time(now));
         (status.isDegraded() ? problems : waiting).add(e.getKey() + " (removing images)");
       }
       entries.add(entry);

@@ -21,6 +21,8 @@ import java.util.Objects;
  * @param shutdownTimeout how long a stop waits for running passes
  * @param pushes how the aggregator copies the specs' {@code pushes} (null: defaults)
  * @param permitTimeout how long a node may hold a rollout permit (null: 10m)
+ * @param finalizerTimeout how long a deleted Remove spec waits for a silent or NotReady node (null:
+ *     10m)
  */
 public record OperatorOptions(
     boolean agent,
@@ -35,7 +37,8 @@ public record OperatorOptions(
     int eventBurst,
     Duration shutdownTimeout,
     ClusterPushes.Settings pushes,
-    Duration permitTimeout) {
+    Duration permitTimeout,
+    Duration finalizerTimeout) {
   public OperatorOptions {
     if (agent) {
       Objects.requireNonNull(agentSettings, "agentSettings");
@@ -47,6 +50,39 @@ public record OperatorOptions(
     pushes = pushes == null ? ClusterPushes.Settings.defaults() : pushes;
     permitTimeout =
         permitTimeout == null ? AggregatorReconciler.DEFAULT_PERMIT_TIMEOUT : permitTimeout;
+    finalizerTimeout = finalizerTimeout == null ? FinalizerTimeout.DEFAULT : finalizerTimeout;
+  }
+
+  /** Options with the default {@code --finalizer-timeout}. */
+  public OperatorOptions(
+      boolean agent,
+      boolean aggregator,
+      AgentReconciler.Settings agentSettings,
+      InetSocketAddress http,
+      boolean leaderElection,
+      String leaseName,
+      String leaseNamespace,
+      String identity,
+      Duration eventInterval,
+      int eventBurst,
+      Duration shutdownTimeout,
+      ClusterPushes.Settings pushes,
+      Duration permitTimeout) {
+    this(
+        agent,
+        aggregator,
+        agentSettings,
+        http,
+        leaderElection,
+        leaseName,
+        leaseNamespace,
+        identity,
+        eventInterval,
+        eventBurst,
+        shutdownTimeout,
+        pushes,
+        permitTimeout,
+        null);
   }
 
   /** An agent for {@code node} (no HTTP server), as tests and {@code operator agent} use it. */
@@ -62,6 +98,7 @@ public record OperatorOptions(
         null,
         null,
         0,
+        null,
         null,
         null,
         null);
@@ -82,6 +119,7 @@ public record OperatorOptions(
         0,
         null,
         null,
+        null,
         null);
   }
 
@@ -99,7 +137,8 @@ public record OperatorOptions(
         eventBurst,
         shutdownTimeout,
         pushes,
-        permitTimeout);
+        permitTimeout,
+        finalizerTimeout);
   }
 
   public OperatorOptions withEvents(Duration interval, int burst) {
@@ -116,7 +155,8 @@ public record OperatorOptions(
         burst,
         shutdownTimeout,
         pushes,
-        permitTimeout);
+        permitTimeout,
+        finalizerTimeout);
   }
 
   public OperatorOptions withPushes(ClusterPushes.Settings value) {
@@ -133,7 +173,8 @@ public record OperatorOptions(
         eventBurst,
         shutdownTimeout,
         value,
-        permitTimeout);
+        permitTimeout,
+        finalizerTimeout);
   }
 
   public OperatorOptions withPermitTimeout(Duration value) {
@@ -150,6 +191,25 @@ public record OperatorOptions(
         eventBurst,
         shutdownTimeout,
         pushes,
+        value,
+        finalizerTimeout);
+  }
+
+  public OperatorOptions withFinalizerTimeout(Duration value) {
+    return new OperatorOptions(
+        agent,
+        aggregator,
+        agentSettings,
+        http,
+        leaderElection,
+        leaseName,
+        leaseNamespace,
+        identity,
+        eventInterval,
+        eventBurst,
+        shutdownTimeout,
+        pushes,
+        permitTimeout,
         value);
   }
 

@@ -92,7 +92,12 @@ public final class OperatorRuntime implements AutoCloseable {
             : null;
     AggregatorReconciler aggregatorReconciler =
         new AggregatorReconciler(
-            client, metrics, events, options.pushes(), options.permitTimeout());
+            client,
+            metrics,
+            events,
+            options.pushes(),
+            options.permitTimeout(),
+            options.finalizerTimeout());
     closeables.add(aggregatorReconciler::close);
     Operator op =
         Controllers.aggregator(client, options, metrics, aggregatorReconciler, identity, callbacks);

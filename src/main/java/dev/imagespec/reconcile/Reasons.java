@@ -95,6 +95,13 @@ public final class Reasons {
   public static final String REMOVING_IMAGES = "RemovingImages";
   public static final String IMAGES_REMOVED = "ImagesRemoved";
 
+  /**
+   * Operator mode: a deleted {@code deletionPolicy: Remove} spec released although nodes whose
+   * agents were silent or whose Node was NotReady past {@code --finalizer-timeout} did not report
+   * its images removed.
+   */
+  public static final String FINALIZER_TIMED_OUT = "FinalizerTimedOut";
+
   // ---- Degraded
 
   public static final String AS_EXPECTED = "AsExpected";

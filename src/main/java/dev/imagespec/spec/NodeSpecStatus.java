@@ -21,6 +21,7 @@ import java.util.Objects;
   "uid",
   "observedGeneration",
   "removed",
+  "lastRemovalAttempt",
   "conditions",
   "images",
   "pushes",
@@ -40,6 +41,12 @@ public class NodeSpecStatus extends SpecStatusFields {
       "The spec is being deleted with deletionPolicy Remove and this node removed its images"
           + " (those no other spec declares).")
   private Boolean removed;
+
+  @JsonPropertyDescription(
+      "While removed is false: when this node's agent last tried to remove the images (RFC 3339)."
+          + " The aggregator stops waiting for a node that has not tried for its"
+          + " --finalizer-timeout.")
+  private String lastRemovalAttempt;
 
   public NodeSpecStatus() {}
 
@@ -98,6 +105,14 @@ public class NodeSpecStatus extends SpecStatusFields {
     this.removed = removed;
   }
 
+  public String getLastRemovalAttempt() {
+    return lastRemovalAttempt;
+  }
+
+  public void setLastRemovalAttempt(String lastRemovalAttempt) {
+    this.lastRemovalAttempt = lastRemovalAttempt;
+  }
+
   // the CRD's descriptions of the shared fields, worded for a node's entry
 
   @Override
@@ -137,12 +152,13 @@ public class NodeSpecStatus extends SpecStatusFields {
         && Objects.equals(namespace, s.namespace)
         && Objects.equals(name, s.name)
         && Objects.equals(uid, s.uid)
-        && Objects.equals(removed, s.removed);
+        && Objects.equals(removed, s.removed)
+        && Objects.equals(lastRemovalAttempt, s.lastRemovalAttempt);
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(specFieldsHash(), namespace, name, uid, removed);
+    return Objects.hash(specFieldsHash(), namespace, name, uid, removed, lastRemovalAttempt);
   }
 
   @Override
@@ -155,6 +171,7 @@ public class NodeSpecStatus extends SpecStatusFields {
         + getObservedGeneration()
         + ", removed="
         + removed
+        + (lastRemovalAttempt == null ? "" : ", lastRemovalAttempt=" + lastRemovalAttempt)
         + ", conditions="
         + getConditions()
         + ", images="

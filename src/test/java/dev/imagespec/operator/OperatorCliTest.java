@@ -69,6 +69,24 @@ class OperatorCliTest {
   }
 
   @Test
+  void aBadFinalizerTimeoutIsAUsageErrorNamingOptionAndValue() {
+    Result help = run("operator", "aggregator", "--help");
+    assertThat(help.out()).contains("--finalizer-timeout", "FinalizerTimedOut", "default 10m");
+    for (String[] args :
+        new String[][] {
+          {"operator", "aggregator", "--finalizer-timeout", "soon"},
+          {"operator", "all", "--node", "n1", "--finalizer-timeout", "soon"}
+        }) {
+      Result soon = run(args);
+      assertThat(soon.code()).isEqualTo(2);
+      assertThat(soon.err()).contains("--finalizer-timeout", "'soon'");
+    }
+    Result zero = run("operator", "aggregator", "--finalizer-timeout", "0s");
+    assertThat(zero.code()).isEqualTo(2);
+    assertThat(zero.err()).contains("--finalizer-timeout", "'0s'", "positive");
+  }
+
+  @Test
   void aMissingEngineSocketIsNamedWithHowToSetIt() {
     Result r =
         run(
