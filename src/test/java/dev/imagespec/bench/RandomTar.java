@@ -8,7 +8,7 @@ import java.util.SplittableRandom;
  * A tar with one file of {@code size} random (incompressible) bytes, generated as it is read: the
  * 300 MiB image of the save benchmark is imported from it without ever holding it in memory.
  */
-final class RandomTar extends InputStream {
+public final class RandomTar extends InputStream {
   private final byte[] header;
   private final long size;
   private final long total;
@@ -22,7 +22,7 @@ final class RandomTar extends InputStream {
   }
 
   /** With its own seed: another seed, other bytes (another layer digest). */
-  RandomTar(String name, long size, long seed) {
+  public RandomTar(String name, long size, long seed) {
     this.random = new SplittableRandom(seed);
     this.size = size;
     this.header = ustarHeader(name, size);
@@ -31,7 +31,7 @@ final class RandomTar extends InputStream {
   }
 
   /** Bytes the stream yields in all. */
-  long length() {
+  public long length() {
     return total;
   }
 
