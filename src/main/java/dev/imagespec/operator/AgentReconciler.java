@@ -195,6 +195,11 @@ public final class AgentReconciler
   private final Map<String, Instant> removedByAgent =
       new java.util.concurrent.ConcurrentHashMap<>();
 
+  /**
+   * Remove specs deleted before this node reported them: their images are this agent's to remove.
+   */
+  private final ReleasedSpecs released = new ReleasedSpecs();
+
   private final ResourceID primaryId;
   private volatile EngineInfo engineInfo;
   private volatile String engineProblem = "no pass yet";
@@ -239,7 +244,7 @@ public final class AgentReconciler
   @Override
   public List<EventSource<?, ImageNode>> prepareEventSources(EventSourceContext<ImageNode> ctx) {
     specs =
-        new InformerEventSource<>(
+        new InformerEventSource<ImageSpec, ImageNode>(
             InformerEventSourceConfiguration.from(ImageSpec.class, ImageNode.class)
                 .withName("imagespecs")
                 .withSecondaryToPrimaryMapper(s -> Set.of(primaryId))
@@ -260,7 +265,20 @@ public final class AgentReconciler
                             // a permit for this node lets it pull (others' permits do not matter)
                             || permitted(s) != permitted(old))
                 .build(),
-            ctx);
+            ctx) {
+          // every version, also those the filter drops: was the aggregator's finalizer on it?
+          @Override
+          public void onAdd(ImageSpec s) {
+            released.seen(s);
+            super.onAdd(s);
+          }
+
+          @Override
+          public void onUpdate(ImageSpec old, ImageSpec s) {
+            released.seen(s);
+            super.onUpdate(old, s);
+          }
+        };
     nodes =
         new InformerEventSource<>(
             InformerEventSourceConfiguration.from(Node.class, ImageNode.class)
@@ -298,7 +316,13 @@ public final class AgentReconciler
               .list(s -> s.getSpec() != null && Selectors.matches(AgentPass.selector(s), labels))
               .sorted(Comparator.comparing(SpecKey::of))
               .toList();
-      AgentPass pass = AgentPass.plan(primary, matching);
+      Set<String> uids =
+          specs
+              .list(s -> s.getMetadata().getUid() != null)
+              .map(s -> s.getMetadata().getUid())
+              .collect(java.util.stream.Collectors.toSet());
+      AgentPass pass = AgentPass.plan(primary, matching, released.toRemove(uids::contains));
+      released.applying(pass);
       removedByAgent.values().removeIf(t -> t.isBefore(now.minus(ExternalRemovals.WINDOW)));
       ExternalRemovals removals =
           new ExternalRemovals(
@@ -335,6 +359,7 @@ public final class AgentReconciler
       engineProblem = null;
       passEvents.record(result, pass);
       rememberRemovals(result, now);
+      released.removed(pass, result.statuses());
       ImageNodeStatus status =
           NodeStatusBuilder.build(primary, pass, result, info, options.pruneNow(), now);
       removals.annotate(status, primary.getStatus());
@@ -351,7 +376,10 @@ public final class AgentReconciler
           wakes.next(
               pass.live,
               result.statuses(),
-              !result.failures().isEmpty() || status.isDegraded() || !pass.removing.isEmpty(),
+              !result.failures().isEmpty()
+                  || status.isDegraded()
+                  || !pass.removing.isEmpty()
+                  || !pass.released.isEmpty(),
               now);
       if (shared.waited() && (next == null || next.compareTo(ACCESS_WAIT) > 0)) {
         next = ACCESS_WAIT; // the aggregator's verdict wakes the pass; this is the fallback

@@ -102,7 +102,8 @@ final class AgentFaultRig implements AutoCloseable {
   static void kill(Process p) throws InterruptedException {
     p.destroyForcibly();
     if (!p.waitFor(30, TimeUnit.SECONDS)) {
-      throw new IllegalStateException("agent process " + p.pid() + " still runs 30 s after SIGKILL");
+      throw new IllegalStateException(
+          "agent process " + p.pid() + " still runs 30 s after SIGKILL");
     }
   }
 

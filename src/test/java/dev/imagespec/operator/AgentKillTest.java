@@ -38,8 +38,8 @@ import org.junit.jupiter.params.provider.MethodSource;
  * Fault: the agent process is killed (SIGKILL) while a pull is in flight, then started again, on
  * dockerd and on a CRI containerd node runtime. The registry sits behind a {@link RecordingProxy}
  * that slows it, so one image (small) is complete and the other (8 MiB) still downloading when the
- * agent dies. The restarted agent must converge without pulling the complete image again, leave
- * no name the spec does not declare, and report every image Present and the node Ready.
+ * agent dies. The restarted agent must converge without pulling the complete image again, leave no
+ * name the spec does not declare, and report every image Present and the node Ready.
  *
  * <p>{@code -Dimagespec.faultRuns=N} repeats each engine's run N times (default 1), for figures;
  * {@code -Dimagespec.faultRuntimes=docker} (or {@code cri}) runs one of them. Agent logs: {@code
@@ -71,8 +71,7 @@ class AgentKillTest {
     server = MockApiServer.crud();
     client = server.client();
     rig = new AgentFaultRig(docker);
-    aggregator =
-        OperatorRuntime.start(OperatorOptions.aggregator(false, "default"), client, null);
+    aggregator = OperatorRuntime.start(OperatorOptions.aggregator(false, "default"), client, null);
   }
 
   @AfterAll
@@ -126,9 +125,7 @@ class AgentKillTest {
     String largeAlias = "agentkill-" + u + "/large:alias";
     Set<String> declared =
         new TreeSet<>(
-            Stream.of(small, large, smallAlias, largeAlias)
-                .map(AgentFaultRig::canonical)
-                .toList());
+            Stream.of(small, large, smallAlias, largeAlias).map(AgentFaultRig::canonical).toList());
 
     client
         .nodes()
