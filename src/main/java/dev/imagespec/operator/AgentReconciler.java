@@ -278,6 +278,12 @@ public final class AgentReconciler
             released.seen(s);
             super.onUpdate(old, s);
           }
+
+          @Override
+          public void onDelete(ImageSpec s, boolean finalStateUnknown) {
+            released.deleted(s);
+            super.onDelete(s, finalStateUnknown);
+          }
         };
     nodes =
         new InformerEventSource<>(
@@ -316,12 +322,7 @@ public final class AgentReconciler
               .list(s -> s.getSpec() != null && Selectors.matches(AgentPass.selector(s), labels))
               .sorted(Comparator.comparing(SpecKey::of))
               .toList();
-      Set<String> uids =
-          specs
-              .list(s -> s.getMetadata().getUid() != null)
-              .map(s -> s.getMetadata().getUid())
-              .collect(java.util.stream.Collectors.toSet());
-      AgentPass pass = AgentPass.plan(primary, matching, released.toRemove(uids::contains));
+      AgentPass pass = AgentPass.plan(primary, matching, released.toRemove());
       released.applying(pass);
       removedByAgent.values().removeIf(t -> t.isBefore(now.minus(ExternalRemovals.WINDOW)));
       ExternalRemovals removals =

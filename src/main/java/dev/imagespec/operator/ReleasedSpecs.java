@@ -9,7 +9,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.function.Predicate;
 
 /**
  * Specs with {@code deletionPolicy: Remove} deleted while the pass that first applied them on this
@@ -22,8 +21,14 @@ import java.util.function.Predicate;
  * <p>Kept in memory: an agent restarted in between does not remember them.
  */
 final class ReleasedSpecs {
-  /** Uids of specs last seen carrying the aggregator's finalizer (from the informer's events). */
+  /**
+   * Uids of specs whose deletion the aggregator took charge of: seen carrying its finalizer, and
+   * not seen without it before their deletion began (from the informer's events).
+   */
   private final Set<String> held = ConcurrentHashMap.newKeySet();
+
+  /** Uids of specs the informer saw deleted, until no pass needs them. */
+  private final Set<String> gone = ConcurrentHashMap.newKeySet();
 
   /** Remove specs the last pass applied that this node had not reported yet: uid -> spec. */
   private final Map<String, ImageSpec> unreported = new ConcurrentHashMap<>();
@@ -40,23 +45,27 @@ final class ReleasedSpecs {
     List<String> finalizers = spec.getMetadata().getFinalizers();
     if (finalizers != null && finalizers.contains(AggregatorReconciler.FINALIZER)) {
       held.add(uid);
-    } else {
-      held.remove(uid);
+    } else if (spec.getMetadata().getDeletionTimestamp() == null) {
+      held.remove(uid); // (the aggregator's release of a deleted spec keeps it held)
     }
   }
 
-  /**
-   * At a pass's start: the specs whose images this pass removes, given which spec uids the informer
-   * still has.
-   */
-  List<ImageSpec> toRemove(Predicate<String> exists) {
+  /** The informer saw {@code spec} deleted. */
+  void deleted(ImageSpec spec) {
+    String uid = spec.getMetadata().getUid();
+    if (uid != null) {
+      gone.add(uid);
+    }
+  }
+
+  /** At a pass's start: the specs whose images this pass removes. */
+  List<ImageSpec> toRemove() {
     unreported.forEach(
         (uid, spec) -> {
-          if (!exists.test(uid) && held.contains(uid)) {
+          if (gone.contains(uid) && held.contains(uid)) {
             orphans.put(uid, spec);
           }
         });
-    held.removeIf(uid -> !exists.test(uid));
     return List.copyOf(orphans.values());
   }
 
@@ -68,6 +77,13 @@ final class ReleasedSpecs {
           && !pass.previous.containsKey(SpecKey.of(s))
           && s.getMetadata().getUid() != null) {
         unreported.put(s.getMetadata().getUid(), s);
+      }
+    }
+    // a spec deleted since this pass listed the specs is still in unreported: keep its uid
+    for (String uid : gone) {
+      if (!unreported.containsKey(uid)) {
+        gone.remove(uid);
+        held.remove(uid);
       }
     }
   }
