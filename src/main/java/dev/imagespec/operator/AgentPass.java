@@ -45,11 +45,27 @@ final class AgentPass {
   /** Live specs the validator rejects (not planned), with why. */
   final Map<ImageSpec, String> invalid = new LinkedHashMap<>();
 
+  /**
+   * Specs gone before this node reported them ({@link ReleasedSpecs}) whose images this pass
+   * removes (planned, not reported), and those with nothing left to remove.
+   */
+  final List<ImageSpec> released = new ArrayList<>();
+
+  final List<ImageSpec> releasedAlready = new ArrayList<>();
+
   static io.fabric8.kubernetes.api.model.LabelSelector selector(ImageSpec s) {
     return s.getSpec() == null ? null : s.getSpec().getNodeSelector();
   }
 
   static AgentPass plan(ImageNode primary, List<ImageSpec> matching) {
+    return plan(primary, matching, List.of());
+  }
+
+  /**
+   * The pass over {@code matching}, also removing the images of {@code released} specs (gone from
+   * the cluster; see {@link ReleasedSpecs}) that no live spec declares.
+   */
+  static AgentPass plan(ImageNode primary, List<ImageSpec> matching, List<ImageSpec> released) {
     AgentPass pass = new AgentPass();
     List<ImageSpec> deleting = new ArrayList<>();
     for (ImageSpec s : matching) {
@@ -91,6 +107,19 @@ final class AgentPass {
         pass.removing.put(SpecKey.of(s), s);
       } else {
         pass.removedAlready.add(s);
+      }
+    }
+    Set<SpecKey> keys = pass.byKey.keySet();
+    for (ImageSpec s : released) {
+      if (keys.contains(SpecKey.of(s))) {
+        continue; // a spec of the same name selects the node now: wait for it to go
+      }
+      Optional<ImageSpec> removal = DeletionSpecs.removalSpec(s).map(r -> without(r, wanted));
+      if (removal.isPresent()) {
+        pass.planned.add(removal.get());
+        pass.released.add(s);
+      } else {
+        pass.releasedAlready.add(s);
       }
     }
     return pass;

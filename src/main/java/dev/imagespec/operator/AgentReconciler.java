@@ -220,6 +220,11 @@ public final class AgentReconciler
   private final java.util.concurrent.atomic.AtomicInteger failedPasses =
       new java.util.concurrent.atomic.AtomicInteger();
 
+  /**
+   * Remove specs deleted before this node reported them: their images are this agent's to remove.
+   */
+  private final ReleasedSpecs released = new ReleasedSpecs();
+
   private final ResourceID primaryId;
   private volatile EngineInfo engineInfo;
   private volatile String engineProblem = "no pass yet";
@@ -264,7 +269,7 @@ public final class AgentReconciler
   @Override
   public List<EventSource<?, ImageNode>> prepareEventSources(EventSourceContext<ImageNode> ctx) {
     specs =
-        new InformerEventSource<>(
+        new InformerEventSource<ImageSpec, ImageNode>(
             InformerEventSourceConfiguration.from(ImageSpec.class, ImageNode.class)
                 .withName("imagespecs")
                 .withSecondaryToPrimaryMapper(s -> Set.of(primaryId))
@@ -285,7 +290,26 @@ public final class AgentReconciler
                             // a permit for this node lets it pull (others' permits do not matter)
                             || permitted(s) != permitted(old))
                 .build(),
-            ctx);
+            ctx) {
+          // every version, also those the filter drops: was the aggregator's finalizer on it?
+          @Override
+          public void onAdd(ImageSpec s) {
+            released.seen(s);
+            super.onAdd(s);
+          }
+
+          @Override
+          public void onUpdate(ImageSpec old, ImageSpec s) {
+            released.seen(s);
+            super.onUpdate(old, s);
+          }
+
+          @Override
+          public void onDelete(ImageSpec s, boolean finalStateUnknown) {
+            released.deleted(s);
+            super.onDelete(s, finalStateUnknown);
+          }
+        };
     nodes =
         new InformerEventSource<>(
             InformerEventSourceConfiguration.from(Node.class, ImageNode.class)
@@ -323,7 +347,8 @@ public final class AgentReconciler
               .list(s -> s.getSpec() != null && Selectors.matches(AgentPass.selector(s), labels))
               .sorted(Comparator.comparing(SpecKey::of))
               .toList();
-      AgentPass pass = AgentPass.plan(primary, matching);
+      AgentPass pass = AgentPass.plan(primary, matching, released.toRemove());
+      released.applying(pass);
       removedByAgent.values().removeIf(t -> t.isBefore(now.minus(ExternalRemovals.WINDOW)));
       ExternalRemovals removals =
           new ExternalRemovals(
@@ -361,6 +386,7 @@ public final class AgentReconciler
       engineProblem = null;
       passEvents.record(result, pass);
       rememberRemovals(result, now);
+      released.removed(pass, result.statuses());
       ImageNodeStatus status =
           NodeStatusBuilder.build(primary, pass, result, info, options.pruneNow(), now);
       removals.annotate(status, primary.getStatus());
@@ -386,7 +412,10 @@ public final class AgentReconciler
               .next(
                   pass.live,
                   result.statuses(),
-                  !result.failures().isEmpty() || status.isDegraded() || !pass.removing.isEmpty(),
+                  !result.failures().isEmpty()
+                      || status.isDegraded()
+                      || !pass.removing.isEmpty()
+                      || !pass.released.isEmpty(),
                   now);
       if (shared.waited() && (next == null || next.compareTo(ACCESS_WAIT) > 0)) {
         next = ACCESS_WAIT; // the aggregator's verdict wakes the pass; this is the fallback

@@ -68,8 +68,13 @@ public final class AggregatorReconciler implements Reconciler<ImageSpec>, Cleane
   private final java.util.concurrent.atomic.AtomicBoolean nodeReadWarned =
       new java.util.concurrent.atomic.AtomicBoolean();
 
-  /** Specs each ImageNode reported last time, so that a spec a node drops is updated too. */
-  private final Map<String, Set<ResourceID>> reported = new ConcurrentHashMap<>();
+  /**
+   * Per ImageNode: the specs its current version reports and those its version before reported, so
+   * that a spec a node drops (selector no longer matching, spec gone) is updated too.
+   */
+  private final Map<String, Reported> reported = new ConcurrentHashMap<>();
+
+  private record Reported(String version, Set<ResourceID> now, Set<ResourceID> before) {}
 
   public AggregatorReconciler(KubernetesClient client, Metrics metrics, EventRecorder events) {
     this(
@@ -133,7 +138,11 @@ public final class AggregatorReconciler implements Reconciler<ImageSpec>, Cleane
     return List.of(nodes, wakeups);
   }
 
-  /** The specs an ImageNode reports on now, plus those it reported on before. */
+  /**
+   * The specs an ImageNode reports on now, plus those its previous version reported on. JOSDK asks
+   * more than once per event (for its index, then for the event itself), so one version of the
+   * ImageNode always gets the same answer.
+   */
   private Set<ResourceID> specsOf(ImageNode node) {
     Set<ResourceID> now =
         node.getStatus() == null || node.getStatus().getSpecs() == null
@@ -141,12 +150,21 @@ public final class AggregatorReconciler implements Reconciler<ImageSpec>, Cleane
             : node.getStatus().getSpecs().stream()
                 .map(s -> new ResourceID(s.getName(), s.getNamespace()))
                 .collect(Collectors.toSet());
-    Set<ResourceID> before = reported.put(node.getMetadata().getName(), now);
-    if (before == null || before.isEmpty()) {
-      return now;
+    String version = node.getMetadata().getResourceVersion();
+    Reported r =
+        reported.compute(
+            node.getMetadata().getName(),
+            (name, last) ->
+                last == null
+                    ? new Reported(version, now, Set.of())
+                    : version != null && version.equals(last.version())
+                        ? last
+                        : new Reported(version, now, last.now()));
+    if (r.before().isEmpty()) {
+      return r.now();
     }
-    Set<ResourceID> all = new HashSet<>(now);
-    all.addAll(before);
+    Set<ResourceID> all = new HashSet<>(r.now());
+    all.addAll(r.before());
     return all;
   }
 
