@@ -56,7 +56,8 @@ public final class TolerantRead {
     }
 
     @Override
-    public JsonDeserializer<?> createContextual(DeserializationContext ctxt, BeanProperty property) {
+    public JsonDeserializer<?> createContextual(
+        DeserializationContext ctxt, BeanProperty property) {
       return new Reader(property != null ? property.getType() : ctxt.getContextualType());
     }
 
@@ -136,8 +137,8 @@ public final class TolerantRead {
             + (expected == null
                 ? " (" + YamlDocuments.firstLine(e.getMessage()) + ")"
                 : ": expected " + expected)
-            + "; the spec is not applied: correct the field, or upgrade the imagespec operator"
-            + " if a newer version wrote it");
+            + "; correct the field, or upgrade the imagespec operator if a newer version wrote"
+            + " it");
   }
 
   private static JsonPointer pointer(JsonMappingException e) {
