@@ -82,6 +82,18 @@ class TolerantReadTest {
   }
 
   @Test
+  void readableSpecsReadAsTheStrictBinderReadsThem() {
+    Manifests m = new ManifestLoader().load("examples");
+    assertThat(m.errors()).isEmpty();
+    assertThat(m.specs()).isNotEmpty();
+    for (ImageSpec strict : m.specs()) {
+      ImageSpec tolerant = k8s.unmarshal(k8s.asJson(strict), ImageSpec.class);
+      assertThat(tolerant.getSpec().unreadable()).isNull();
+      assertThat(tolerant.getSpec()).isEqualTo(strict.getSpec());
+    }
+  }
+
+  @Test
   void aStatusThatDoesNotBindIsReadAsNone() {
     ImageSpec s =
         k8s.unmarshal(
