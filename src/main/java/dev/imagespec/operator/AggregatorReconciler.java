@@ -13,6 +13,8 @@ import dev.imagespec.spec.ImageSpecSpec;
 import dev.imagespec.spec.ImageSpecStatus;
 import dev.imagespec.spec.NodeSpecStatus;
 import dev.imagespec.spec.SpecKey;
+import dev.imagespec.spec.SpecValidator;
+import dev.imagespec.spec.Violation;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
@@ -178,6 +180,11 @@ public final class AggregatorReconciler implements Reconciler<ImageSpec>, Cleane
     try {
       Instant now = clock.instant();
       ImageSpecStatus previous = spec.getStatus();
+      List<Violation> violations = SpecValidator.validate(spec);
+      if (!violations.isEmpty()) {
+        invalid(spec, violations, previous, context, now);
+        return UpdateControl.noUpdate(); // an edit of the spec (its generation) wakes it again
+      }
       List<SpecAggregation.Report> reports = SpecAggregation.reports(spec, imageNodes());
       ClusterPushes.Observation copies = pushes.observe(spec);
       ImageSpecStatus status = SpecAggregation.aggregate(spec, reports, copies, previous, now);
@@ -213,6 +220,50 @@ public final class AggregatorReconciler implements Reconciler<ImageSpec>, Cleane
       return next == null ? control : control.rescheduleAfter(next);
     } finally {
       metrics.reconciled("aggregator", Duration.ofNanos(System.nanoTime() - start));
+    }
+  }
+
+  /**
+   * A spec this version cannot use (it does not bind, or the validator refuses it): not applied, no
+   * copies; Ready False and Degraded True with {@link Reasons#INVALID_SPEC} and why, and a Warning
+   * event when that is new. The agents skip it too ({@link AgentPass#invalid}).
+   */
+  private void invalid(
+      ImageSpec spec,
+      List<Violation> violations,
+      ImageSpecStatus previous,
+      Context<ImageSpec> context,
+      Instant now) {
+    pushes.forget(spec);
+    Long generation = spec.getMetadata().getGeneration();
+    String why =
+        Conditions.shorten(
+            violations.stream().map(Violation::toString).collect(Collectors.joining("; ")),
+            SpecAggregation.MAX_MESSAGE * 2);
+    ImageSpecStatus status = new ImageSpecStatus();
+    status.setObservedGeneration(generation);
+    status.setConditions(
+        Conditions.against(previous == null ? null : previous.getConditions(), generation, now)
+            .ready(false, Reasons.INVALID_SPEC, why)
+            .progressing(false, Reasons.INVALID_SPEC, "not applied")
+            .degraded(true, Reasons.INVALID_SPEC, why)
+            .build());
+    boolean known =
+        previous != null
+            && previous
+                .condition(ImageSpecStatus.DEGRADED)
+                .filter(c -> Reasons.INVALID_SPEC.equals(c.getReason()))
+                .filter(c -> why.equals(c.getMessage()))
+                .isPresent();
+    if (!known) {
+      LOG.atWarn()
+          .addKeyValue("spec", SpecKey.of(spec).toString())
+          .addKeyValue("reason", Reasons.INVALID_SPEC)
+          .log("{} is not applied: {}", SpecKey.of(spec), why);
+      events.record(spec, EventRecorder.Type.Warning, Reasons.INVALID_SPEC, "not applied: " + why);
+    }
+    if (!status.equals(previous)) {
+      StatusPatch.write(context, spec, status);
     }
   }
 

@@ -1,5 +1,6 @@
 package dev.imagespec.spec;
 
+import com.fasterxml.jackson.databind.annotation.JsonDeserialize;
 import io.fabric8.crd.generator.annotation.AdditionalPrinterColumn;
 import io.fabric8.kubernetes.api.model.ObjectMeta;
 import io.fabric8.kubernetes.client.CustomResource;
@@ -44,6 +45,20 @@ public class ImageNode extends CustomResource<ImageNodeSpec, ImageNodeStatus> {
   public static final String KIND = "ImageNode";
 
   public ImageNode() {}
+
+  /** Read tolerantly ({@link TolerantRead}): unknown fields ignored, unreadable as none. */
+  @Override
+  @JsonDeserialize(using = TolerantRead.Reader.class)
+  public void setSpec(ImageNodeSpec spec) {
+    super.setSpec(spec);
+  }
+
+  /** Read tolerantly ({@link TolerantRead}): unknown fields ignored, unreadable as none. */
+  @Override
+  @JsonDeserialize(using = TolerantRead.Reader.class)
+  public void setStatus(ImageNodeStatus status) {
+    super.setStatus(status);
+  }
 
   /** An ImageNode named after {@code node}. */
   public static ImageNode of(String node) {

@@ -1,5 +1,7 @@
 package dev.imagespec.spec;
 
+import com.fasterxml.jackson.databind.annotation.JsonDeserialize;
+import com.fasterxml.jackson.databind.annotation.JsonSerialize;
 import io.fabric8.crd.generator.annotation.AdditionalPrinterColumn;
 import io.fabric8.crd.generator.annotation.SchemaSwap;
 import io.fabric8.kubernetes.api.model.Namespaced;
@@ -49,6 +51,26 @@ public class ImageSpec extends CustomResource<ImageSpecSpec, ImageSpecStatus>
   public static final String KIND = "ImageSpec";
 
   public ImageSpec() {}
+
+  /** Read tolerantly from the API server ({@link TolerantRead}), strictly from manifests. */
+  @Override
+  @JsonDeserialize(using = TolerantRead.Reader.class)
+  public void setSpec(ImageSpecSpec spec) {
+    super.setSpec(spec);
+  }
+
+  @Override
+  @JsonSerialize(using = TolerantRead.SpecWriter.class)
+  public ImageSpecSpec getSpec() {
+    return super.getSpec();
+  }
+
+  /** Read tolerantly from the API server ({@link TolerantRead}), strictly from manifests. */
+  @Override
+  @JsonDeserialize(using = TolerantRead.Reader.class)
+  public void setStatus(ImageSpecStatus status) {
+    super.setStatus(status);
+  }
 
   /** A spec named {@code namespace/name} (namespace may be null for {@code default}). */
   public static ImageSpec of(String namespace, String name, ImageSpecSpec spec) {

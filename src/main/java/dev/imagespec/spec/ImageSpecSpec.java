@@ -4,6 +4,7 @@ import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import com.fasterxml.jackson.annotation.JsonPropertyOrder;
+import com.fasterxml.jackson.databind.JsonNode;
 import io.fabric8.generator.annotation.Default;
 import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.generator.annotation.Required;
@@ -92,7 +93,34 @@ public class ImageSpecSpec {
   @JsonPropertyDescription("Operator mode: how fast the images reach the nodes.")
   private RolloutSpec rollout;
 
+  /** Why the spec read from the API server does not bind (see {@link TolerantRead}); or null. */
+  @JsonIgnore private Violation unreadable;
+
+  /** The spec as read, when {@link #unreadable} (written back as it was). */
+  @JsonIgnore private JsonNode raw;
+
   public ImageSpecSpec() {}
+
+  /** A spec that did not bind: only its node selector (when that binds) is known. */
+  static ImageSpecSpec unreadable(JsonNode raw, Violation why, LabelSelector nodeSelector) {
+    ImageSpecSpec s = new ImageSpecSpec();
+    s.raw = raw;
+    s.unreadable = why;
+    s.nodeSelector = nodeSelector;
+    return s;
+  }
+
+  /**
+   * Why this spec, as read from the API server, cannot be used (a field of a wrong type or an
+   * unknown value; field, value and what to do); null when it could be read.
+   */
+  public Violation unreadable() {
+    return unreadable;
+  }
+
+  JsonNode raw() {
+    return raw;
+  }
 
   public Boolean getWarmBeforeScheduling() {
     return warmBeforeScheduling;
@@ -240,7 +268,8 @@ public class ImageSpecSpec {
         && Objects.equals(nodeSelector, s.nodeSelector)
         && Objects.equals(warmBeforeScheduling, s.warmBeforeScheduling)
         && Objects.equals(pin, s.pin)
-        && Objects.equals(rollout, s.rollout);
+        && Objects.equals(rollout, s.rollout)
+        && Objects.equals(raw, s.raw);
   }
 
   @Override
@@ -256,7 +285,8 @@ public class ImageSpecSpec {
         nodeSelector,
         warmBeforeScheduling,
         pin,
-        rollout);
+        rollout,
+        raw);
   }
 
   @Override
@@ -279,6 +309,7 @@ public class ImageSpecSpec {
         + (warmBeforeScheduling == null ? "" : ", warmBeforeScheduling=" + warmBeforeScheduling)
         + (pin == null ? "" : ", pin=" + pin)
         + (rollout == null ? "" : ", rollout=" + rollout)
+        + (unreadable == null ? "" : ", unreadable=" + unreadable)
         + "}";
   }
 }

@@ -36,6 +36,10 @@ public final class SpecValidator {
       out.add(new Violation("spec", "required"));
       return out;
     }
+    if (s.unreadable() != null) {
+      out.add(s.unreadable()); // read from the API server, and it does not bind
+      return out;
+    }
     ImageEntriesValidator.validate(s, out);
     List<String> secrets = s.getPullSecrets();
     if (secrets != null) {

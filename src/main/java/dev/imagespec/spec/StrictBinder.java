@@ -41,7 +41,10 @@ final class StrictBinder {
     try {
       // Re-parse from bytes (not a tree parser) so that parsing contexts give exact field paths.
       byte[] bytes = json.writeValueAsBytes(node);
-      return json.readerFor(type).withHandler(new CollectingHandler(issues)).readValue(bytes);
+      return json.readerFor(type)
+          .withAttribute(TolerantRead.STRICT, Boolean.TRUE)
+          .withHandler(new CollectingHandler(issues))
+          .readValue(bytes);
     } catch (JsonMappingException e) {
       issues.add(new Violation(path(e.getPath()), describe(e)));
       return null;
@@ -76,7 +79,7 @@ final class StrictBinder {
     return YamlDocuments.firstLine(e.getOriginalMessage());
   }
 
-  private static String path(List<JsonMappingException.Reference> refs) {
+  static String path(List<JsonMappingException.Reference> refs) {
     StringBuilder b = new StringBuilder();
     for (JsonMappingException.Reference r : refs) {
       if (r.getFieldName() != null) {
