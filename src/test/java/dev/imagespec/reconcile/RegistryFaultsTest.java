@@ -143,6 +143,69 @@ class RegistryFaultsTest {
   }
 
   /**
+   * {@code pullPolicy: Always} asks imagespec's own registry client for the digest: a 429 with
+   * {@code Retry-After: 2} is waited out (the retry comes no sooner) and the pass converges.
+   */
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("engines")
+  void digestLookupsWaitWhatRetryAfterAsks(String name) throws Exception {
+    try (FaultProxy proxy = new FaultProxy(TestEnv.registry());
+        Engine engine = engine(name)) {
+      String repo = "imagespec-test/faults-always-" + TestEnv.unique();
+      ImageReference direct = ImageReference.parse(TestEnv.registry() + "/" + repo + ":1");
+      TarImages.push(registry, cleanup, direct, 77, 64 * 1024);
+      ImageReference viaProxy = ImageReference.parse(proxy.address() + "/" + repo + ":1");
+      removals.add(() -> engine.port.remove(viaProxy.canonical()));
+      Manifests m =
+          new ManifestLoader()
+              .loadString(
+                  "always.yaml",
+                  "apiVersion: imagespec.dev/v1alpha1\nkind: ImageSpec\nmetadata:\n"
+                      + "  name: always\nspec:\n  pullPolicy: Always\n  images:\n    - image: "
+                      + viaProxy.canonical()
+                      + "\n");
+      assertThat(m.allProblems()).isEmpty();
+      CredentialResolver none = (ns, names, domain) -> Optional.empty();
+      Reconciler reconciler =
+          new Reconciler(
+              engine.port,
+              none,
+              ReconcileOptions.defaults().withRetry(RetryPolicy.of(3, Duration.ofSeconds(1))));
+      ReconcileResult pulled = reconciler.reconcile(m.specs(), Map.of());
+      assertThat(pulled.converged()).as(pulled.failures().toString()).isTrue();
+      proxy.clearRequests();
+      proxy.respond("HEAD", "/manifests/", 429, 1, 2);
+
+      ReconcileResult checked = reconciler.reconcile(m.specs(), pulled.statuses());
+
+      assertThat(checked.converged()).as(checked.failures().toString()).isTrue();
+      assertThat(checked.calls().pull()).isZero();
+      List<FaultProxy.Seen> heads =
+          proxy.requests().stream()
+              .filter(s -> s.method().equals("HEAD") && s.path().contains("/manifests/"))
+              .toList();
+      assertThat(heads).extracting(FaultProxy.Seen::status).startsWith(429, 200);
+      Duration waited = Duration.between(heads.get(0).answered(), heads.get(1).at());
+      assertThat(waited).isGreaterThanOrEqualTo(Duration.ofSeconds(2));
+      record(
+          String.join(
+              "\t",
+              "429+Retry-After:2 (digest lookup)",
+              name,
+              "1",
+              "converged=" + checked.converged(),
+              "passes=1",
+              "faults=" + proxy.faulted(FaultProxy.Mode.RESPOND),
+              "retryAfterWaitMs=" + waited.toMillis(),
+              "ttcMs=0",
+              "lost=0",
+              ""));
+    } finally {
+      removeAll();
+    }
+  }
+
+  /**
    * Pulls a fresh image through the proxy with {@code arm} faults (null: resets of its layer, one
    * or until the first pass ends), beside an image pulled before; passes until converged.
    */

@@ -85,8 +85,8 @@ public final class PrivateContainerd implements AutoCloseable {
   /** The test env's CRI containerd's snapshotter (overlayfs, or native where it cannot). */
   private static String snapshotter() {
     try {
-      Path shared = Path.of(TestEnv.criHost().replaceFirst("^unix://", "")).resolveSibling(
-          "config.toml");
+      Path shared =
+          Path.of(TestEnv.criHost().replaceFirst("^unix://", "")).resolveSibling("config.toml");
       String c = Files.readString(shared);
       return c.contains("snapshotter = \"native\"") ? "native" : "overlayfs";
     } catch (IOException e) {
