@@ -28,6 +28,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -117,30 +119,56 @@ class CriRestartTest {
         }
       }
 
-      Map<SpecKey, ImageSpecStatus> status = first.statuses();
-      ReconcileResult last = first;
-      int passes = 1;
+      // passes as the agent runs them after a failure: every 2 s (its --retry-interval here)
+      AtomicReference<Map<SpecKey, ImageSpecStatus>> status =
+          new AtomicReference<>(first.statuses());
+      AtomicReference<ReconcileResult> lastPass = new AtomicReference<>(first);
+      AtomicInteger passCount = new AtomicInteger(1);
       List<String> passErrors = new ArrayList<>();
-      while (!last.converged() && passes < 3) {
-        passes++;
+      if (!first.converged()) {
         try {
-          last = reconciler.reconcile(m.specs(), status);
-          status = last.statuses();
-        } catch (RuntimeException e) {
-          passErrors.add(e.toString()); // a pass that could not start: the agent runs another
+          await()
+              .atMost(Duration.ofSeconds(90))
+              .pollDelay(Duration.ofSeconds(2))
+              .pollInterval(Duration.ofSeconds(2))
+              .until(
+                  () -> {
+                    passCount.incrementAndGet();
+                    try {
+                      ReconcileResult r = reconciler.reconcile(m.specs(), status.get());
+                      lastPass.set(r);
+                      status.set(r.statuses());
+                      if (!r.converged()) {
+                        passErrors.add(String.valueOf(r.failures().size()) + " failed");
+                      }
+                      return r.converged();
+                    } catch (RuntimeException e) {
+                      passErrors.add(e.toString()); // a pass that could not start
+                      return false;
+                    }
+                  });
+        } catch (org.awaitility.core.ConditionTimeoutException e) {
+          throw new AssertionError(
+              "no convergence within 90 s after the restart: "
+                  + passErrors
+                  + " "
+                  + lastPass.get().failures(),
+              e);
         }
       }
+      ReconcileResult last = lastPass.get();
+      int passes = passCount.get();
       Instant converged = Instant.now();
       assertThat(last.converged())
           .as(last.problems() + " " + last.failures() + " " + passErrors)
           .isTrue();
-      assertThat(status.values().iterator().next().getImages())
+      assertThat(status.get().values().iterator().next().getImages())
           .allMatch(i -> i.getState() == ImageState.Present);
       List<String> names = containerd.imageNames();
       for (ImageReference r : refs) {
         assertThat(names).contains(r.canonical());
       }
-      ReconcileResult steady = reconciler.reconcile(m.specs(), status);
+      ReconcileResult steady = reconciler.reconcile(m.specs(), status.get());
       assertThat(steady.calls().mutating()).isZero();
       record(
           String.join(

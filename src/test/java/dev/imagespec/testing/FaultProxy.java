@@ -332,6 +332,16 @@ public final class FaultProxy implements AutoCloseable {
     try {
       InputStream cin = new BufferedInputStream(client.getInputStream());
       OutputStream cout = client.getOutputStream();
+      cin.mark(1);
+      if (cin.read() == 0x16) {
+        // a TLS hello (dockerd tries HTTPS first): answer as a plain-HTTP registry does, at once
+        cout.write(
+            "HTTP/1.0 400 Bad Request\r\n\r\nClient sent an HTTP request to an HTTPS server.\n"
+                .getBytes(StandardCharsets.ISO_8859_1));
+        cout.flush();
+        return;
+      }
+      cin.reset();
       InputStream uin = null;
       OutputStream uout = null;
       while (!closed) {
