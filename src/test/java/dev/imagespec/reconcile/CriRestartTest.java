@@ -42,7 +42,7 @@ import org.junit.jupiter.api.io.TempDir;
  * writes a line to {@code target/fault-figures.tsv}.
  */
 class CriRestartTest {
-  private static final int RUNS = Integer.getInteger("faults.runs", 2);
+  private static final int RUNS = Integer.getInteger("faults.runs", 1);
 
   @TempDir Path dir;
 
