@@ -58,6 +58,14 @@ import okhttp3.Response;
  * 401/403 when it refuses (or requires) credentials; {@link ImageNotFoundException} for a missing
  * manifest or repository; {@link ApiException} with the status for anything else.
  *
+ * <h2>Retries</h2>
+ *
+ * A request answered 429, 500, 502, 503 or 504, and a {@code GET} or {@code HEAD} whose connection
+ * was reset, is sent again: at most 4 attempts, after what the answer's {@code Retry-After} asks,
+ * else 0.5 s, 1 s, 2 s. One request waits at most 60 s in all; an answer asking for longer is
+ * reported at once, its message naming the wait ({@link RegistryRetries}). A blob stream cut in its
+ * body is not resumed: the caller reads it again.
+ *
  * <h2>Parts</h2>
  *
  * This class speaks the registry API (manifests, digests, tags, image configs); {@link

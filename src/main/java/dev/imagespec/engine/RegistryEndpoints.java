@@ -3,6 +3,7 @@ package dev.imagespec.engine;
 import java.io.IOException;
 import java.security.GeneralSecurityException;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Collection;
 import java.util.LinkedHashSet;
 import java.util.Locale;
@@ -201,30 +202,69 @@ final class RegistryEndpoints {
     if (authorization != null) {
       rb.header("Authorization", authorization);
     }
-    try {
-      okhttp3.Call call = client.newCall(rb.build());
-      Deadline.apply(call, "registry " + t.domain() + " " + method + " " + url.encodedPath());
-      Response r = call.execute();
-      LOG.debug("registry {}: {} {} -> {}", t.domain(), method, url.encodedPath(), r.code());
-      return r;
-    } catch (IOException e) {
-      LOG.debug(
-          "registry {}: {} {} failed: {}",
+    Request request = rb.build();
+    String what = method + " " + url.encodedPath() + " on registry " + t.domain();
+    Duration waited = Duration.ZERO;
+    for (int attempt = 1; ; attempt++) {
+      Response r;
+      try {
+        okhttp3.Call call = client.newCall(request);
+        Deadline.apply(call, "registry " + t.domain() + " " + method + " " + url.encodedPath());
+        r = call.execute();
+        LOG.debug("registry {}: {} {} -> {}", t.domain(), method, url.encodedPath(), r.code());
+      } catch (IOException e) {
+        LOG.debug(
+            "registry {}: {} {} failed: {}",
+            t.domain(),
+            method,
+            url.encodedPath(),
+            RegistryResponses.reason(e));
+        for (Throwable c = e; c != null; c = c.getCause()) {
+          if (c instanceof BlobSourceException source) {
+            throw new EngineException(source.getMessage(), source.getCause());
+          }
+        }
+        java.util.Optional<Deadline> d = Deadline.current();
+        if (d.isPresent() && (Deadline.isCallTimeout(e) || d.get().passed())) {
+          throw d.get().exceeded("registry " + t.domain() + " " + method, e);
+        }
+        Duration wait = RegistryRetries.backoff(attempt);
+        if (attempt < RegistryRetries.MAX_ATTEMPTS
+            && RegistryRetries.retriable(method, e)
+            && waited.plus(wait).compareTo(RegistryRetries.MAX_WAIT) <= 0) {
+          LOG.info(
+              "registry {}: {} {} failed ({}), retrying in {} ms",
+              t.domain(),
+              method,
+              url.encodedPath(),
+              RegistryResponses.reason(e),
+              wait.toMillis());
+          RegistryRetries.sleep(wait, what);
+          waited = waited.plus(wait);
+          continue;
+        }
+        throw new EngineUnavailableException(
+            "registry " + t.domain() + " unreachable: " + RegistryResponses.reason(e), e);
+      }
+      if (!RegistryRetries.retriable(r.code()) || attempt >= RegistryRetries.MAX_ATTEMPTS) {
+        return r;
+      }
+      Duration asked = RegistryRetries.retryAfter(r.header("Retry-After"), Instant.now());
+      Duration wait = asked != null ? asked : RegistryRetries.backoff(attempt);
+      if (waited.plus(wait).compareTo(RegistryRetries.MAX_WAIT) > 0) {
+        return r; // longer than a request may wait: the caller reports the answer
+      }
+      LOG.info(
+          "registry {}: {} {} answered {}, retrying in {} ms{}",
           t.domain(),
           method,
           url.encodedPath(),
-          RegistryResponses.reason(e));
-      for (Throwable c = e; c != null; c = c.getCause()) {
-        if (c instanceof BlobSourceException source) {
-          throw new EngineException(source.getMessage(), source.getCause());
-        }
-      }
-      java.util.Optional<Deadline> d = Deadline.current();
-      if (d.isPresent() && (Deadline.isCallTimeout(e) || d.get().passed())) {
-        throw d.get().exceeded("registry " + t.domain() + " " + method, e);
-      }
-      throw new EngineUnavailableException(
-          "registry " + t.domain() + " unreachable: " + RegistryResponses.reason(e), e);
+          r.code(),
+          wait.toMillis(),
+          asked != null ? " (Retry-After)" : "");
+      r.close();
+      RegistryRetries.sleep(wait, what);
+      waited = waited.plus(wait);
     }
   }
 

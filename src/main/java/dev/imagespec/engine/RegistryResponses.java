@@ -37,7 +37,36 @@ final class RegistryResponses {
     }
     throw new ApiException(
         r.code(),
-        "registry " + t.domain() + " answered " + r.code() + " to " + what + errorSuffix(r));
+        "registry "
+            + t.domain()
+            + " answered "
+            + r.code()
+            + " to "
+            + what
+            + errorSuffix(r)
+            + retryHint(r));
+  }
+
+  /**
+   * For an answer that {@link RegistryRetries} retries (429, 5xx): what to do now that the retries
+   * are spent or the registry asked for a longer wait than one request may take; else empty.
+   */
+  static String retryHint(Response r) {
+    if (!RegistryRetries.retriable(r.code())) {
+      return "";
+    }
+    String after = r.header("Retry-After");
+    java.time.Duration asked = RegistryRetries.retryAfter(after, java.time.Instant.now());
+    if (asked != null && asked.compareTo(RegistryRetries.MAX_WAIT) > 0) {
+      return "; it asks to retry after "
+          + asked.toSeconds()
+          + " s, longer than the "
+          + RegistryRetries.MAX_WAIT.toSeconds()
+          + " s one request waits: the next attempt will be later";
+    }
+    return "; still failing after "
+        + RegistryRetries.MAX_ATTEMPTS
+        + " attempts: retry later or check the registry";
   }
 
   static String notFound(RegistryTarget t, String what, Response r) {
