@@ -20,9 +20,18 @@ final class ManifestCollector {
   private final Map<SpecKey, ManifestSource> specKeys = new HashMap<>();
   private final Map<String, ManifestSource> secretKeys = new HashMap<>();
 
-  /** A problem of a whole source (document 0) or of one of its documents. */
+  /**
+   * A problem of a whole source (document 0) or of one of its documents. Values from the input are
+   * shown on one line, escaped and shortened ({@link ManifestLimits#shown}).
+   */
   void error(String source, int document, String object, String field, String message) {
-    errors.add(new ManifestProblem(source, document, object, field, message));
+    errors.add(
+        new ManifestProblem(
+            source,
+            document,
+            ManifestLimits.shown(object),
+            ManifestLimits.shown(field),
+            ManifestLimits.shown(message)));
   }
 
   /** Every violation found in {@code object}, read at {@code at}. */
@@ -31,7 +40,7 @@ final class ManifestCollector {
   }
 
   void warning(String note) {
-    warnings.add(note);
+    warnings.add(ManifestLimits.shown(note));
   }
 
   /** Keeps a valid spec, unless another one with its namespace and name was read before. */

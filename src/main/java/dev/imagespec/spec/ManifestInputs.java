@@ -10,6 +10,7 @@ import java.nio.charset.CoderResult;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.HexFormat;
@@ -21,9 +22,10 @@ import java.util.stream.Stream;
 
 /**
  * Where manifests come from: a file, a directory (recursively, {@code *.yaml} and {@code *.yml}, in
- * sorted order) or standard input ({@code -}). Each source is read whole and decoded as UTF-8,
- * strictly: a source that is not valid UTF-8 is an error naming the first bad byte's line, column
- * and offset, and none of it is read.
+ * sorted order) or standard input ({@code -}). Each source is read whole, up to {@link
+ * ManifestLimits#MAX_SOURCE_BYTES}, and decoded as UTF-8, strictly: a source that is larger, or not
+ * valid UTF-8, is an error (naming the first bad byte's line, column and offset), and none of it is
+ * read.
  */
 final class ManifestInputs {
   private final InputStream stdin;
@@ -39,13 +41,21 @@ final class ManifestInputs {
   void read(String path, ManifestCollector out, BiConsumer<String, String> text) {
     if (ManifestLoader.STDIN.equals(path)) {
       try {
-        decode(ManifestLoader.STDIN_NAME, stdin.readAllBytes(), out, text);
+        decode(ManifestLoader.STDIN_NAME, readBounded(stdin), out, text);
+      } catch (TooLarge e) {
+        out.error(ManifestLoader.STDIN_NAME, 0, null, null, ManifestLimits.tooLarge(-1));
       } catch (IOException e) {
         out.error(ManifestLoader.STDIN_NAME, 0, null, null, "cannot read: " + e.getMessage());
       }
       return;
     }
-    Path p = Path.of(path);
+    Path p;
+    try {
+      p = Path.of(path);
+    } catch (InvalidPathException e) {
+      out.error(ManifestLimits.shown(path), 0, null, null, "not a valid path: " + e.getReason());
+      return;
+    }
     if (!Files.isDirectory(p)) {
       readFile(p, out, text);
       return;
@@ -77,11 +87,37 @@ final class ManifestInputs {
   private static void readFile(Path p, ManifestCollector out, BiConsumer<String, String> text) {
     String source = p.toString();
     try {
-      decode(source, Files.readAllBytes(p), out, text);
+      if (Files.isRegularFile(p) && Files.size(p) > ManifestLimits.MAX_SOURCE_BYTES) {
+        out.error(source, 0, null, null, ManifestLimits.tooLarge(Files.size(p)));
+        return;
+      }
+      byte[] bytes;
+      try (InputStream in = Files.newInputStream(p)) {
+        bytes = readBounded(in);
+      }
+      decode(source, bytes, out, text);
+    } catch (TooLarge e) {
+      out.error(source, 0, null, null, ManifestLimits.tooLarge(-1));
     } catch (NoSuchFileException e) {
       out.error(source, 0, null, null, "no such file or directory");
     } catch (IOException e) {
       out.error(source, 0, null, null, "cannot read: " + e.getMessage());
+    }
+  }
+
+  /** All of {@code in}, unless it holds more than a source may (not a file: a device, a pipe). */
+  private static byte[] readBounded(InputStream in) throws IOException, TooLarge {
+    byte[] bytes = in.readNBytes(ManifestLimits.MAX_SOURCE_BYTES + 1);
+    if (bytes.length > ManifestLimits.MAX_SOURCE_BYTES) {
+      throw new TooLarge();
+    }
+    return bytes;
+  }
+
+  /** A source with more bytes than {@link ManifestLimits#MAX_SOURCE_BYTES}. */
+  private static final class TooLarge extends Exception {
+    TooLarge() {
+      super(null, null, false, false);
     }
   }
 

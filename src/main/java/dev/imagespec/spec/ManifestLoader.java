@@ -1,5 +1,6 @@
 package dev.imagespec.spec;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import java.io.InputStream;
 import java.util.Arrays;
 import java.util.List;
@@ -9,10 +10,11 @@ import java.util.List;
  * *.yml}, in sorted order) or standard input ({@code -}). Keeps {@code
  * imagespec.dev/v1alpha1/ImageSpec} and {@code v1/Secret}; other kinds are ignored with a warning.
  *
- * <p>Reading is strict: text that is not UTF-8, YAML syntax errors, duplicate keys, unknown fields,
- * wrong types and bad enum values are all errors; every ImageSpec is then checked by {@link
- * SpecValidator}. Each error names the source, the 1-based document index and the field. Nothing is
- * thrown for bad input.
+ * <p>Reading is strict: text that is not UTF-8 or not printable, YAML syntax errors, duplicate
+ * keys, aliases, unknown fields, wrong types and bad enum values are all errors, and so is input
+ * beyond {@link ManifestLimits} (size, line length, nesting); every ImageSpec is then checked by
+ * {@link SpecValidator}. Each error names the source, the 1-based document index and the field.
+ * Nothing is thrown for bad input.
  *
  * <p>The steps: {@link ManifestInputs} (sources to text), {@link YamlDocuments} (text to
  * documents), {@link ManifestDocuments} (a document by its kind, bound by {@link StrictBinder}),
@@ -57,6 +59,27 @@ public final class ManifestLoader {
   }
 
   private void readText(String source, String text, ManifestCollector out) {
-    yaml.read(source, text, out, (at, node) -> documents.read(at, node, out));
+    String bad = ManifestLimits.checkText(text);
+    if (bad != null) {
+      out.error(source, 0, null, null, bad);
+      return;
+    }
+    yaml.read(source, text, out, (at, node) -> readDocument(at, node, out));
+  }
+
+  private void readDocument(ManifestSource at, JsonNode node, ManifestCollector out) {
+    try {
+      documents.read(at, node, out);
+    } catch (RuntimeException | StackOverflowError e) {
+      // a bug of ours, met on odd input: the input is still refused, naming where
+      out.error(
+          at.source(),
+          at.document(),
+          null,
+          null,
+          "internal error while checking this document ("
+              + e.getClass().getSimpleName()
+              + "): please report it with the document");
+    }
   }
 }

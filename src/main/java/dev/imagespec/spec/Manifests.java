@@ -79,9 +79,9 @@ public final class Manifests {
             new ManifestProblem(
                 src == null ? "<unknown>" : src.source(),
                 src == null ? 0 : src.document(),
-                ImageSpec.KIND + " " + SpecKey.of(spec),
-                v.field(),
-                v.message()));
+                ManifestLimits.shown(ImageSpec.KIND + " " + SpecKey.of(spec)),
+                ManifestLimits.shown(v.field()),
+                ManifestLimits.shown(v.message())));
       }
     }
     return out;

@@ -10,10 +10,14 @@ import com.fasterxml.jackson.databind.JsonDeserializer;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.cfg.CoercionAction;
+import com.fasterxml.jackson.databind.cfg.CoercionInputShape;
 import com.fasterxml.jackson.databind.deser.DeserializationProblemHandler;
 import com.fasterxml.jackson.databind.deser.ValueInstantiator;
 import com.fasterxml.jackson.databind.exc.InvalidFormatException;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
+import com.fasterxml.jackson.databind.exc.ValueInstantiationException;
+import com.fasterxml.jackson.databind.type.LogicalType;
 import java.io.IOException;
 import java.util.ArrayDeque;
 import java.util.Arrays;
@@ -29,12 +33,26 @@ import java.util.stream.Collectors;
  * document's problems are reported at once.
  */
 final class StrictBinder {
-  private final ObjectMapper json =
-      new ObjectMapper()
-          .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
-          .enable(DeserializationFeature.FAIL_ON_NUMBERS_FOR_ENUMS)
-          .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
-          .disable(DeserializationFeature.ACCEPT_SINGLE_VALUE_AS_ARRAY);
+  private final ObjectMapper json = strictMapper();
+
+  private static ObjectMapper strictMapper() {
+    ObjectMapper m =
+        new ObjectMapper()
+            .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+            .enable(DeserializationFeature.FAIL_ON_NUMBERS_FOR_ENUMS)
+            .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
+            .disable(DeserializationFeature.ACCEPT_SINGLE_VALUE_AS_ARRAY);
+    // a number or boolean where a string belongs (name: 12, labels: {a: true}), or a number where a
+    // boolean belongs (dangling: 12), is a wrong type, as the Kubernetes API server has it
+    m.coercionConfigFor(LogicalType.Textual)
+        .setCoercion(CoercionInputShape.Integer, CoercionAction.Fail)
+        .setCoercion(CoercionInputShape.Float, CoercionAction.Fail)
+        .setCoercion(CoercionInputShape.Boolean, CoercionAction.Fail);
+    m.coercionConfigFor(LogicalType.Boolean)
+        .setCoercion(CoercionInputShape.Integer, CoercionAction.Fail)
+        .setCoercion(CoercionInputShape.Float, CoercionAction.Fail);
+    return m;
+  }
 
   /** {@code node} as a {@code type}, or null when it cannot be bound; problems go to issues. */
   <T> T bind(JsonNode node, Class<T> type, List<Violation> issues) {
@@ -76,7 +94,17 @@ final class StrictBinder {
     if (e instanceof MismatchedInputException mie && mie.getTargetType() != null) {
       return "invalid value: expected " + typeName(mie.getTargetType());
     }
-    return YamlDocuments.firstLine(e.getOriginalMessage());
+    // Jackson's own wording names Java classes: keep the problem, drop the class names
+    String message = YamlDocuments.firstLine(e.getOriginalMessage());
+    if (e instanceof ValueInstantiationException) {
+      int problem = message.indexOf("problem: ");
+      message =
+          "invalid value: "
+              + (problem >= 0
+                  ? message.substring(problem + "problem: ".length())
+                  : "cannot be read");
+    }
+    return message.replaceAll("`(?:[\\w$]+\\.)+([\\w$]+)`", "$1");
   }
 
   static String path(List<JsonMappingException.Reference> refs) {

@@ -360,6 +360,18 @@ class ManifestLoaderTest {
             secret("s") + "strinData: {a: b}\n",
             "in.yaml: document 1 (Secret default/s): strinData: unknown field 'strinData'"),
         Arguments.of(
+            "alias (read as its name by Jackson, so refused)",
+            spec("x", "  images:\n    - image: &i a:1\n    - image: *i\n"),
+            "in.yaml: document 1: YAML alias '*i' at line 8, column 14: aliases are not supported"),
+        Arguments.of(
+            "number where a string belongs",
+            spec("x", "  images: [{image: a:1}]\n").replace("name: x", "name: 12"),
+            "in.yaml: document 1 (ImageSpec): metadata.name: invalid value '12': expected a string"),
+        Arguments.of(
+            "escaped control character, shown escaped",
+            spec("x", "  images: [{image: \"a\\e[2J\"}]\n"),
+            "in.yaml: document 1: spec.images[0].image: contains control character U+001B"),
+        Arguments.of(
             "duplicate ImageSpec",
             spec("x", "  images: [{image: a:1}]\n")
                 + "---\n"

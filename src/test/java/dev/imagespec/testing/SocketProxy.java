@@ -8,6 +8,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.newsclub.net.unix.AFUNIXServerSocket;
 import org.newsclub.net.unix.AFUNIXSocket;
 import org.newsclub.net.unix.AFUNIXSocketAddress;
@@ -15,12 +18,19 @@ import org.newsclub.net.unix.AFUNIXSocketAddress;
 /**
  * A unix-socket proxy in front of an engine socket that a test can cut and restore: to a client,
  * {@link #cut()} looks like the engine going away (connections reset, socket gone) and {@link
- * #restore()} like it coming back — an engine restart without touching the real engine.
+ * #restore()} like it coming back — an engine restart without touching the real engine. It counts
+ * the HTTP requests clients send ({@link #requests()}), for tests that prove no engine call was
+ * made.
  */
 public final class SocketProxy implements AutoCloseable {
+  private static final Pattern REQUEST_LINE =
+      Pattern.compile("(GET|HEAD|PUT|POST|PATCH|DELETE) (/\\S*) HTTP/1\\.[01]$");
+
   private final Path listen;
   private final Path target;
   private final List<Socket> open = new CopyOnWriteArrayList<>();
+  private final List<String> requests = new CopyOnWriteArrayList<>();
+  private final AtomicInteger connections = new AtomicInteger();
   private volatile AFUNIXServerSocket server;
 
   public SocketProxy(Path listen, Path target) {
@@ -31,6 +41,16 @@ public final class SocketProxy implements AutoCloseable {
 
   public String host() {
     return "unix://" + listen;
+  }
+
+  /** The request lines clients sent so far ({@code GET /v1.41/images/json}), in order. */
+  public List<String> requests() {
+    return List.copyOf(requests);
+  }
+
+  /** Connections accepted so far. */
+  public int connections() {
+    return connections.get();
   }
 
   /** Starts (again) accepting connections. */
@@ -66,24 +86,34 @@ public final class SocketProxy implements AutoCloseable {
     while (!s.isClosed()) {
       try {
         Socket client = s.accept();
+        connections.incrementAndGet();
         Socket upstream = AFUNIXSocket.connectTo(AFUNIXSocketAddress.of(target));
         open.add(client);
         open.add(upstream);
-        pipe(client, upstream);
-        pipe(upstream, client);
+        pipe(client, upstream, true);
+        pipe(upstream, client, false);
       } catch (IOException e) {
         return;
       }
     }
   }
 
-  private static void pipe(Socket from, Socket to) {
+  private void pipe(Socket from, Socket to, boolean fromClient) {
     Thread t =
         new Thread(
             () -> {
               try (InputStream in = from.getInputStream();
                   OutputStream out = to.getOutputStream()) {
-                in.transferTo(out);
+                StringBuilder line = new StringBuilder();
+                byte[] buf = new byte[64 * 1024];
+                int n;
+                while ((n = in.read(buf)) > 0) {
+                  if (fromClient) {
+                    scan(buf, n, line);
+                  }
+                  out.write(buf, 0, n);
+                  out.flush();
+                }
               } catch (IOException ignored) {
                 // one side closed: close both below
               } finally {
@@ -98,6 +128,22 @@ public final class SocketProxy implements AutoCloseable {
             "socket-proxy-pipe");
     t.setDaemon(true);
     t.start();
+  }
+
+  /** Finds request lines in what a client sends (body lines do not match). */
+  private void scan(byte[] buf, int n, StringBuilder line) {
+    for (int i = 0; i < n; i++) {
+      char c = (char) (buf[i] & 0xff);
+      if (c == '\n') {
+        Matcher m = REQUEST_LINE.matcher(line.toString().strip());
+        if (m.find()) {
+          requests.add(m.group(1) + " " + m.group(2));
+        }
+        line.setLength(0);
+      } else if (line.length() < 8192) {
+        line.append(c);
+      }
+    }
   }
 
   @Override
