@@ -134,8 +134,8 @@ public final class OperatorRuntime implements AutoCloseable {
     EventRecorder events = events(AgentReconciler.CONTROLLER, node);
     agent = new AgentReconciler(s, engine, DiskGuardPort.of(engine, s), client, metrics, events);
     Operator op = Controllers.agent(client, options, metrics, agent, label);
+    op.start(); // listed once started: JOSDK's runtime info waits while it starts or stops
     operators.add(op);
-    op.start();
     LOG.info("agent for node {} started on {}", node, engine.endpoint());
   }
 
@@ -167,14 +167,15 @@ public final class OperatorRuntime implements AutoCloseable {
     Operator op =
         Controllers.aggregator(client, options, metrics, aggregatorReconciler, identity, callbacks);
     Aggregation started = new Aggregation(op, aggregatorReconciler, events);
-    operators.add(op);
     try {
       op.start();
     } catch (RuntimeException e) {
-      operators.remove(op);
       started.stop();
       throw e;
     }
+    // listed once started (and unlisted before it stops): JOSDK's runtime info (its controller
+    // list) waits while an Operator starts or stops, which takes long with the API server away
+    operators.add(op);
     LOG.info(
         "aggregator started{}",
         callbacks == null ? "" : " (leader election on Lease " + options.leaseName() + ")");
