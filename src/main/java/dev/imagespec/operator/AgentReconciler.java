@@ -261,6 +261,40 @@ public final class AgentReconciler
             clock.instant());
   }
 
+  /**
+   * The status a pass computed but could not write (the API server unreachable): the next pass
+   * starts from it rather than from the older one on the server, so that what happened meanwhile
+   * (e.g. an image removed behind the agent's back) is still reported once the write succeeds.
+   */
+  private volatile ImageNodeStatus unwritten;
+
+  private ImageNode withUnwritten(ImageNode primary) {
+    ImageNodeStatus pending = unwritten;
+    if (pending == null) {
+      return primary;
+    }
+    ImageNode node = new ImageNode();
+    node.setMetadata(primary.getMetadata());
+    node.setSpec(primary.getSpec());
+    node.setStatus(pending);
+    return node;
+  }
+
+  private void write(Context<ImageNode> context, ImageNode primary, ImageNodeStatus status) {
+    try {
+      StatusPatch.write(context, primary, status);
+      unwritten = null;
+    } catch (StatusPatch.StaleStatusException e) {
+      unwritten = null; // a newer status on the server: the next pass starts from it
+      throw e;
+    } catch (KubernetesClientException e) {
+      if (ApiServerContact.unreachable(e)) {
+        unwritten = status;
+      }
+      throw e;
+    }
+  }
+
   /** Null when the last pass reached the engine, else why not (for {@code /readyz}). */
   public String engineProblem() {
     return engineProblem;
@@ -331,6 +365,7 @@ public final class AgentReconciler
   @Override
   public UpdateControl<ImageNode> reconcile(ImageNode primary, Context<ImageNode> context) {
     long start = System.nanoTime();
+    ImageNode node = withUnwritten(primary);
     try {
       Instant now = clock.instant();
       Map<String, String> labels =
@@ -347,12 +382,11 @@ public final class AgentReconciler
               .list(s -> s.getSpec() != null && Selectors.matches(AgentPass.selector(s), labels))
               .sorted(Comparator.comparing(SpecKey::of))
               .toList();
-      AgentPass pass = AgentPass.plan(primary, matching, released.toRemove());
+      AgentPass pass = AgentPass.plan(node, matching, released.toRemove());
       released.applying(pass);
       removedByAgent.values().removeIf(t -> t.isBefore(now.minus(ExternalRemovals.WINDOW)));
       ExternalRemovals removals =
-          new ExternalRemovals(
-              settings.nodeName(), primary.getStatus(), removedByAgent.keySet(), now);
+          new ExternalRemovals(settings.nodeName(), node.getStatus(), removedByAgent.keySet(), now);
       ReconcileOptions options =
           ReconcileOptions.defaults()
               .withParallelism(settings.parallelism())
@@ -388,14 +422,14 @@ public final class AgentReconciler
       rememberRemovals(result, now);
       released.removed(pass, result.statuses());
       ImageNodeStatus status =
-          NodeStatusBuilder.build(primary, pass, result, info, options.pruneNow(), now);
-      removals.annotate(status, primary.getStatus());
+          NodeStatusBuilder.build(node, pass, result, info, options.pruneNow(), now);
+      removals.annotate(status, node.getStatus());
       passEvents.removedExternally(primary, pass, removals, status);
       status.setPinning(
           NodePins.apply(
               engine,
               NodePins.wanted(pass.live, result),
-              primary.getStatus() == null ? null : primary.getStatus().getPinning()));
+              node.getStatus() == null ? null : node.getStatus().getPinning()));
       if (warmGate.warming(nodes.get(primaryId).orElse(null))) {
         status.setWarming(true); // the aggregator gives this node rollout permits first
       }
@@ -438,7 +472,9 @@ public final class AgentReconciler
               result.failures().size(),
               next == null ? "-" : GoDuration.format(next));
       if (!status.equals(primary.getStatus())) {
-        StatusPatch.write(context, primary, status);
+        write(context, primary, status);
+      } else {
+        unwritten = null;
       }
       next = warmGate(pass, result, now, next);
       UpdateControl<ImageNode> control = UpdateControl.noUpdate();
@@ -451,8 +487,29 @@ public final class AgentReconciler
   @Override
   public ErrorStatusUpdateControl<ImageNode> updateErrorStatus(
       ImageNode primary, Context<ImageNode> context, Exception e) {
+    if (e instanceof StatusPatch.StaleStatusException) {
+      // the ImageNode's status changed since this pass read it: pass again on the newer one
+      LOG.debug("pass on {}: {}", settings.nodeName(), e.getMessage());
+      return ErrorStatusUpdateControl.<ImageNode>noStatusUpdate()
+          .withNoRetry()
+          .rescheduleAfter(StatusPatch.RECOMPUTE_DELAY);
+    }
     metrics.reconcileFailed("agent");
     boolean engineDown = e instanceof EngineException;
+    if (!engineDown && ApiServerContact.unreachable(e)) {
+      // not the node's problem, and no status can be written now: no failed status, no warm-gate
+      // verdict; pass again until the API server answers (never giving up, as retries would)
+      LOG.atWarn()
+          .addKeyValue("node", settings.nodeName())
+          .log(
+              "pass on {}: the API server cannot be reached ({}); trying again in {}",
+              settings.nodeName(),
+              Conditions.shorten(ErrorMessages.of(e), 512),
+              GoDuration.format(ApiServerContact.RETRY));
+      return ErrorStatusUpdateControl.<ImageNode>noStatusUpdate()
+          .withNoRetry()
+          .rescheduleAfter(ApiServerContact.RETRY);
+    }
     if (engineDown) {
       metrics.engineError("unavailable");
       engineInfo = null;
@@ -473,7 +530,7 @@ public final class AgentReconciler
     if (!status.equals(primary.getStatus())) {
       try {
         StatusPatch.write(context, primary, status);
-      } catch (KubernetesClientException ke) {
+      } catch (KubernetesClientException | StatusPatch.StaleStatusException ke) {
         LOG.warn(
             "cannot write the status of ImageNode {}: {}", settings.nodeName(), ke.getMessage());
       }

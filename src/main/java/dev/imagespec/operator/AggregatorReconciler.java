@@ -292,7 +292,27 @@ public final class AggregatorReconciler implements Reconciler<ImageSpec>, Cleane
   @Override
   public ErrorStatusUpdateControl<ImageSpec> updateErrorStatus(
       ImageSpec spec, Context<ImageSpec> context, Exception e) {
+    if (e instanceof StatusPatch.StaleStatusException) {
+      // the spec's status changed since this pass read it: aggregate again from the newer one
+      LOG.debug("aggregating {}: {}", SpecKey.of(spec), e.getMessage());
+      return ErrorStatusUpdateControl.<ImageSpec>noStatusUpdate()
+          .withNoRetry()
+          .rescheduleAfter(StatusPatch.RECOMPUTE_DELAY);
+    }
     metrics.reconcileFailed("aggregator");
+    if (ApiServerContact.unreachable(e)) {
+      // aggregate again until the API server answers (never giving up, as retries would)
+      LOG.atWarn()
+          .addKeyValue("spec", SpecKey.of(spec).toString())
+          .log(
+              "aggregating {}: the API server cannot be reached ({}); trying again in {}s",
+              SpecKey.of(spec),
+              e.getMessage(),
+              ApiServerContact.RETRY.toSeconds());
+      return ErrorStatusUpdateControl.<ImageSpec>noStatusUpdate()
+          .withNoRetry()
+          .rescheduleAfter(ApiServerContact.RETRY);
+    }
     LOG.atWarn()
         .addKeyValue("spec", SpecKey.of(spec).toString())
         .log("aggregating {} failed: {}", SpecKey.of(spec), e.toString());

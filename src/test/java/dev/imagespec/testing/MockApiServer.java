@@ -30,8 +30,9 @@ import java.util.Queue;
  * benchmarks use it: {@link #crud()} keeps the objects it is sent (a small API server, with
  * imagespec's CRDs from {@code crds/} installed; a JSON patch whose {@code test} fails gets 422 as
  * from the API server), {@link #expectations()} answers only what the test told it to ({@link
- * #server()}{@code .expect()...}) and 404 to everything else. Close it to stop the server and the
- * clients it made.
+ * #server()}{@code .expect()...}) and 404 to everything else. On the CRUD server a {@link Hook}
+ * sees each request first (to answer 409, or to make another writer's change just before) and
+ * {@link #requests()} lists them. Close it to stop the server and the clients it made.
  */
 public final class MockApiServer implements AutoCloseable {
   /** The CRDs that {@code kubectl apply -k deploy/} installs. */
@@ -40,6 +41,19 @@ public final class MockApiServer implements AutoCloseable {
 
   private final KubernetesMockServer server;
   private final KubernetesClient client;
+  private final Queue<String> requests = new java.util.concurrent.ConcurrentLinkedQueue<>();
+  private volatile Hook hook;
+
+  /** What a test does with a request before the CRUD server sees it. */
+  @FunctionalInterface
+  public interface Hook {
+    /**
+     * Answers {@code request} itself, or returns null to let the CRUD server answer it. {@code
+     * crud} applies a request at once, e.g. another writer's change made just before this one.
+     */
+    MockResponse before(
+        RecordedRequest request, java.util.function.Function<RecordedRequest, MockResponse> crud);
+  }
 
   private MockApiServer(boolean crud) {
     Map<ServerRequest, Queue<ServerResponse>> responses = new HashMap<>();
@@ -50,6 +64,18 @@ public final class MockApiServer implements AutoCloseable {
               // the mock would leave the request unanswered
               @Override
               public MockResponse dispatch(RecordedRequest request) {
+                requests.add(request.getMethod() + " " + request.getPath());
+                Hook h = hook;
+                if (h != null) {
+                  MockResponse answer = h.before(request, this::crud);
+                  if (answer != null) {
+                    return answer;
+                  }
+                }
+                return crud(request);
+              }
+
+              private MockResponse crud(RecordedRequest request) {
                 try {
                   return super.dispatch(request);
                 } catch (JsonPatchException e) {
@@ -138,6 +164,61 @@ public final class MockApiServer implements AutoCloseable {
     return this;
   }
 
+  /** Sets (null: removes) the hook that sees every request first (CRUD server only). */
+  public void hook(Hook h) {
+    hook = h;
+  }
+
+  /** The requests so far (CRUD server only), as {@code METHOD path?query}. */
+  public List<String> requests() {
+    return List.copyOf(requests);
+  }
+
+  /** Requests so far with this method whose path (with query) ends with {@code suffix}. */
+  public long count(String method, String suffix) {
+    return requests.stream()
+        .filter(r -> r.startsWith(method + " ") && r.split("\\?", 2)[0].endsWith(suffix))
+        .count();
+  }
+
+  /** A request's body, without consuming it (the CRUD server reads it after a hook). */
+  public static String body(RecordedRequest request) {
+    return new String(request.getBody().getBytes(), java.nio.charset.StandardCharsets.UTF_8);
+  }
+
+  /** A JSON patch request, as a client would send it; for {@link Hook}s. */
+  public static RecordedRequest jsonPatch(String path, String patch) {
+    return new RecordedRequest(
+        "HTTP/1.1",
+        io.fabric8.mockwebserver.dsl.HttpMethod.PATCH,
+        path,
+        io.fabric8.mockwebserver.http.Headers.builder()
+            .add("Content-Type", "application/json-patch+json")
+            .build(),
+        new io.fabric8.mockwebserver.http.Buffer(
+            patch.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+  }
+
+  /** The API server's 409 Conflict for {@code kind} {@code name}. */
+  public static MockResponse conflict(String kind, String name) {
+    return new MockResponse()
+        .setResponseCode(409)
+        .setBody(
+            Serialization.asJson(
+                new StatusBuilder()
+                    .withStatus("Failure")
+                    .withCode(409)
+                    .withReason("Conflict")
+                    .withMessage(
+                        "Operation cannot be fulfilled on "
+                            + kind
+                            + " \""
+                            + name
+                            + "\": the object has been modified; please apply your changes to"
+                            + " the latest version and try again")
+                    .build()));
+  }
+
   /** The underlying server, for expectations. */
   public KubernetesMockServer server() {
     return server;
@@ -151,6 +232,21 @@ public final class MockApiServer implements AutoCloseable {
   /** Another client of this server, with its own connections (the caller closes it). */
   public KubernetesClient newClient() {
     return server.createClient();
+  }
+
+  /**
+   * A new client of this server that connects through {@code url} (e.g. a {@link TcpProxy}'s); the
+   * caller closes it.
+   */
+  public KubernetesClient newClient(String url) {
+    io.fabric8.kubernetes.client.Config config;
+    try (KubernetesClient base = server.createClient()) {
+      config =
+          new io.fabric8.kubernetes.client.ConfigBuilder(base.getConfiguration())
+              .withMasterUrl(url)
+              .build();
+    }
+    return new io.fabric8.kubernetes.client.KubernetesClientBuilder().withConfig(config).build();
   }
 
   /** The server's URL, http://127.0.0.1:PORT/. */
