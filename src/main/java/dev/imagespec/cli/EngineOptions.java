@@ -36,8 +36,9 @@ final class EngineOptions implements CheckedOptions {
       paramLabel = "DURATION",
       description =
           "Deadline of each pull, e.g. 5m, 1h. apply and the agent: the default of ImageSpecs that"
-              + " set no pullTimeout (default 20m); images pull: none unless given. At the deadline"
-              + " the pull is cancelled (the engine connection closed, the CRI call cancelled) and"
+              + " set no pullTimeout (default 20m); images pull: none unless given on Docker and"
+              + " Podman (their pulls stream progress), 20m on CRI runtimes. At the deadline the"
+              + " pull is cancelled (the engine connection closed, the CRI call cancelled) and"
               + " reported TimedOut.")
   String pullTimeout;
 

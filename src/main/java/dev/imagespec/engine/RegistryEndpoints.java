@@ -219,14 +219,16 @@ final class RegistryEndpoints {
             method,
             url.encodedPath(),
             RegistryResponses.reason(e));
+        // the operation's deadline first: a blob source cut by it (a CRI push reading containerd's
+        // content) is a timeout, not a broken source
+        java.util.Optional<Deadline> d = Deadline.current();
+        if (d.isPresent() && (Deadline.isCallTimeout(e) || d.get().passed())) {
+          throw d.get().exceeded("registry " + t.domain() + " " + method, e);
+        }
         for (Throwable c = e; c != null; c = c.getCause()) {
           if (c instanceof BlobSourceException source) {
             throw new EngineException(source.getMessage(), source.getCause());
           }
-        }
-        java.util.Optional<Deadline> d = Deadline.current();
-        if (d.isPresent() && (Deadline.isCallTimeout(e) || d.get().passed())) {
-          throw d.get().exceeded("registry " + t.domain() + " " + method, e);
         }
         Duration wait = RegistryRetries.backoff(attempt);
         if (attempt < RegistryRetries.MAX_ATTEMPTS

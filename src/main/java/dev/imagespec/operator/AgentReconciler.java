@@ -433,9 +433,11 @@ public final class AgentReconciler
       if (warmGate.warming(nodes.get(primaryId).orElse(null))) {
         status.setWarming(true); // the aggregator gives this node rollout permits first
       }
-      // failed passes in a row back the retry off (a registry or engine that keeps failing)
+      // failed passes in a row back the retry off (a registry or engine that keeps failing); not
+      // while a deleted spec's images are removed: lastRemovalAttempt must keep moving within the
+      // aggregator's --finalizer-timeout
       int failedInARow = 0;
-      if (result.failures().isEmpty()) {
+      if (result.failures().isEmpty() || !pass.removing.isEmpty()) {
         failedPasses.set(0);
       } else {
         failedInARow = failedPasses.incrementAndGet();

@@ -66,10 +66,12 @@ final class Executor {
   }
 
   private Duration timeoutOf(PlannedAction a) {
-    if (a.details().timeout() != null) {
-      return a.details().timeout();
+    Duration fallback = a.kind() == ActionKind.PULL ? timeouts.pull() : timeouts.other();
+    Duration own = a.details().timeout();
+    if (own == null) {
+      return fallback;
     }
-    return a.kind() == ActionKind.PULL ? timeouts.pull() : timeouts.other();
+    return a.details().orDefault() && fallback.compareTo(own) > 0 ? fallback : own;
   }
 
   /** An action cut by its deadline: what, the timeout, how long it ran, what to do. */

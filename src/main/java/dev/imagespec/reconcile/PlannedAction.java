@@ -52,6 +52,8 @@ public record PlannedAction(
    * @param repoTags the image's tags as the engine lists them (prune)
    * @param timeout the action's deadline (a pull's {@code pullTimeout}), null for the executor's
    *     default
+   * @param orDefault whether the executor's default counts too, when longer: a pull shared with an
+   *     entry that sets no {@code pullTimeout}
    */
   public record Details(
       String platform,
@@ -60,8 +62,10 @@ public record PlannedAction(
       String sourceId,
       long size,
       List<String> repoTags,
-      java.time.Duration timeout) {
-    public static final Details NONE = new Details(null, null, List.of(), null, 0, List.of(), null);
+      java.time.Duration timeout,
+      boolean orDefault) {
+    public static final Details NONE =
+        new Details(null, null, List.of(), null, 0, List.of(), null, false);
 
     /** Details without a deadline of their own. */
     public Details(
@@ -71,7 +75,7 @@ public record PlannedAction(
         String sourceId,
         long size,
         List<String> repoTags) {
-      this(platform, namespace, secretNames, sourceId, size, repoTags, null);
+      this(platform, namespace, secretNames, sourceId, size, repoTags, null, false);
     }
 
     public Details {

@@ -178,12 +178,14 @@ final class PullDecisions {
                 null,
                 0,
                 null,
-                // entries sharing the pull: the most generous deadline any of them sets
+                // entries sharing the pull: the most generous deadline of them, the executor's
+                // default for an entry that sets none
                 w.entries.stream()
                     .map(e -> e.pullTimeout)
                     .filter(java.util.Objects::nonNull)
                     .max(java.util.Comparator.naturalOrder())
-                    .orElse(null)));
+                    .orElse(null),
+                w.entries.stream().anyMatch(e -> e.pullTimeout == null)));
     w.pull = true;
     w.pullKey = book.register(a);
     book.chain(w.canonical).pull = w.pullKey;

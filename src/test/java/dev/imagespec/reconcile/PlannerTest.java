@@ -88,6 +88,27 @@ class PlannerTest {
   @Nested
   class CrossSpec {
     @Test
+    void aSharedPullTakesTheMostGenerousDeadlineOfItsEntries() {
+      ImageSpec quick = spec("quick", ImageEntry.of("busybox:1").withPullTimeout("1m"));
+      ImageSpec slow = spec("slow", ImageEntry.of("busybox:1"));
+      slow.getSpec().setPullTimeout("2h");
+      ImageSpec none = spec("none", ImageEntry.of("busybox:1"));
+
+      PlannedAction.Details both = plan(List.of(quick, slow), List.of()).actions().get(0).details();
+      assertThat(both.timeout()).isEqualTo(java.time.Duration.ofHours(2));
+      assertThat(both.orDefault()).isFalse();
+
+      // an entry without pullTimeout gets the executor's default, when that is longer than 1m
+      PlannedAction.Details withDefault =
+          plan(List.of(quick, none), List.of()).actions().get(0).details();
+      assertThat(withDefault.timeout()).isEqualTo(java.time.Duration.ofMinutes(1));
+      assertThat(withDefault.orDefault()).isTrue();
+
+      PlannedAction.Details onlyDefault = plan(List.of(none), List.of()).actions().get(0).details();
+      assertThat(onlyDefault.timeout()).isNull();
+    }
+
+    @Test
     void imageWantedBySeveralSpecsIsPulledOnce() {
       Plan plan =
           plan(
