@@ -258,6 +258,16 @@ final class OperatorCommand implements Callable<Integer> {
     String finalizerTimeout;
 
     @Option(
+        names = "--push-timeout",
+        paramLabel = "DURATION",
+        defaultValue = "1h",
+        description =
+            "Deadline of one registry-to-registry copy of a push target (default"
+                + " ${DEFAULT-VALUE}); a copy still running then is cancelled, reported PushFailed"
+                + " and tried again after the backoff.")
+    String pushTimeout;
+
+    @Option(
         names = "--insecure-registry",
         paramLabel = "HOST[:PORT]",
         description =
@@ -272,7 +282,13 @@ final class OperatorCommand implements Callable<Integer> {
       }
       DockerConfigCredentials docker = DockerConfigCredentials.fromEnvironment(System.getenv());
       CredentialResolver fallback = (namespace, names, domain) -> docker.forRegistry(domain);
-      return new ClusterPushes.Settings(pushParallel, insecureRegistries, fallback, null, null);
+      return new ClusterPushes.Settings(
+          pushParallel,
+          insecureRegistries,
+          fallback,
+          null,
+          null,
+          duration("--push-timeout", pushTimeout));
     }
 
     @Option(

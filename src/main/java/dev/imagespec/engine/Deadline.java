@@ -56,6 +56,26 @@ public final class Deadline {
     }
   }
 
+  /**
+   * {@code op} bound to this deadline: run on another thread (a pool's), its calls honour it as the
+   * thread that set it does.
+   */
+  public Runnable bind(Runnable op) {
+    return () -> {
+      Deadline outer = CURRENT.get();
+      CURRENT.set(this);
+      try {
+        op.run();
+      } finally {
+        if (outer == null) {
+          CURRENT.remove();
+        } else {
+          CURRENT.set(outer);
+        }
+      }
+    };
+  }
+
   /** The calling thread's deadline, if an operation set one. */
   public static Optional<Deadline> current() {
     return Optional.ofNullable(CURRENT.get());

@@ -268,8 +268,11 @@ public final class RegistryCopy {
                 });
       }
       List<Future<?>> futures = new ArrayList<>();
+      // the pool's threads honour the copy's deadline, as the calling thread does
+      Deadline deadline = Deadline.current().orElse(null);
       for (Descriptor d : todo) {
-        futures.add(pool.submit(() -> copyBlob(d)));
+        Runnable task = () -> copyBlob(d);
+        futures.add(pool.submit(deadline == null ? task : deadline.bind(task)));
       }
       RuntimeException failure = null;
       for (Future<?> f : futures) {
@@ -379,6 +382,13 @@ public final class RegistryCopy {
             throw sourceSide;
           }
           if (c instanceof SourceReadException read) {
+            Deadline d = Deadline.current().orElse(null);
+            if (d != null
+                && (d.passed()
+                    || (read.getCause() instanceof IOException io && Deadline.isCallTimeout(io)))) {
+              throw d.exceeded(
+                  "copy of " + source.canonical() + " (reading blob " + read.digest + ")", read);
+            }
             throw new CopyException(
                 CopyException.Side.SOURCE,
                 0,

@@ -4,6 +4,7 @@ import dev.imagespec.engine.AuthConfig;
 import dev.imagespec.engine.CopyException;
 import dev.imagespec.engine.CopyOptions;
 import dev.imagespec.engine.CopyResult;
+import dev.imagespec.engine.Deadline;
 import dev.imagespec.engine.ImageReference;
 import dev.imagespec.engine.RegistryCopy;
 import dev.imagespec.reconcile.CredentialResolver;
@@ -69,14 +70,21 @@ public final class ClusterPushes implements AutoCloseable {
    *     docker config mounted into the aggregator's pod)
    * @param minBackoff the wait after a first failure; doubled after each further one
    * @param maxBackoff the longest wait between attempts
+   * @param copyTimeout the deadline of one copy ({@code --push-timeout}; default 1h): a copy still
+   *     running then is cancelled and fails, to be tried again after the backoff
    */
   public record Settings(
       int parallelism,
       List<String> insecureRegistries,
       CredentialResolver fallbackCredentials,
       Duration minBackoff,
-      Duration maxBackoff) {
+      Duration maxBackoff,
+      Duration copyTimeout) {
+    /** A copy's deadline unless {@code --push-timeout} says otherwise. */
+    public static final Duration DEFAULT_COPY_TIMEOUT = Duration.ofHours(1);
+
     public Settings {
+      copyTimeout = copyTimeout == null ? DEFAULT_COPY_TIMEOUT : copyTimeout;
       if (parallelism < 1) {
         throw new IllegalArgumentException("push parallelism must be at least 1");
       }
@@ -88,7 +96,7 @@ public final class ClusterPushes implements AutoCloseable {
     }
 
     public static Settings defaults() {
-      return new Settings(2, null, null, null, null);
+      return new Settings(2, null, null, null, null, null);
     }
   }
 
@@ -306,14 +314,18 @@ public final class ClusterPushes implements AutoCloseable {
               : List.of(p.getCredentialsSecret());
       AuthConfig targetAuth =
           credentials.forRegistry(key.namespace(), targetSecrets, target.domain()).orElse(null);
+      // a registry that trickles bytes must not hold a --push-parallel slot for ever
       CopyResult r =
-          copy.copy(
-              source,
-              target,
-              CopyOptions.defaults()
-                  .withPlatform(e.getPlatform())
-                  .withSourceAuth(sourceAuth)
-                  .withTargetAuth(targetAuth));
+          Deadline.within(
+              settings.copyTimeout(),
+              () ->
+                  copy.copy(
+                      source,
+                      target,
+                      CopyOptions.defaults()
+                          .withPlatform(e.getPlatform())
+                          .withSourceAuth(sourceAuth)
+                          .withTargetAuth(targetAuth)));
       Instant now = clock.instant();
       boolean changed;
       synchronized (t) {

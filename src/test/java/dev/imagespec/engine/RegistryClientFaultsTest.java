@@ -135,6 +135,34 @@ class RegistryClientFaultsTest {
   }
 
   @Test
+  void aCopyStalledMidBlobEndsAtItsDeadlineOnEveryThreadOfIt() {
+    ImageReference target =
+        ImageReference.parse(
+            TestEnv.registry() + "/imagespec-test/faults-deadline-" + TestEnv.unique() + ":1");
+    String layer = pushed.blobs().get(1);
+    proxy.stallMidBlob("GET", layer, 1);
+    long t0 = System.nanoTime();
+    try {
+      // two blobs: copied on RegistryCopy's own pool, whose threads must honour the deadline
+      assertThatThrownBy(
+              () ->
+                  Deadline.within(
+                      Duration.ofSeconds(2),
+                      () ->
+                          new RegistryCopy(client)
+                              .copy(viaProxy, target, CopyOptions.defaults().withParallelism(2))))
+          .hasMessageContaining("did not finish within 2s");
+      assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(15));
+      assertThat(proxy.stalled()).isEqualTo(1);
+      assertThat(client.digest(target, null)).isEmpty();
+    } finally {
+      proxy.release();
+    }
+    CopyResult again = new RegistryCopy(client).copy(viaProxy, target, CopyOptions.defaults());
+    assertThat(again.digest()).isEqualTo(pushed.digest());
+  }
+
+  @Test
   void aBlobResetMidwayFailsNamingTheResetAndTheNextCopyConverges() {
     ImageReference target =
         ImageReference.parse(
