@@ -1,6 +1,5 @@
 package dev.imagespec.engine;
 
-import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.time.Duration;
 import java.util.Optional;
@@ -143,10 +142,15 @@ public final class Deadline {
   }
 
   /**
-   * Whether {@code e} from a call is OkHttp's call timeout firing ({@code InterruptedIOException:
-   * timeout}).
+   * Whether this deadline cut the call that failed with {@code e}: it has passed, or {@code e} is
+   * OkHttp's call timeout firing ({@code InterruptedIOException: timeout}).
    */
-  static boolean isCallTimeout(IOException e) {
-    return e instanceof InterruptedIOException && "timeout".equals(e.getMessage());
+  boolean cut(Throwable e) {
+    return passed() || (e instanceof InterruptedIOException && "timeout".equals(e.getMessage()));
+  }
+
+  /** The calling thread's deadline when it cut the call that failed with {@code e}. */
+  static Optional<Deadline> cutting(Throwable e) {
+    return current().filter(d -> d.cut(e));
   }
 }

@@ -66,7 +66,7 @@ public final class ProgressStream implements Iterator<ProgressEvent>, AutoClosea
 
   /** The call's deadline cut the stream, else the engine connection broke. */
   private RuntimeException broken(IOException e, String message) {
-    if (deadline != null && (Deadline.isCallTimeout(e) || deadline.passed())) {
+    if (deadline != null && deadline.cut(e)) {
       return deadline.exceeded(what, e);
     }
     return new EngineUnavailableException(message + ": " + Transport.describe(e), e);

@@ -382,10 +382,8 @@ public final class RegistryCopy {
             throw sourceSide;
           }
           if (c instanceof SourceReadException read) {
-            Deadline d = Deadline.current().orElse(null);
-            if (d != null
-                && (d.passed()
-                    || (read.getCause() instanceof IOException io && Deadline.isCallTimeout(io)))) {
+            Deadline d = Deadline.cutting(read.getCause()).orElse(null);
+            if (d != null) {
               throw d.exceeded(
                   "copy of " + source.canonical() + " (reading blob " + read.digest + ")", read);
             }

@@ -221,8 +221,8 @@ final class RegistryEndpoints {
             RegistryResponses.reason(e));
         // the operation's deadline first: a blob source cut by it (a CRI push reading containerd's
         // content) is a timeout, not a broken source
-        java.util.Optional<Deadline> d = Deadline.current();
-        if (d.isPresent() && (Deadline.isCallTimeout(e) || d.get().passed())) {
+        java.util.Optional<Deadline> d = Deadline.cutting(e);
+        if (d.isPresent()) {
           throw d.get().exceeded("registry " + t.domain() + " " + method, e);
         }
         for (Throwable c = e; c != null; c = c.getCause()) {

@@ -116,11 +116,9 @@ final class Transport implements Closeable {
    * thread's {@link Deadline} cut it, else {@link EngineUnavailableException} with {@code what}.
    */
   RuntimeException failure(IOException e, String what) {
-    java.util.Optional<Deadline> d = Deadline.current();
-    if (d.isPresent() && (Deadline.isCallTimeout(e) || d.get().passed())) {
-      return d.get().exceeded(what, e);
-    }
-    return new EngineUnavailableException(what + ": " + describe(e), e);
+    return Deadline.cutting(e)
+        .<RuntimeException>map(d -> d.exceeded(what, e))
+        .orElseGet(() -> new EngineUnavailableException(what + ": " + describe(e), e));
   }
 
   /** Executes {@code call} and returns the successful response; the caller closes it. */
