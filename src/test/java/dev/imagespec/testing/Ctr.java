@@ -17,7 +17,11 @@ public final class Ctr {
 
   /** {@code ctr --address SOCKET -n k8s.io args...}; its stdout, or an error naming the failure. */
   public static String run(String... args) {
-    String socket = TestEnv.criHost().replaceFirst("^unix://", "");
+    return runOn(TestEnv.criHost().replaceFirst("^unix://", ""), args);
+  }
+
+  /** {@code ctr --address SOCKET -n k8s.io args...} on another containerd's socket. */
+  public static String runOn(String socket, String... args) {
     List<String> cmd = new ArrayList<>(List.of("ctr", "--address", socket, "-n", "k8s.io"));
     cmd.addAll(Arrays.asList(args));
     try {

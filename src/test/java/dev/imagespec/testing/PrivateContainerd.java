@@ -8,8 +8,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
@@ -159,27 +157,7 @@ public final class PrivateContainerd implements AutoCloseable {
 
   /** {@code ctr --address SOCKET -n k8s.io args...}; its stdout. */
   public String ctr(String... args) {
-    List<String> cmd =
-        new ArrayList<>(List.of("ctr", "--address", socket.toString(), "-n", "k8s.io"));
-    cmd.addAll(Arrays.asList(args));
-    try {
-      Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-      String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-      if (!p.waitFor(60, TimeUnit.SECONDS)) {
-        p.destroyForcibly();
-        throw new IllegalStateException(String.join(" ", cmd) + " did not end within 60 s");
-      }
-      if (p.exitValue() != 0) {
-        throw new IllegalStateException(
-            String.join(" ", cmd) + " exited " + p.exitValue() + ": " + out);
-      }
-      return out;
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot run ctr", e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException(e);
-    }
+    return Ctr.runOn(socket.toString(), args);
   }
 
   /** The names of its image records ({@code ctr images ls -q}). */
