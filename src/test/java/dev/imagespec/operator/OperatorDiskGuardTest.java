@@ -24,6 +24,7 @@ import dev.imagespec.spec.ImageState;
 import dev.imagespec.spec.ImageStatus;
 import dev.imagespec.spec.NodeSpecStatus;
 import dev.imagespec.testing.MockApiServer;
+import dev.imagespec.testing.PrivateContainerd;
 import dev.imagespec.testing.RegistryImages;
 import dev.imagespec.testing.TestEnv;
 import io.fabric8.kubernetes.api.model.NodeBuilder;
@@ -40,7 +41,6 @@ import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -58,7 +58,7 @@ class OperatorDiskGuardTest {
 
   static Path dir;
   static Path fs;
-  static Process containerd;
+  static PrivateContainerd containerd;
   static String host;
   static MockApiServer server;
   static KubernetesClient client;
@@ -73,68 +73,10 @@ class OperatorDiskGuardTest {
     fs = dir.resolve("fs");
     Files.createDirectories(fs);
     run("mount", "-t", "tmpfs", "-o", "size=40m", "tmpfs", fs.toString());
-    Path root = fs.resolve("root");
-    String sock = dir.resolve("containerd.sock").toString();
-    for (String d : List.of("state", "opt", "runc", "certs.d", "cni/conf", "cni/bin")) {
-      Files.createDirectories(dir.resolve(d));
-    }
-    // as scripts/engines' node runtimes (start_nodes), with the native snapshotter on the tmpfs
-    Files.writeString(
-        dir.resolve("config.toml"),
-        String.join(
-            "\n",
-            "version = 2",
-            "root = \"" + root + "\"",
-            "state = \"" + dir.resolve("state") + "\"",
-            "disabled_plugins = [\"io.containerd.snapshotter.v1.aufs\","
-                + " \"io.containerd.snapshotter.v1.btrfs\","
-                + " \"io.containerd.snapshotter.v1.devmapper\","
-                + " \"io.containerd.snapshotter.v1.zfs\"]",
-            "[grpc]",
-            "  address = \"" + sock + "\"",
-            "[ttrpc]",
-            "  address = \"" + sock + ".ttrpc\"",
-            "[debug]",
-            "  address = \"\"",
-            "[metrics]",
-            "  address = \"\"",
-            "[plugins]",
-            "  [plugins.\"io.containerd.internal.v1.opt\"]",
-            "    path = \"" + dir.resolve("opt") + "\"",
-            "  [plugins.\"io.containerd.grpc.v1.cri\"]",
-            "    stream_server_address = \"127.0.0.1\"",
-            "    stream_server_port = \"0\"",
-            "    enable_selinux = false",
-            "    sandbox_image = \"imagespec.test/pause:1\"",
-            "    restrict_oom_score_adj = true",
-            "    [plugins.\"io.containerd.grpc.v1.cri\".containerd]",
-            "      snapshotter = \"native\"",
-            "      default_runtime_name = \"runc\"",
-            "      [plugins.\"io.containerd.grpc.v1.cri\".containerd.runtimes.runc]",
-            "        runtime_type = \"io.containerd.runc.v2\"",
-            "        [plugins.\"io.containerd.grpc.v1.cri\".containerd.runtimes.runc.options]",
-            "          Root = \"" + dir.resolve("runc") + "\"",
-            "    [plugins.\"io.containerd.grpc.v1.cri\".cni]",
-            "      conf_dir = \"" + dir.resolve("cni/conf") + "\"",
-            "      bin_dir = \"" + dir.resolve("cni/bin") + "\"",
-            "    [plugins.\"io.containerd.grpc.v1.cri\".registry]",
-            "      config_path = \"" + dir.resolve("certs.d") + "\"",
-            ""));
-    containerd =
-        new ProcessBuilder("containerd", "--config", dir.resolve("config.toml").toString())
-            .redirectErrorStream(true)
-            .redirectOutput(dir.resolve("containerd.log").toFile())
-            .start();
-    host = "unix://" + sock;
-    await()
-        .atMost(Duration.ofSeconds(30))
-        .ignoreExceptions()
-        .until(
-            () -> {
-              try (CriRuntime r = CriRuntime.connect(host, Duration.ofMinutes(1))) {
-                return r.info() != null;
-              }
-            });
+    // as scripts/engines' node runtimes, with the native snapshotter and its root on the tmpfs
+    containerd = new PrivateContainerd(dir, fs.resolve("root"), "native");
+    containerd.start();
+    host = containerd.host();
 
     docker = TestEnv.docker().client();
     images = new RegistryImages(RegistryClient.builder().build());
@@ -181,10 +123,7 @@ class OperatorDiskGuardTest {
       docker.close();
     }
     if (containerd != null) {
-      containerd.destroy();
-      if (!containerd.waitFor(20, TimeUnit.SECONDS)) {
-        containerd.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-      }
+      containerd.stop();
     }
     if (fs != null) {
       run("umount", fs.toString());

@@ -20,16 +20,29 @@ import java.util.concurrent.TimeUnit;
  */
 public final class PrivateContainerd implements AutoCloseable {
   private final Path dir;
+  private final Path root;
+  private final String snapshotter;
   private final Path socket;
   private Process process;
   private int starts;
 
   /** Writes its config into {@code dir} (at most ~60 characters long: socket path limits). */
   public PrivateContainerd(Path dir) {
+    this(dir, dir.resolve("root"), snapshotter());
+  }
+
+  /**
+   * With its image store in {@code root} (e.g. on a small tmpfs) and the given snapshotter ({@code
+   * native} works on any filesystem).
+   */
+  public PrivateContainerd(Path dir, Path root, String snapshotter) {
     this.dir = dir;
+    this.root = root;
+    this.snapshotter = snapshotter;
     this.socket = dir.resolve("containerd.sock");
     try {
-      for (String d : new String[] {"root", "state", "opt", "runc", "cni/conf", "cni/bin"}) {
+      Files.createDirectories(root);
+      for (String d : new String[] {"state", "opt", "runc", "cni/conf", "cni/bin"}) {
         Files.createDirectories(dir.resolve(d));
       }
       Files.createDirectories(dir.resolve("certs.d"));
@@ -43,7 +56,7 @@ public final class PrivateContainerd implements AutoCloseable {
     return String.join(
         "\n",
         "version = 2",
-        "root = \"" + dir.resolve("root") + "\"",
+        "root = \"" + root + "\"",
         "state = \"" + dir.resolve("state") + "\"",
         "disabled_plugins = [\"io.containerd.snapshotter.v1.aufs\","
             + " \"io.containerd.snapshotter.v1.btrfs\", \"io.containerd.snapshotter.v1.devmapper\","
@@ -66,7 +79,7 @@ public final class PrivateContainerd implements AutoCloseable {
         "    sandbox_image = \"imagespec.test/pause:1\"",
         "    restrict_oom_score_adj = true",
         "    [plugins.\"io.containerd.grpc.v1.cri\".containerd]",
-        "      snapshotter = \"" + snapshotter() + "\"",
+        "      snapshotter = \"" + snapshotter + "\"",
         "      default_runtime_name = \"runc\"",
         "      [plugins.\"io.containerd.grpc.v1.cri\".containerd.runtimes.runc]",
         "        runtime_type = \"io.containerd.runc.v2\"",
