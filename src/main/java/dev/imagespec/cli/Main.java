@@ -28,14 +28,6 @@ import picocli.CommandLine.Option;
       "Registry credentials: --creds, else DOCKER_CONFIG/config.json or ~/.docker/config.json.",
       "",
       "Exit codes: 0 ok; 1 engine, registry or auth error; 2 usage or invalid input."
-    },
-    subcommands = {
-      ApplyCommand.class,
-      PlanCommand.class,
-      ImagesCommand.class,
-      OperatorCommand.class,
-      CompletionCommand.class,
-      CommandLine.HelpCommand.class
     })
 public final class Main {
 
@@ -58,20 +50,29 @@ public final class Main {
   /** Runs the CLI and returns its exit code. */
   public static int run(String... args) {
     configureLogging(args);
-    return commandLine().execute(args);
+    return commandLine(args).execute(args);
   }
 
   /** Runs the CLI with its output and errors going to the given writers (for embedding, tests). */
   public static int run(PrintWriter out, PrintWriter err, String... args) {
     configureLogging(args);
-    CommandLine cli = commandLine();
+    CommandLine cli = commandLine(args);
     cli.setOut(out);
     cli.setErr(err);
     return cli.execute(args);
   }
 
+  /** The whole command tree (help, completion, tests). */
   static CommandLine commandLine() {
-    CommandLine cli = new CommandLine(new Main());
+    return handlers(CommandTree.full());
+  }
+
+  /** The command tree as far as {@code args} need it: see {@link CommandTree}. */
+  static CommandLine commandLine(String... args) {
+    return handlers(CommandTree.forArgs(args));
+  }
+
+  private static CommandLine handlers(CommandLine cli) {
     cli.setExecutionExceptionHandler(Main::handleError);
     cli.setParameterExceptionHandler(
         (ex, args) -> {

@@ -14,20 +14,28 @@ final class OutputOptions {
     yaml
   }
 
-  static final ObjectMapper YAML =
-      new com.fasterxml.jackson.dataformat.yaml.YAMLMapper()
-          .disable(
-              com.fasterxml.jackson.dataformat.yaml.YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
-          .enable(com.fasterxml.jackson.dataformat.yaml.YAMLGenerator.Feature.MINIMIZE_QUOTES)
-          .registerModule(new JavaTimeModule())
-          .setSerializationInclusion(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL)
-          .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS);
+  /**
+   * The writers, made at first use: a table or {@code -q} needs neither (nor YAML, nor java.time).
+   */
+  private static final class YamlWriter {
+    static final ObjectMapper YAML =
+        new com.fasterxml.jackson.dataformat.yaml.YAMLMapper()
+            .disable(
+                com.fasterxml.jackson.dataformat.yaml.YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
+            .enable(com.fasterxml.jackson.dataformat.yaml.YAMLGenerator.Feature.MINIMIZE_QUOTES)
+            .registerModule(new JavaTimeModule())
+            .setSerializationInclusion(
+                com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL)
+            .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS);
+  }
 
-  static final ObjectMapper JSON =
-      new ObjectMapper()
-          .registerModule(new JavaTimeModule())
-          .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
-          .enable(SerializationFeature.INDENT_OUTPUT);
+  private static final class JsonWriter {
+    static final ObjectMapper JSON =
+        new ObjectMapper()
+            .registerModule(new JavaTimeModule())
+            .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
+            .enable(SerializationFeature.INDENT_OUTPUT);
+  }
 
   @Option(
       names = {"-o", "--output"},
@@ -44,7 +52,7 @@ final class OutputOptions {
   void print(PrintWriter out, Object value) {
     if (format == Format.yaml) {
       try {
-        out.print(YAML.writeValueAsString(value));
+        out.print(YamlWriter.YAML.writeValueAsString(value));
         out.flush();
       } catch (Exception e) {
         throw new IllegalStateException("cannot write YAML", e);
@@ -56,7 +64,7 @@ final class OutputOptions {
 
   static void printJson(PrintWriter out, Object value) {
     try {
-      out.println(JSON.writeValueAsString(value));
+      out.println(JsonWriter.JSON.writeValueAsString(value));
       out.flush();
     } catch (Exception e) {
       throw new IllegalStateException("cannot write JSON", e);

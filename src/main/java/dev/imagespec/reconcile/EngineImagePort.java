@@ -23,15 +23,26 @@ import org.slf4j.LoggerFactory;
 public final class EngineImagePort implements ImagePort {
   private static final Logger LOG = LoggerFactory.getLogger(EngineImagePort.class);
   private final EngineClient engine;
-  private final RegistryClient registry;
+  private RegistryClient registry;
 
   public EngineImagePort(EngineClient engine, RegistryClient registry) {
     this.engine = engine;
     this.registry = registry;
   }
 
+  /**
+   * A port with its own registry client, made at the first registry call: a command that only lists
+   * images never sets up TLS (reading the trust store was a fifth of {@code images ls}).
+   */
   public EngineImagePort(EngineClient engine) {
-    this(engine, RegistryClient.builder().build());
+    this(engine, null);
+  }
+
+  private synchronized RegistryClient registry() {
+    if (registry == null) {
+      registry = RegistryClient.builder().build();
+    }
+    return registry;
   }
 
   @Override
@@ -97,7 +108,7 @@ public final class EngineImagePort implements ImagePort {
     if (r.digest() != null) {
       return r.digest();
     }
-    return registry.digest(reference, auth).orElse(null);
+    return registry().digest(reference, auth).orElse(null);
   }
 
   /**
@@ -115,11 +126,11 @@ public final class EngineImagePort implements ImagePort {
 
   @Override
   public Optional<String> registryDigest(ImageReference reference, AuthConfig auth) {
-    return registry.digest(reference, auth);
+    return registry().digest(reference, auth);
   }
 
   @Override
   public Optional<String> registryImageId(ImageReference reference, AuthConfig auth) {
-    return registry.configDigest(reference, auth);
+    return registry().configDigest(reference, auth);
   }
 }
