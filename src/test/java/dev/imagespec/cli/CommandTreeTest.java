@@ -3,8 +3,10 @@ package dev.imagespec.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.imagespec.testing.CliRunner;
+import dev.imagespec.testing.TestEnv;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
@@ -57,6 +59,42 @@ class CommandTreeTest {
     CliRunner.Result typo = CliRunner.run("images", "lss");
     assertThat(typo.code()).isEqualTo(2);
     assertThat(typo.err()).contains("lss").contains("ls");
+  }
+
+  /**
+   * What a list loads, in a JVM of its own as a user's command runs: none of the Kubernetes client,
+   * the operator, YAML or the TLS stack (each cost start-up time for nothing).
+   */
+  @Test
+  void imagesLsLoadsNoKubernetesYamlOperatorOrTls(@TempDir Path dir) throws Exception {
+    String host = TestEnv.docker().host();
+    Path log = dir.resolve("classes.log");
+    Process p =
+        new ProcessBuilder(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xlog:class+load=info:file=" + log,
+                "-cp",
+                System.getProperty("java.class.path"),
+                Main.class.getName(),
+                "images",
+                "ls",
+                "-q",
+                "--host",
+                host)
+            .redirectErrorStream(true)
+            .start();
+    String out = new String(p.getInputStream().readAllBytes());
+    assertThat(p.waitFor()).as(out).isZero();
+    List<String> loaded = Files.readAllLines(log);
+    assertThat(loaded).anyMatch(l -> l.contains(" dev.imagespec.engine.Images "));
+    assertThat(loaded)
+        .noneMatch(l -> l.contains(" io.fabric8."))
+        .noneMatch(l -> l.contains(" io.javaoperatorsdk."))
+        .noneMatch(l -> l.contains(" dev.imagespec.operator."))
+        .noneMatch(l -> l.contains(" org.yaml.snakeyaml."))
+        .noneMatch(l -> l.contains(" com.fasterxml.jackson.dataformat.yaml."))
+        .noneMatch(l -> l.contains(" sun.security.ssl.SSLContextImpl"))
+        .noneMatch(l -> l.contains(" javax.net.ssl.TrustManagerFactory "));
   }
 
   @Test
