@@ -193,8 +193,7 @@ class ArgoHealthCheckTest {
         SpecAggregationTest.node("n2", 2L, ImageState.Present, ImageState.Present, null);
     ImageSpec spec = aggregated(ready("n1"), stale);
     assertThat(spec.getStatus().isReady()).isFalse();
-    assertThat(check(spec))
-        .isEqualTo(new Health("Progressing", "1 node(s) not converged yet: n2"));
+    assertThat(check(spec)).isEqualTo(new Health("Progressing", "1 node(s) not converged yet: n2"));
   }
 
   @Test
@@ -239,8 +238,7 @@ class ArgoHealthCheckTest {
   @Test
   void noMatchingNodeIsSuspended() throws Exception {
     assertThat(check(aggregated()))
-        .isEqualTo(
-            new Health("Suspended", "no node with an imagespec agent matches nodeSelector"));
+        .isEqualTo(new Health("Suspended", "no node with an imagespec agent matches nodeSelector"));
   }
 
   @Test
