@@ -19,10 +19,14 @@ import dev.imagespec.testing.TestEnv;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.utils.Serialization;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -32,7 +36,8 @@ import org.junit.jupiter.api.Test;
  * The ImageSpec status the aggregator writes (the real aggregator on the CRUD mock API server; the
  * nodes' reports written into their ImageNodes directly, as agents would) read as Flux reads it: by
  * kstatus ({@code sigs.k8s.io/cli-utils/pkg/kstatus/status.Compute}, whose rules for a custom
- * resource {@link #kstatus} restates), and as {@code kubectl wait --for=condition=Ready} reads it.
+ * resource {@link #kstatus} restates), and as {@code kubectl wait --for=condition=Ready} reads it:
+ * its rule restated, and the real kubectl where there is one (under scripts/test there is).
  */
 class OperatorKstatusTest {
   static final Duration WAIT = Duration.ofSeconds(30);
@@ -41,12 +46,21 @@ class OperatorKstatusTest {
   static MockApiServer server;
   static KubernetesClient client;
   static OperatorRuntime aggregator;
+  static Path kubeconfig;
+  static Path kubectl; // null: the real kubectl wait is not run, only its rule below
 
   @BeforeAll
   static void start() throws Exception {
     MockApiServer.quiet();
     server = MockApiServer.crud();
+    // kubectl resolves imagespec/NAME through discovery
+    server.hook((request, crud) -> MockApiServer.discovery(request));
     client = server.client();
+    kubeconfig = server.kubeconfig(Files.createTempFile("kstatus-kubeconfig", ".yaml"));
+    kubectl = ArgoHealthCheckTest.onPath("kubectl");
+    if (kubectl == null && "1".equals(System.getenv("IMAGESPEC_REQUIRE_ENGINES"))) {
+      throw new AssertionError("kubectl is not on PATH (scripts/test fetches one)");
+    }
     aggregator = OperatorRuntime.start(OperatorOptions.aggregator(false, "default"), client, null);
   }
 
@@ -54,6 +68,13 @@ class OperatorKstatusTest {
   static void stop() {
     if (aggregator != null) {
       aggregator.close();
+    }
+    if (kubeconfig != null) {
+      try {
+        Files.deleteIfExists(kubeconfig);
+      } catch (java.io.IOException ignored) {
+        // a temp file
+      }
     }
     if (server != null) {
       server.close();
@@ -121,6 +142,36 @@ class OperatorKstatusTest {
       }
       return "True".equalsIgnoreCase(c.path("status").asText());
     }
+    return false;
+  }
+
+  /**
+   * Whether the real {@code kubectl wait --for=condition=Ready imagespec/NAME} returns within
+   * {@code timeout} (true when there is no kubectl and the restated rule says so). The mock answers
+   * kubectl's list but not its (HTTP) watch, so kubectl decides on the object as listed: what it
+   * finds when it starts, which is what this asks.
+   */
+  static boolean kubectlWait(String name, boolean expected, String timeout) throws Exception {
+    if (kubectl == null) {
+      return expected;
+    }
+    ProcessBuilder pb =
+        new ProcessBuilder(
+                kubectl.toString(),
+                "wait",
+                "--for=condition=Ready",
+                "imagespec/" + name,
+                "--timeout=" + timeout)
+            .redirectErrorStream(true);
+    pb.environment().put("KUBECONFIG", kubeconfig.toString());
+    Process p = pb.start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    if (p.exitValue() == 0) {
+      assertThat(out).contains("imagespec.imagespec.dev/" + name + " condition met");
+      return true;
+    }
+    assertThat(out).contains("timed out waiting for the condition");
     return false;
   }
 
@@ -208,6 +259,7 @@ class OperatorKstatusTest {
                     && s.getStatus().getNodes().getReady() == 1);
     assertThat(kstatus(json(rolling)).status()).isEqualTo("InProgress");
     assertThat(kubectlWaitReady(json(rolling))).isFalse();
+    assertThat(kubectlWait(name, false, "2s")).isFalse();
     assertConventions(rolling);
     String readyFalseSince = ready(rolling).getLastTransitionTime();
 
@@ -218,6 +270,7 @@ class OperatorKstatusTest {
         .isEqualTo(done.getMetadata().getGeneration());
     assertThat(kstatus(json(done))).isEqualTo(new Kstatus("Current", "Resource is Ready"));
     assertThat(kubectlWaitReady(json(done))).isTrue();
+    assertThat(kubectlWait(name, true, "20s")).isTrue();
     assertConventions(done);
     assertThat(Conditions.parseTime(ready(done).getLastTransitionTime()))
         .isAfterOrEqualTo(Conditions.parseTime(readyFalseSince));
@@ -250,6 +303,7 @@ class OperatorKstatusTest {
     assertThat(k.status()).isEqualTo("InProgress");
     assertThat(k.message()).contains("node " + n2 + ": PullFailed: example.test/b:2 not found");
     assertThat(kubectlWaitReady(json(failed))).isFalse();
+    assertThat(kubectlWait(name, false, "2s")).isFalse();
     assertConventions(failed);
 
     // fixed: Current again, and Ready's transition time moved with its status
@@ -257,9 +311,24 @@ class OperatorKstatusTest {
     ImageSpec again = awaitSpec(name, s -> s.getStatus().isReady());
     assertThat(kstatus(json(again)).status()).isEqualTo("Current");
     assertThat(kubectlWaitReady(json(again))).isTrue();
+    assertThat(kubectlWait(name, true, "20s")).isTrue();
     assertThat(Conditions.parseTime(ready(again).getLastTransitionTime()))
         .isAfterOrEqualTo(Conditions.parseTime(ready(failed).getLastTransitionTime()));
     assertConventions(again);
+
+    // with no aggregator to observe it, an edit leaves Ready True of the previous generation:
+    // kstatus and kubectl wait both see that it is not about the spec as it is now
+    aggregator.close();
+    aggregator = null;
+    again.getSpec().setImages(List.of(ImageEntry.of("example.test/c:3")));
+    ImageSpec stale = client.resource(again).update();
+    assertThat(stale.getMetadata().getGeneration()).isEqualTo(3L);
+    stale = get(name);
+    assertThat(stale.getStatus().isReady()).isTrue();
+    assertThat(stale.getStatus().getObservedGeneration()).isEqualTo(2L);
+    assertThat(kstatus(json(stale)).status()).isEqualTo("InProgress");
+    assertThat(kubectlWaitReady(json(stale))).isFalse();
+    assertThat(kubectlWait(name, false, "2s")).isFalse();
   }
 
   static Condition ready(ImageSpec s) {
