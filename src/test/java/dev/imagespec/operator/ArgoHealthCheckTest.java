@@ -26,7 +26,6 @@ import org.junit.jupiter.api.Assertions;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The Argo CD health check ({@code deploy/gitops/argocd/imagespec-health.lua}) run by a real Lua
@@ -42,21 +41,23 @@ class ArgoHealthCheckTest {
   static final ObjectMapper JSON = new ObjectMapper();
   static final Instant T0 = SpecAggregationTest.T0;
 
-  static Path lua;
+  /** The Lua interpreter, from the PATH (scripts/engines installs Debian's lua5.4); or null. */
+  static final Path LUA = onPath("lua5.4");
 
-  @TempDir static Path tmp;
-
-  /** The Lua interpreter, from the PATH (scripts/engines installs Debian's lua5.4). */
-  @BeforeAll
-  static void findLua() {
-    lua = onPath("lua5.4");
-    if (lua == null) {
-      String why = "lua5.4 is not on PATH: apt-get install lua5.4 (scripts/test installs it)";
+  /** Skips (fails under scripts/test) a test that needs lua5.4 where there is none. */
+  static void requireLua() {
+    if (LUA == null) {
+      String why = "lua5.4 is not on PATH: apt-get install lua5.4 (scripts/engines installs it)";
       if ("1".equals(System.getenv("IMAGESPEC_REQUIRE_ENGINES"))) {
         Assertions.fail(why);
       }
       Assumptions.abort(why);
     }
+  }
+
+  @BeforeAll
+  static void findLua() {
+    requireLua();
   }
 
   static Path onPath(String name) {
@@ -74,7 +75,15 @@ class ArgoHealthCheckTest {
   /** Runs the health check on {@code obj} (its JSON, as Argo CD hands it to Lua). */
   static Health check(Object obj) throws Exception {
     JsonNode tree = JSON.readTree(Serialization.asJson(obj));
-    Path harness = Files.createTempFile(tmp, "harness", ".lua");
+    Path harness = Files.createTempFile("argo-health-harness", ".lua");
+    try {
+      return run(harness, tree);
+    } finally {
+      Files.deleteIfExists(harness);
+    }
+  }
+
+  private static Health run(Path harness, JsonNode tree) throws Exception {
     Files.writeString(
         harness,
         "obj = "
@@ -84,7 +93,7 @@ class ArgoHealthCheckTest {
             + "io.write(hs.status, \"\\n\", hs.message)\n",
         StandardCharsets.UTF_8);
     Process p =
-        new ProcessBuilder(lua.toString(), harness.toString(), SCRIPT.toAbsolutePath().toString())
+        new ProcessBuilder(LUA.toString(), harness.toString(), SCRIPT.toAbsolutePath().toString())
             .redirectErrorStream(true)
             .start();
     String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);

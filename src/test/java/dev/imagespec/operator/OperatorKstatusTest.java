@@ -37,7 +37,8 @@ import org.junit.jupiter.api.Test;
  * nodes' reports written into their ImageNodes directly, as agents would) read as Flux reads it: by
  * kstatus ({@code sigs.k8s.io/cli-utils/pkg/kstatus/status.Compute}, whose rules for a custom
  * resource {@link #kstatus} restates), and as {@code kubectl wait --for=condition=Ready} reads it:
- * its rule restated, and the real kubectl where there is one (under scripts/test there is).
+ * its rule restated, and the real kubectl where there is one (under scripts/test there is); and
+ * through the Argo CD health check.
  */
 class OperatorKstatusTest {
   static final Duration WAIT = Duration.ofSeconds(30);
@@ -175,6 +176,12 @@ class OperatorKstatusTest {
     return false;
   }
 
+  /** Argo CD's health of the object as the API server holds it (ArgoHealthCheckTest's script). */
+  static String argo(ImageSpec s) throws Exception {
+    ArgoHealthCheckTest.requireLua();
+    return ArgoHealthCheckTest.check(s).status();
+  }
+
   static JsonNode json(ImageSpec s) throws Exception {
     return JSON.readTree(Serialization.asJson(s));
   }
@@ -260,6 +267,7 @@ class OperatorKstatusTest {
     assertThat(kstatus(json(rolling)).status()).isEqualTo("InProgress");
     assertThat(kubectlWaitReady(json(rolling))).isFalse();
     assertThat(kubectlWait(name, false, "2s")).isFalse();
+    assertThat(argo(rolling)).isEqualTo("Progressing");
     assertConventions(rolling);
     String readyFalseSince = ready(rolling).getLastTransitionTime();
 
@@ -271,6 +279,7 @@ class OperatorKstatusTest {
     assertThat(kstatus(json(done))).isEqualTo(new Kstatus("Current", "Resource is Ready"));
     assertThat(kubectlWaitReady(json(done))).isTrue();
     assertThat(kubectlWait(name, true, "20s")).isTrue();
+    assertThat(argo(done)).isEqualTo("Healthy");
     assertConventions(done);
     assertThat(Conditions.parseTime(ready(done).getLastTransitionTime()))
         .isAfterOrEqualTo(Conditions.parseTime(readyFalseSince));
@@ -304,6 +313,7 @@ class OperatorKstatusTest {
     assertThat(k.message()).contains("node " + n2 + ": PullFailed: example.test/b:2 not found");
     assertThat(kubectlWaitReady(json(failed))).isFalse();
     assertThat(kubectlWait(name, false, "2s")).isFalse();
+    assertThat(argo(failed)).isEqualTo("Degraded");
     assertConventions(failed);
 
     // fixed: Current again, and Ready's transition time moved with its status
@@ -328,6 +338,7 @@ class OperatorKstatusTest {
     assertThat(stale.getStatus().getObservedGeneration()).isEqualTo(2L);
     assertThat(kstatus(json(stale)).status()).isEqualTo("InProgress");
     assertThat(kubectlWaitReady(json(stale))).isFalse();
+    assertThat(argo(stale)).isEqualTo("Progressing");
     assertThat(kubectlWait(name, false, "2s")).isFalse();
   }
 
