@@ -11,7 +11,9 @@ final class ManifestOptions {
       names = {"-f", "--filename"},
       paramLabel = "PATH",
       required = true,
-      description = "YAML file or directory (recursive), or - for stdin. Repeatable.")
+      description =
+          "YAML file or directory (recursive; kustomize directories below it are skipped), or -"
+              + " for stdin. Repeatable.")
   List<String> paths;
 
   /** Loads and validates everything; problems are printed and raised as a usage error. */

@@ -22,7 +22,8 @@ import java.util.stream.Stream;
 
 /**
  * Where manifests come from: a file, a directory (recursively, {@code *.yaml} and {@code *.yml}, in
- * sorted order) or standard input ({@code -}). Each source is read whole, up to {@link
+ * sorted order; a directory below it that holds a kustomization is skipped with a warning) or
+ * standard input ({@code -}). Each source is read whole, up to {@link
  * ManifestLimits#MAX_SOURCE_BYTES}, and decoded as UTF-8, strictly: a source that is larger, or not
  * valid UTF-8, is an error (naming the first bad byte's line, column and offset), and none of it is
  * read.
@@ -61,23 +62,48 @@ final class ManifestInputs {
       return;
     }
     List<Path> files;
+    List<Path> kustomized;
     try (Stream<Path> walk = Files.walk(p)) {
+      List<Path> all = walk.sorted().collect(Collectors.toList());
+      kustomized =
+          all.stream()
+              .filter(d -> !d.equals(p) && Files.isDirectory(d) && isKustomization(d))
+              .collect(Collectors.toList());
       files =
-          walk.filter(Files::isRegularFile)
+          all.stream()
+              .filter(Files::isRegularFile)
               .filter(ManifestInputs::isYaml)
-              .sorted()
+              .filter(f -> kustomized.stream().noneMatch(f::startsWith))
               .collect(Collectors.toList());
     } catch (IOException | UncheckedIOException e) {
       out.error(path, 0, null, null, "cannot read directory: " + e.getMessage());
       return;
     }
-    if (files.isEmpty()) {
+    for (Path d : kustomized) {
+      if (kustomized.stream().noneMatch(k -> !k.equals(d) && d.startsWith(k))) {
+        out.warning(
+            d
+                + ": skipped, a kustomize directory (its bases and patches are not manifests to"
+                + " apply as they are); to apply what it renders: kubectl kustomize "
+                + d
+                + " | imagespec apply -f -");
+      }
+    }
+    if (files.isEmpty() && kustomized.isEmpty()) {
       out.warning(path + ": no *.yaml or *.yml files");
     }
     for (Path f : files) {
       readFile(f, out, text);
     }
   }
+
+  /** A kustomize root: a directory holding a kustomization file, by any name kustomize reads. */
+  private static boolean isKustomization(Path dir) {
+    return KUSTOMIZATION_FILES.stream().anyMatch(n -> Files.isRegularFile(dir.resolve(n)));
+  }
+
+  private static final List<String> KUSTOMIZATION_FILES =
+      List.of("kustomization.yaml", "kustomization.yml", "Kustomization");
 
   private static boolean isYaml(Path p) {
     String name = p.getFileName().toString().toLowerCase(Locale.ROOT);

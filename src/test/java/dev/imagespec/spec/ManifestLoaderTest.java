@@ -157,6 +157,67 @@ class ManifestLoaderTest {
         .containsExactly("ac", "az", "b", "e");
   }
 
+  /**
+   * A kustomize directory below the one named (a GitOps layout: bases with placeholders, overlays
+   * of patches) is skipped, nested ones with it, with one warning saying how to apply it; the
+   * directory named is read as before, its kustomization ignored like any other kind.
+   */
+  @Test
+  void skipsKustomizeDirectoriesBelowTheDirectoryNamed() throws Exception {
+    write("plain.yaml", spec("plain", "  images: [{image: p:1}]\n"));
+    write(
+        "kustomization.yaml", "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\n");
+    write("gitops/base/kustomization.yaml", "resources: [prewarm.yaml]\n");
+    write("gitops/base/prewarm.yaml", spec("template", "  images: [{image: t:1}]\n"));
+    write("gitops/pools/gpu/kustomization.yml", "resources: [../../base]\n");
+    write("gitops/pools/gpu/patch.yaml", "apiVersion: imagespec.dev/v1alpha1\nkind: ImageSpec\n");
+    write("flux/Kustomization", "resources: [a.yaml]\n");
+    write("flux/a.yaml", spec("flux", "  images: [{image: f:1}]\n"));
+    write("more/b.yaml", spec("more", "  images: [{image: b:1}]\n"));
+    Manifests m = new ManifestLoader().load(dir.toString());
+    assertThat(m.errors()).isEmpty();
+    assertThat(m.specs())
+        .extracting(s -> s.getMetadata().getName())
+        .containsExactly("more", "plain");
+    assertThat(m.warnings())
+        .containsExactly(
+            dir.resolve("flux")
+                + ": skipped, a kustomize directory (its bases and patches are not manifests to"
+                + " apply as they are); to apply what it renders: kubectl kustomize "
+                + dir.resolve("flux")
+                + " | imagespec apply -f -",
+            dir.resolve("gitops/base")
+                + ": skipped, a kustomize directory (its bases and patches are not manifests to"
+                + " apply as they are); to apply what it renders: kubectl kustomize "
+                + dir.resolve("gitops/base")
+                + " | imagespec apply -f -",
+            dir.resolve("gitops/pools/gpu")
+                + ": skipped, a kustomize directory (its bases and patches are not manifests to"
+                + " apply as they are); to apply what it renders: kubectl kustomize "
+                + dir.resolve("gitops/pools/gpu")
+                + " | imagespec apply -f -",
+            dir.resolve("kustomization.yaml")
+                + ": document 1: ignored Kustomization (kustomize.config.k8s.io/v1beta1): only"
+                + " ImageSpec (imagespec.dev/v1alpha1) and Secret (v1) are read");
+
+    // named itself, a kustomize directory is read as plain manifests
+    Manifests base = new ManifestLoader().load(dir.resolve("gitops/base").toString());
+    assertThat(base.specs()).extracting(s -> s.getMetadata().getName()).containsExactly("template");
+  }
+
+  /**
+   * {@code imagespec apply -f examples/} (scripts/demo) reads the examples, not examples/gitops.
+   */
+  @Test
+  void theExamplesDirectoryLeavesTheGitOpsLayoutAlone() {
+    Manifests m = new ManifestLoader().load("examples");
+    assertThat(m.errors()).isEmpty();
+    assertThat(m.specs())
+        .extracting(s -> s.getMetadata().getName())
+        .containsExactly("mirror-api", "nightly-prune", "prewarm", "revoke-old");
+    assertThat(m.warnings()).singleElement().asString().startsWith("examples/gitops: skipped");
+  }
+
   @Test
   void readsStandardInputAndFilesTogether() throws Exception {
     Path f = write("f.yaml", spec("file", "  images: [{image: f:1}]\n"));

@@ -164,6 +164,105 @@ public final class MockApiServer implements AutoCloseable {
     return this;
   }
 
+  /**
+   * API discovery for imagespec's CRDs, which the CRUD server does not serve: {@code /apis} (the
+   * group list) and {@code /apis/GROUP/VERSION} (the resources, with singular and short names), as
+   * the API server derives them from the CRDs; null for any other request. A {@link Hook} for a
+   * client that resolves {@code KIND/NAME} through discovery, such as kubectl.
+   */
+  public static MockResponse discovery(RecordedRequest request) {
+    if (!"GET".equals(request.getMethod())) {
+      return null;
+    }
+    String path = request.getPath();
+    int q = path.indexOf('?');
+    path = q < 0 ? path : path.substring(0, q);
+    List<CustomResourceDefinition> crds = new java.util.ArrayList<>();
+    for (String f : CRDS) {
+      try {
+        crds.add(
+            Serialization.unmarshal(
+                Files.readString(Path.of("crds", f)), CustomResourceDefinition.class));
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    }
+    Object answer = null;
+    if (path.equals("/apis")) {
+      io.fabric8.kubernetes.api.model.APIGroupListBuilder groups =
+          new io.fabric8.kubernetes.api.model.APIGroupListBuilder();
+      Map<String, List<String>> versions = new java.util.TreeMap<>();
+      for (CustomResourceDefinition crd : crds) {
+        crd.getSpec().getVersions().stream()
+            .filter(v -> Boolean.TRUE.equals(v.getServed()))
+            .forEach(
+                v ->
+                    versions
+                        .computeIfAbsent(crd.getSpec().getGroup(), g -> new java.util.ArrayList<>())
+                        .add(v.getName()));
+      }
+      versions.forEach(
+          (group, vs) -> {
+            List<io.fabric8.kubernetes.api.model.GroupVersionForDiscovery> gvs =
+                vs.stream()
+                    .distinct()
+                    .map(
+                        v ->
+                            new io.fabric8.kubernetes.api.model.GroupVersionForDiscovery(
+                                group + "/" + v, v))
+                    .toList();
+            groups
+                .addNewGroup()
+                .withName(group)
+                .withVersions(gvs)
+                .withPreferredVersion(gvs.get(0))
+                .endGroup();
+          });
+      answer = groups.build();
+    } else {
+      for (CustomResourceDefinition crd : crds) {
+        for (var v : crd.getSpec().getVersions()) {
+          String gv = crd.getSpec().getGroup() + "/" + v.getName();
+          if (!path.equals("/apis/" + gv)) {
+            continue;
+          }
+          var names = crd.getSpec().getNames();
+          boolean namespaced = "Namespaced".equals(crd.getSpec().getScope());
+          io.fabric8.kubernetes.api.model.APIResourceListBuilder list =
+              answer instanceof io.fabric8.kubernetes.api.model.APIResourceList l
+                  ? new io.fabric8.kubernetes.api.model.APIResourceListBuilder(l)
+                  : new io.fabric8.kubernetes.api.model.APIResourceListBuilder()
+                      .withGroupVersion(gv);
+          list.addNewResource()
+              .withName(names.getPlural())
+              .withSingularName(names.getSingular())
+              .withShortNames(names.getShortNames())
+              .withKind(names.getKind())
+              .withNamespaced(namespaced)
+              .withVerbs(
+                  "create", "delete", "deletecollection", "get", "list", "patch", "update", "watch")
+              .endResource();
+          if (v.getSubresources() != null && v.getSubresources().getStatus() != null) {
+            list.addNewResource()
+                .withName(names.getPlural() + "/status")
+                .withSingularName("")
+                .withKind(names.getKind())
+                .withNamespaced(namespaced)
+                .withVerbs("get", "patch", "update")
+                .endResource();
+          }
+          answer = list.build();
+        }
+      }
+    }
+    return answer == null
+        ? null
+        : new MockResponse()
+            .setResponseCode(200)
+            .setHeader("Content-Type", "application/json")
+            .setBody(Serialization.asJson(answer));
+  }
+
   /** Sets (null: removes) the hook that sees every request first (CRUD server only). */
   public void hook(Hook h) {
     hook = h;
