@@ -29,6 +29,7 @@ import picocli.CommandLine.Command;
       ImagesImportCommand.class,
       ImagesSearchCommand.class,
       ImagesRegistryDataCommand.class,
+      ImagesScpCommand.class,
       ImagesCopyCommand.class,
       CommandLine.HelpCommand.class
     })
