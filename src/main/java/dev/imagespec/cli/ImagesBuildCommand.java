@@ -159,6 +159,9 @@ final class ImagesBuildCommand extends ImagesSubcommand {
     String id = null;
     String src = null;
     for (String part : value.split(",")) {
+      if (part.indexOf('=') <= 0) {
+        throw new CliUsageException("--secret '" + value + "': expected id=ID,src=FILE");
+      }
       Map.Entry<String, String> e = KeyValues.entry(part, "--secret");
       switch (e.getKey()) {
         case "id" -> id = e.getValue();

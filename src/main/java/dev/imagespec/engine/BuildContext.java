@@ -168,7 +168,15 @@ public final class BuildContext {
     }
     return zeros
         || new String(head, 257, 5, StandardCharsets.US_ASCII).equals("ustar")
-        || TarUtils.verifyCheckSum(head);
+        || validChecksum(head);
+  }
+
+  private static boolean validChecksum(byte[] header) {
+    try {
+      return TarUtils.verifyCheckSum(header);
+    } catch (IllegalArgumentException notOctal) {
+      return false;
+    }
   }
 
   private static boolean startsWith(byte[] head, int... magic) {
