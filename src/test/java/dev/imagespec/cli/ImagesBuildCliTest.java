@@ -87,6 +87,14 @@ class ImagesBuildCliTest {
     return ctx;
   }
 
+  /** {@code images build CTX OPTIONS... --host HOST}. */
+  private static Result build(Path ctx, Engine e, String... options) {
+    List<String> args = new ArrayList<>(List.of("images", "build", ctx.toString()));
+    args.addAll(List.of(options));
+    args.addAll(List.of("--host", e.host()));
+    return run(args.toArray(String[]::new));
+  }
+
   /** The ID on the last line, {@code Built ID [NAMES]}. */
   private static String builtId(Result r) {
     String last = lastLine(r);
@@ -107,9 +115,9 @@ class ImagesBuildCliTest {
     String first = ref("cache");
     String second = ref("cache");
 
-    Result one = run("images", "build", ctx.toString(), "-t", first, "--host", e.host());
+    Result one = build(ctx, e, "-t", first);
     assertThat(one.code()).as(one.err()).isZero();
-    Result two = run("images", "build", ctx.toString(), "-t", second, "--host", e.host());
+    Result two = build(ctx, e, "-t", second);
     assertThat(two.code()).as(two.err()).isZero();
 
     assertThat(two.out()).contains("Using cache");
@@ -118,21 +126,12 @@ class ImagesBuildCliTest {
     assertThat(lastLine(two)).endsWith(" " + second).doesNotContain(first);
 
     if (e.name().equals("podman")) {
-      Result noLayers =
-          run(
-              "images",
-              "build",
-              ctx.toString(),
-              "--no-layers",
-              "--format",
-              "docker",
-              "--host",
-              e.host());
+      Result noLayers = build(ctx, e, "--no-layers", "--format", "docker");
       assertThat(noLayers.code()).as(noLayers.err()).isZero();
       assertThat(builtId(noLayers)).isNotEqualTo(builtId(one));
       created.add(builtId(noLayers));
     } else {
-      Result refused = run("images", "build", ctx.toString(), "--no-layers", "--host", e.host());
+      Result refused = build(ctx, e, "--no-layers");
       assertThat(refused.code()).isEqualTo(1);
       assertThat(refused.err()).contains("layers").contains("Podman option");
       assertThat(refused.out()).isEmpty();
@@ -149,17 +148,7 @@ class ImagesBuildCliTest {
     try (EngineClient c = podman.client()) {
       assertThat(LibpodManifests.inspect(c, list)).isEmpty();
       try {
-        Result r =
-            run(
-                "images",
-                "build",
-                ctx.toString(),
-                "-t",
-                tag,
-                "--manifest",
-                list,
-                "--host",
-                podman.host());
+        Result r = build(ctx, podman, "-t", tag, "--manifest", list);
         assertThat(r.code()).as(r.err()).isZero();
 
         JsonNode manifests = LibpodManifests.inspect(c, list).orElseThrow().path("manifests");
@@ -180,15 +169,7 @@ class ImagesBuildCliTest {
   void dockerRefusesManifestAsAPodmanOption() throws Exception {
     engine = TestEnv.docker();
     Path ctx = context("FROM scratch\n");
-    Result r =
-        run(
-            "images",
-            "build",
-            ctx.toString(),
-            "--manifest",
-            TestEnv.registry() + "/cli-build/list:1",
-            "--host",
-            engine.host());
+    Result r = build(ctx, engine, "--manifest", TestEnv.registry() + "/cli-build/list:1");
     assertThat(r.code()).isEqualTo(1);
     assertThat(r.err()).contains("manifest").contains("Podman option");
   }
@@ -210,17 +191,7 @@ class ImagesBuildCliTest {
     Files.writeString(secretFile, secret);
     String tag = ref("secret");
 
-    Result r =
-        run(
-            "images",
-            "build",
-            ctx.toString(),
-            "-t",
-            tag,
-            "--secret",
-            "id=token,src=" + secretFile,
-            "--host",
-            podman.host());
+    Result r = build(ctx, podman, "-t", tag, "--secret", "id=token,src=" + secretFile);
     assertThat(r.code()).as(r.err()).isZero();
     assertThat(r.out() + r.err()).doesNotContain(secret);
 
@@ -244,15 +215,7 @@ class ImagesBuildCliTest {
     String secret = "s3cr3t-" + UUID.randomUUID();
     Path secretFile = dir.resolve("token");
     Files.writeString(secretFile, secret);
-    Result r =
-        run(
-            "images",
-            "build",
-            ctx.toString(),
-            "--secret",
-            "id=token,src=" + secretFile,
-            "--host",
-            engine.host());
+    Result r = build(ctx, engine, "--secret", "id=token,src=" + secretFile);
     assertThat(r.code()).isEqualTo(1);
     assertThat(r.err()).contains("build secrets are not supported").contains("classic builder");
     assertThat(r.out() + r.err()).doesNotContain(secret);
