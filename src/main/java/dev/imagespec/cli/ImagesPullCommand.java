@@ -110,7 +110,8 @@ final class ImagesPullCommand extends RegistrySubcommand {
     } else {
       out()
           .println(
-              "Pulled " + String.join(", ", pulledNames(pulled.repoTags())) + " " + pulled.id());
+              // the name pulled, fully qualified as CRI names are shown
+              "Pulled " + CriImageViews.qualified(reference) + " " + pulled.id());
       out().flush();
     }
     return ExitCodes.OK;
