@@ -45,6 +45,7 @@ final class CommandTree {
           ImagesImportCommand.class,
           ImagesSearchCommand.class,
           ImagesRegistryDataCommand.class,
+          ImagesScpCommand.class,
           ImagesCopyCommand.class);
 
   private CommandTree() {}

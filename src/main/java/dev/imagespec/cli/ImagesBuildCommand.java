@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.imagespec.engine.BuildContext;
 import dev.imagespec.engine.BuildOptions;
 import dev.imagespec.engine.BuildResult;
+import dev.imagespec.engine.BuildSecret;
 import dev.imagespec.engine.ImageReference;
 import dev.imagespec.engine.Images;
 import dev.imagespec.engine.ProgressEvent;
@@ -24,12 +25,19 @@ import picocli.CommandLine.Parameters;
     name = "build",
     mixinStandardHelpOptions = true,
     description = {
-      "Build an image from a context directory (honouring its .dockerignore), a tar on stdin (-),"
-          + " or a URL the engine fetches (http(s) tarball or Dockerfile, git repository).",
-      "The build's output goes to stdout as it comes; the last line names the image."
+      "Build an image from a context directory (honouring its .dockerignore), stdin (-: a context"
+          + " tar, plain or gzip/bzip2/xz, or a lone Dockerfile, as docker build -), or a URL the"
+          + " engine fetches (http(s) tarball or Dockerfile, git repository).",
+      "The build's output goes to stdout as it comes; the last line names the image and the"
+          + " names this build gave it (-t).",
+      "Podman builds use the build cache (--layers, --format oci) unless told otherwise;"
+          + " --layers, --format, --manifest and --secret are Podman options: the Docker engine"
+          + " refuses them (exit 1)."
     })
 final class ImagesBuildCommand extends ImagesSubcommand {
-  @Parameters(paramLabel = "CONTEXT", description = "Directory, '-' (tar on stdin) or URL.")
+  @Parameters(
+      paramLabel = "CONTEXT",
+      description = "Directory, '-' (stdin: a context tar or a Dockerfile) or URL.")
   String context;
 
   @Option(
@@ -68,9 +76,40 @@ final class ImagesBuildCommand extends ImagesSubcommand {
   String network;
 
   @Option(
+      names = "--layers",
+      negatable = true,
+      description =
+          "Podman: cache intermediate layers, so a second build of the same context reuses them"
+              + " (default: --layers).")
+  Boolean layers;
+
+  @Option(
+      names = "--format",
+      paramLabel = "oci|docker",
+      description = "Podman: the image's manifest format (default: oci).")
+  String format;
+
+  @Option(
+      names = "--manifest",
+      paramLabel = "LIST",
+      description = "Podman: add the image to this manifest list, created if missing.")
+  String manifest;
+
+  @Option(
+      names = "--secret",
+      paramLabel = "id=ID,src=FILE",
+      description =
+          "Podman: a build secret for RUN --mount=type=secret,id=ID (repeatable); never stored in"
+              + " the image or its history, never printed. Needs a context directory or a"
+              + " Dockerfile on stdin. Docker's classic builder has none.")
+  List<String> secrets = new ArrayList<>();
+
+  @Option(
       names = {"-q", "--quiet"},
       description = "Print only the image ID.")
   boolean quiet;
+
+  private BuildContext buildContext;
 
   @Override
   void validate() {
@@ -90,7 +129,13 @@ final class ImagesBuildCommand extends ImagesSubcommand {
             .platform(platform.platform)
             .networkMode(network)
             .buildargs(KeyValues.parse(buildArgs, "--build-arg"))
-            .labels(KeyValues.parse(labels, "--label"));
+            .labels(KeyValues.parse(labels, "--label"))
+            .manifest(manifest)
+            .outputFormat(outputFormat());
+    if (layers != null) {
+      b.layers(layers);
+    }
+    secrets.forEach(s -> b.secret(secret(s)));
     for (String t : tags) {
       ImageReference.parse(t);
       b.tag(t);
@@ -98,9 +143,55 @@ final class ImagesBuildCommand extends ImagesSubcommand {
     return b.build();
   }
 
+  private String outputFormat() {
+    if (format == null) {
+      return null;
+    }
+    return switch (format.toLowerCase(java.util.Locale.ROOT)) {
+      case "oci" -> BuildOptions.OCI_FORMAT;
+      case "docker" -> BuildOptions.DOCKER_FORMAT;
+      default -> throw new CliUsageException("--format '" + format + "': expected oci or docker");
+    };
+  }
+
+  /** {@code id=ID,src=FILE} ({@code source=} too, as docker build's {@code --secret}). */
+  private static BuildSecret secret(String value) {
+    String id = null;
+    String src = null;
+    for (String part : value.split(",")) {
+      if (part.indexOf('=') <= 0) {
+        throw new CliUsageException("--secret '" + value + "': expected id=ID,src=FILE");
+      }
+      Map.Entry<String, String> e = KeyValues.entry(part, "--secret");
+      switch (e.getKey()) {
+        case "id" -> id = e.getValue();
+        case "src", "source" -> src = e.getValue();
+        default ->
+            throw new CliUsageException(
+                "--secret '"
+                    + value
+                    + "': unknown key '"
+                    + e.getKey()
+                    + "'; expected id=ID,src=FILE");
+      }
+    }
+    if (id == null || src == null) {
+      throw new CliUsageException("--secret '" + value + "': expected id=ID,src=FILE");
+    }
+    return new BuildSecret(id, Path.of(src));
+  }
+
+  /** The context, made once: stdin is read here (a Dockerfile whole, a tar's first block). */
   private BuildContext buildContext() {
+    if (buildContext == null) {
+      buildContext = newBuildContext();
+    }
+    return buildContext;
+  }
+
+  private BuildContext newBuildContext() {
     if (context.equals("-")) {
-      return BuildContext.tar(System.in);
+      return BuildContext.tarOrDockerfile(System.in);
     }
     if (context.matches("(?i)(https?|git)://.*") || context.startsWith("git@")) {
       return BuildContext.remote(context);
@@ -137,12 +228,11 @@ final class ImagesBuildCommand extends ImagesSubcommand {
     } else if (quiet) {
       out.println(result.image().id());
     } else {
+      // the names this build gave, not every name the image (maybe from the cache) carries
+      List<String> named =
+          tags.stream().map(t -> ImageReference.parse(t).withDefaultTag().familiar()).toList();
       out.println(
-          "Built "
-              + result.image().id()
-              + (result.image().tags().isEmpty()
-                  ? ""
-                  : " " + String.join(", ", result.image().tags())));
+          "Built " + result.image().id() + (named.isEmpty() ? "" : " " + String.join(", ", named)));
     }
     out.flush();
     return ExitCodes.OK;

@@ -1,10 +1,11 @@
 package dev.imagespec.cli;
 
 import dev.imagespec.engine.Image;
+import dev.imagespec.engine.ImageReference;
 import dev.imagespec.engine.Images;
+import dev.imagespec.engine.LoadResult;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -12,7 +13,11 @@ import picocli.CommandLine.Option;
 @Command(
     name = "load",
     mixinStandardHelpOptions = true,
-    description = "Load images from a docker-archive (or OCI) tarball; streamed, never held whole.")
+    description = {
+      "Load images from a docker-archive (or OCI) tarball; streamed, never held whole.",
+      "Prints the names the archive held (Loaded image: NAME), or the ID of an image it held"
+          + " without a name; -o json prints the loaded images whole."
+    })
 final class ImagesLoadCommand extends ImagesSubcommand {
   @Option(
       names = {"-i", "--input"},
@@ -29,16 +34,16 @@ final class ImagesLoadCommand extends ImagesSubcommand {
 
   @Override
   Integer run(Images images) {
-    List<Image> loaded = input != null ? images.load(input) : images.load(System.in);
+    LoadResult loaded =
+        input != null ? images.loadReporting(input) : images.loadReporting(System.in, null);
     if (output.json()) {
-      output.print(out(), loaded.stream().map(Image::attrs).toList());
+      output.print(out(), loaded.images().stream().map(Image::attrs).toList());
     } else {
-      for (Image i : loaded) {
-        if (i.tags().isEmpty()) {
-          out().println("Loaded image ID: " + i.id());
-        } else {
-          i.tags().forEach(t -> out().println("Loaded image: " + t));
-        }
+      // the names in the archive, not every name the loaded images carry
+      for (String name : loaded.names()) {
+        out()
+            .println(
+                (ImageReference.looksLikeId(name) ? "Loaded image ID: " : "Loaded image: ") + name);
       }
       out().flush();
     }

@@ -2,6 +2,7 @@ package dev.imagespec.cli;
 
 import dev.imagespec.engine.Deadline;
 import dev.imagespec.engine.Image;
+import dev.imagespec.engine.ImageReference;
 import dev.imagespec.engine.Images;
 import dev.imagespec.engine.PullOptions;
 import dev.imagespec.engine.cri.CriImage;
@@ -16,7 +17,11 @@ import picocli.CommandLine.Parameters;
 @Command(
     name = "pull",
     mixinStandardHelpOptions = true,
-    description = "Pull an image (by tag or digest) from its registry.")
+    description = {
+      "Pull an image (by tag or digest) from its registry.",
+      "Prints the name pulled (with --all-tags, the repository's names) and the image ID;"
+          + " -o json prints the pulled images whole."
+    })
 final class ImagesPullCommand extends RegistrySubcommand {
   @Parameters(paramLabel = "IMAGE", description = "[registry/]repo[:tag|@digest]")
   void reference(String reference) {
@@ -63,11 +68,27 @@ final class ImagesPullCommand extends RegistrySubcommand {
       output.print(out(), pulled.stream().map(Image::attrs).toList());
     } else {
       for (Image i : pulled) {
-        out().println("Pulled " + String.join(", ", i.tags()) + " " + i.id());
+        out().println("Pulled " + String.join(", ", pulledNames(i.tags())) + " " + i.id());
       }
       out().flush();
     }
     return ExitCodes.OK;
+  }
+
+  /**
+   * The names this pull brought, not every name the image carries: the reference (with {@code
+   * :latest} added), or with {@code --all-tags} the image's names in the pulled repository.
+   */
+  private List<String> pulledNames(List<String> imageTags) {
+    ImageReference ref = ImageReference.parse(reference);
+    if (!allTags) {
+      return List.of(ref.withDefaultTag().familiar());
+    }
+    return imageTags.stream()
+        .map(ImageReference::parse)
+        .filter(t -> t.repository().equals(ref.repository()))
+        .map(ImageReference::familiar)
+        .toList();
   }
 
   @Override
@@ -87,7 +108,10 @@ final class ImagesPullCommand extends RegistrySubcommand {
     if (output.json()) {
       output.print(out(), List.of(CriImageViews.json(pulled)));
     } else {
-      out().println("Pulled " + String.join(", ", pulled.repoTags()) + " " + pulled.id());
+      out()
+          .println(
+              // the name pulled, fully qualified as CRI names are shown
+              "Pulled " + CriImageViews.qualified(reference) + " " + pulled.id());
       out().flush();
     }
     return ExitCodes.OK;

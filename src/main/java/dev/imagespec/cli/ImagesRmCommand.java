@@ -92,6 +92,7 @@ final class ImagesRmCommand extends ImagesSubcommand {
     return print(reports);
   }
 
+  /** What was removed goes to stdout (-o json: the reports, errors included); errors to stderr. */
   private Integer print(List<RemoveReport> reports) {
     if (output.json()) {
       output.print(out(), reports);
@@ -99,10 +100,11 @@ final class ImagesRmCommand extends ImagesSubcommand {
       for (RemoveReport r : reports) {
         r.untagged().forEach(u -> out().println("Untagged: " + u));
         r.deleted().forEach(d -> out().println("Deleted: " + d));
-        r.errors().forEach(e -> out().println("Error: " + e));
       }
       out().flush();
     }
+    reports.forEach(r -> r.errors().forEach(e -> err().println("imagespec: " + e)));
+    err().flush();
     return reports.stream().anyMatch(r -> !r.errors().isEmpty()) ? ExitCodes.FAILED : ExitCodes.OK;
   }
 }

@@ -186,7 +186,7 @@ final class Archives {
 
   // ----------------------------------------------------------------------------------- load
 
-  List<Image> load(InputStream tarball, Consumer<ProgressEvent> progress) {
+  LoadResult load(InputStream tarball, Consumer<ProgressEvent> progress) {
     List<String> names;
     try {
       names = client.dialect().load(new Images.StreamBody(tarball), progress);
@@ -204,10 +204,10 @@ final class Archives {
       Image i = images.get(n);
       loaded.putIfAbsent(i.id(), i);
     }
-    return List.copyOf(loaded.values());
+    return new LoadResult(names, List.copyOf(loaded.values()));
   }
 
-  List<Image> load(Path tarball) {
+  LoadResult load(Path tarball) {
     try (InputStream in = Files.newInputStream(tarball)) {
       return load(in, null);
     } catch (NoSuchFileException e) {

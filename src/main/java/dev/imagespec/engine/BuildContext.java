@@ -1,13 +1,18 @@
 package dev.imagespec.engine;
 
+import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Objects;
+import java.util.regex.Pattern;
 import okhttp3.MediaType;
 import okhttp3.RequestBody;
 import okio.BufferedSink;
@@ -15,6 +20,7 @@ import okio.ForwardingSink;
 import okio.GzipSink;
 import okio.Okio;
 import okio.Sink;
+import org.apache.commons.compress.archivers.tar.TarUtils;
 
 /**
  * What a build starts from, as the seeds take it: a directory (docker-py's and podman-py's {@code
@@ -111,6 +117,102 @@ public final class BuildContext {
         Kind.DOCKERFILE, null, false, null, null, DockerfileLocation.readLone(in), null);
   }
 
+  /**
+   * What {@code docker build -} reads from stdin: a context tar (plain, gzip, bzip2 or xz) or a
+   * lone Dockerfile (docker-py's {@code fileobj}), told apart by their first bytes. A Dockerfile is
+   * read whole (at most 16 MiB), a tar as it is sent.
+   *
+   * @throws InvalidArgumentException when {@code in} is empty or holds neither, naming both
+   */
+  public static BuildContext tarOrDockerfile(InputStream in) {
+    Objects.requireNonNull(in, "in");
+    BufferedInputStream buffered = new BufferedInputStream(in, 64 * 1024);
+    byte[] head;
+    try {
+      buffered.mark(TAR_HEADER);
+      head = buffered.readNBytes(TAR_HEADER);
+      buffered.reset();
+    } catch (IOException e) {
+      throw new InvalidArgumentException("cannot read the build context: " + Transport.describe(e));
+    }
+    String expected =
+        "expected a build context tar (plain, gzip, bzip2 or xz) or a Dockerfile (text with a FROM"
+            + " instruction)";
+    if (head.length == 0) {
+      throw new InvalidArgumentException("the build context is empty: " + expected);
+    }
+    if (isArchive(head)) {
+      return tar(buffered);
+    }
+    byte[] text = DockerfileLocation.readLone(buffered);
+    if (!isDockerfile(text)) {
+      throw new InvalidArgumentException(
+          "the build context is neither a tar archive nor a Dockerfile: " + expected);
+    }
+    return new BuildContext(Kind.DOCKERFILE, null, false, null, null, text, null);
+  }
+
+  /** A compressed stream (gzip, bzip2, xz) or a tar header (ustar magic, or a valid checksum). */
+  static boolean isArchive(byte[] head) {
+    if (startsWith(head, 0x1f, 0x8b)
+        || startsWith(head, 'B', 'Z', 'h')
+        || startsWith(head, 0xfd, '7', 'z', 'X', 'Z', 0x00)) {
+      return true;
+    }
+    if (head.length < TAR_HEADER) {
+      return false;
+    }
+    boolean zeros = true;
+    for (byte b : head) {
+      zeros &= b == 0;
+    }
+    return zeros
+        || new String(head, 257, 5, StandardCharsets.US_ASCII).equals("ustar")
+        || validChecksum(head);
+  }
+
+  private static boolean validChecksum(byte[] header) {
+    try {
+      return TarUtils.verifyCheckSum(header);
+    } catch (IllegalArgumentException notOctal) {
+      return false;
+    }
+  }
+
+  private static boolean startsWith(byte[] head, int... magic) {
+    if (head.length < magic.length) {
+      return false;
+    }
+    for (int i = 0; i < magic.length; i++) {
+      if ((head[i] & 0xff) != magic[i]) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** UTF-8 text without NUL characters, with a {@code FROM} instruction. */
+  static boolean isDockerfile(byte[] bytes) {
+    String text;
+    try {
+      text =
+          StandardCharsets.UTF_8
+              .newDecoder()
+              .onMalformedInput(CodingErrorAction.REPORT)
+              .onUnmappableCharacter(CodingErrorAction.REPORT)
+              .decode(ByteBuffer.wrap(bytes))
+              .toString();
+    } catch (CharacterCodingException e) {
+      return false;
+    }
+    return text.indexOf('\0') < 0 && FROM_LINE.matcher(text).find();
+  }
+
+  private static final int TAR_HEADER = 512;
+
+  private static final Pattern FROM_LINE =
+      Pattern.compile("^[\\s\\x{FEFF}]*FROM\\s+\\S", Pattern.CASE_INSENSITIVE | Pattern.MULTILINE);
+
   /** A URL the engine fetches the context from: a Git repository, a tarball or a Dockerfile. */
   public static BuildContext remote(String url) {
     if (url == null || url.isBlank() || url.chars().anyMatch(Character::isWhitespace)) {
@@ -147,22 +249,39 @@ public final class BuildContext {
   record Prepared(
       RequestBody body, String dockerfileParam, String contentEncoding, String dockerfileText) {}
 
+  /** A file sent in the context tar beside what the context holds (a build secret). */
+  record Extra(String name, Path source) {}
+
   /** Checks the context and works out what to send; nothing is read but the Dockerfile. */
   Prepared prepare(String dockerfileOption) {
+    return prepare(dockerfileOption, List.of());
+  }
+
+  /**
+   * As {@link #prepare(String)}, with {@code extras} added to the tar; only contexts whose tar
+   * imagespec writes (a directory, a lone Dockerfile) can carry them.
+   */
+  Prepared prepare(String dockerfileOption, List<Extra> extras) {
+    if (!extras.isEmpty() && (kind == Kind.REMOTE || kind == Kind.TAR)) {
+      throw new InvalidArgumentException(
+          "build secrets travel in the context tar imagespec writes: they need a context"
+              + " directory or a lone Dockerfile, not "
+              + (kind == Kind.TAR ? "a tar stream" : "a URL the engine fetches"));
+    }
     return switch (kind) {
       case REMOTE -> new Prepared(null, dockerfileOption, null, null);
       case TAR -> new Prepared(new Images.StreamBody(stream), dockerfileOption, encoding, null);
       case DOCKERFILE ->
           new Prepared(
-              new DockerfileBody(dockerfile),
+              new DockerfileBody(dockerfile, extras),
               null,
               null,
               new String(dockerfile, StandardCharsets.UTF_8));
-      case DIRECTORY -> prepareDirectory(dockerfileOption);
+      case DIRECTORY -> prepareDirectory(dockerfileOption, extras);
     };
   }
 
-  private Prepared prepareDirectory(String dockerfileOption) {
+  private Prepared prepareDirectory(String dockerfileOption, List<Extra> extras) {
     Path root;
     try {
       root = directory.toRealPath();
@@ -183,6 +302,7 @@ public final class BuildContext {
             entries,
             dockerfile.outside() == null ? null : dockerfile.nameInContext(),
             dockerfile.outside(),
+            extras,
             gzip);
     return new Prepared(body, dockerfile.param(), null, dockerfile.text());
   }
@@ -196,14 +316,20 @@ public final class BuildContext {
     private final List<ContextFiles.Entry> entries;
     private final String extraName;
     private final byte[] extraDockerfile;
+    private final List<Extra> extras;
     private final boolean gzip;
     private volatile IOException failure;
 
     ContextBody(
-        List<ContextFiles.Entry> entries, String extraName, byte[] extraDockerfile, boolean gzip) {
+        List<ContextFiles.Entry> entries,
+        String extraName,
+        byte[] extraDockerfile,
+        List<Extra> extras,
+        boolean gzip) {
       this.entries = List.copyOf(entries);
       this.extraName = extraName;
       this.extraDockerfile = extraDockerfile;
+      this.extras = List.copyOf(extras);
       this.gzip = gzip;
     }
 
@@ -259,6 +385,12 @@ public final class BuildContext {
       if (extraDockerfile != null) {
         tar.file(extraName, 0644, System.currentTimeMillis() / 1000, extraDockerfile);
       }
+      try {
+        writeExtras(tar, extras);
+      } catch (IOException e) {
+        failure = e;
+        throw e;
+      }
       tar.finish();
       sink.flush();
     }
@@ -293,12 +425,25 @@ public final class BuildContext {
     }
   }
 
-  /** A tar holding one file, {@code Dockerfile}. */
+  /** Adds the extra files, owner-readable only, streamed from their sources. */
+  private static void writeExtras(ContextTar tar, List<Extra> extras) throws IOException {
+    for (Extra x : extras) {
+      try (InputStream in = Files.newInputStream(x.source())) {
+        tar.file(x.name(), 0600, System.currentTimeMillis() / 1000, Files.size(x.source()), in);
+      } catch (IOException e) {
+        throw new IOException("cannot read " + x.source() + ": " + Transport.describe(e), e);
+      }
+    }
+  }
+
+  /** A tar holding {@code Dockerfile} and the extra files. */
   static final class DockerfileBody extends RequestBody {
     private final byte[] dockerfile;
+    private final List<Extra> extras;
 
-    DockerfileBody(byte[] dockerfile) {
+    DockerfileBody(byte[] dockerfile, List<Extra> extras) {
       this.dockerfile = dockerfile;
+      this.extras = List.copyOf(extras);
     }
 
     @Override
@@ -308,13 +453,14 @@ public final class BuildContext {
 
     @Override
     public long contentLength() {
-      return ContextTar.singleFileLength(dockerfile.length);
+      return extras.isEmpty() ? ContextTar.singleFileLength(dockerfile.length) : -1;
     }
 
     @Override
     public void writeTo(BufferedSink sink) throws IOException {
       ContextTar tar = new ContextTar(sink.outputStream());
       tar.file("Dockerfile", 0644, System.currentTimeMillis() / 1000, dockerfile);
+      writeExtras(tar, extras);
       tar.finish();
     }
   }

@@ -19,10 +19,11 @@ import java.util.Map;
  *       {@code platform} ({@code os[/arch[/variant]]}), {@code extraHosts} (host name → IP), {@code
  *       shmsize} (bytes), {@code containerLimits}, {@code squash} (Docker: experimental daemons
  *       only);
- *   <li>Podman only: {@code layers} (cache intermediate layers), {@code output}, {@code
- *       outputFormat} (the image's manifest type, e.g. {@code
- *       application/vnd.docker.distribution.manifest.v2+json}); Docker refuses them with {@link
- *       UnsupportedOperationException};
+ *   <li>Podman only: {@code layers} (cache intermediate layers; null: true, as podman-py), {@code
+ *       output}, {@code outputFormat} (the image's manifest type; null: {@link #OCI_FORMAT}, as
+ *       podman-py: Podman 4 reuses its build cache only with both sent), {@code manifest} (a
+ *       manifest list to add the image to, created if missing), {@code secrets} ({@link
+ *       BuildSecret}); Docker refuses them with {@link UnsupportedOperationException};
  *   <li>{@code registryConfig}: credentials for the registries the {@code FROM} images come from,
  *       registry → {@link AuthConfig}, sent as {@code X-Registry-Config}. When empty, the client's
  *       {@link RegistryCredentials} are asked for the registries the Dockerfile names (when the
@@ -55,7 +56,15 @@ public record BuildOptions(
     Boolean layers,
     String output,
     String outputFormat,
+    String manifest,
+    List<BuildSecret> secrets,
     Map<String, AuthConfig> registryConfig) {
+
+  /** The OCI image manifest type ({@code podman build --format oci}). */
+  public static final String OCI_FORMAT = "application/vnd.oci.image.manifest.v1+json";
+
+  /** Docker's image manifest type ({@code podman build --format docker}). */
+  public static final String DOCKER_FORMAT = "application/vnd.docker.distribution.manifest.v2+json";
 
   public BuildOptions {
     tags = tags == null ? List.of() : List.copyOf(tags);
@@ -64,6 +73,7 @@ public record BuildOptions(
     cacheFrom = cacheFrom == null ? List.of() : List.copyOf(cacheFrom);
     extraHosts = copy(extraHosts);
     containerLimits = containerLimits == null ? ContainerLimits.none() : containerLimits;
+    secrets = secrets == null ? List.of() : List.copyOf(secrets);
     registryConfig =
         registryConfig == null
             ? Map.of()
@@ -104,6 +114,8 @@ public record BuildOptions(
     private Boolean layers;
     private String output;
     private String outputFormat;
+    private String manifest;
+    private final List<BuildSecret> secrets = new ArrayList<>();
     private final Map<String, AuthConfig> registryConfig = new LinkedHashMap<>();
 
     public Builder dockerfile(String dockerfile) {
@@ -227,6 +239,18 @@ public record BuildOptions(
       return this;
     }
 
+    /** Podman only: adds the image to this manifest list, created if missing. */
+    public Builder manifest(String manifest) {
+      this.manifest = manifest;
+      return this;
+    }
+
+    /** Podman only: a build secret ({@code RUN --mount=type=secret,id=...}). */
+    public Builder secret(BuildSecret secret) {
+      this.secrets.add(secret);
+      return this;
+    }
+
     /** Credentials for one registry ({@code host[:port]}, or {@code docker.io}). */
     public Builder registryAuth(String registry, AuthConfig auth) {
       this.registryConfig.put(registry, auth);
@@ -255,6 +279,8 @@ public record BuildOptions(
           layers,
           output,
           outputFormat,
+          manifest,
+          secrets,
           registryConfig);
     }
   }

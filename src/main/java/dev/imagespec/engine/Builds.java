@@ -7,6 +7,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.UUID;
 import java.util.function.Consumer;
 import okhttp3.HttpUrl;
 import okhttp3.Request;
@@ -68,8 +69,19 @@ final class Builds {
               }
             });
     o.cacheFrom().forEach(Images::checkName);
+    if (o.manifest() != null) {
+      Images.checkName(o.manifest());
+    }
+    // Secrets travel in the context tar under random names; Podman moves them out before building.
+    List<BuildContext.Extra> extras = new ArrayList<>();
+    List<String> secrets = new ArrayList<>();
+    for (BuildSecret secret : o.secrets()) {
+      String name = ".imagespec-secret-" + UUID.randomUUID();
+      extras.add(new BuildContext.Extra(name, secret.source()));
+      secrets.add("id=" + secret.id() + ",src=" + name);
+    }
     // The context is checked (and a directory listed) before any engine call.
-    BuildContext.Prepared p = context.prepare(o.dockerfile());
+    BuildContext.Prepared p = context.prepare(o.dockerfile(), extras);
     EngineDialect dialect = client.dialect();
     dialect.checkBuildOptions(o);
     HttpUrl.Builder url = dialect.buildUrl();
@@ -111,9 +123,7 @@ final class Builds {
     Params.param(url, "cpuperiod", l.cpuperiod());
     Params.param(url, "cpuquota", l.cpuquota());
     Params.flag(url, "squash", o.squash());
-    Params.param(url, "layers", o.layers());
-    Params.param(url, "output", o.output());
-    Params.param(url, "outputformat", o.outputFormat());
+    dialect.ownBuildParams(url, o, secrets);
 
     Map<String, String> headers = new HashMap<>();
     Map<String, AuthConfig> registries = registryConfig(o, p.dockerfileText());

@@ -89,7 +89,20 @@ final class DockerDialect implements EngineDialect {
     podmanOnly("layers", o.layers() != null);
     podmanOnly("output", o.output() != null);
     podmanOnly("outputFormat", o.outputFormat() != null);
+    podmanOnly("manifest", o.manifest() != null);
+    if (!o.secrets().isEmpty()) {
+      throw new UnsupportedOperationException(
+          "build secrets are not supported by the docker engine at "
+              + client.endpoint()
+              + ": its classic builder (POST /build) has none, only BuildKit has; build on"
+              + " Podman, or pass the value another way (a build argument is stored in the"
+              + " image's history)");
+    }
   }
+
+  /** None: {@link #checkBuildOptions} refused them. */
+  @Override
+  public void ownBuildParams(HttpUrl.Builder url, BuildOptions options, List<String> secrets) {}
 
   private void podmanOnly(String option, boolean set) {
     if (set) {

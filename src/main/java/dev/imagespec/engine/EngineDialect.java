@@ -54,6 +54,12 @@ sealed interface EngineDialect permits DockerDialect, PodmanDialect {
 
   HttpUrl.Builder buildUrl();
 
+  /**
+   * Adds the parameters only this engine has (Podman: layers, output, outputformat, manifest and
+   * the {@code secrets}, each {@code id=ID,src=NAME-IN-CONTEXT}), with the engine's defaults.
+   */
+  void ownBuildParams(HttpUrl.Builder url, BuildOptions options, List<String> secrets);
+
   /** A build tag as the engine wants it, so the image gets the names Docker would give it. */
   String buildTag(ImageReference tag);
 

@@ -372,7 +372,7 @@ public final class Images {
    * @throws InvalidArchiveException when the engine cannot read the tarball
    */
   public List<Image> load(java.io.InputStream tarball) {
-    return archives.load(tarball, null);
+    return archives.load(tarball, null).images();
   }
 
   /**
@@ -380,11 +380,23 @@ public final class Images {
    * quiet=False}; null: {@code quiet}). Podman reports no progress.
    */
   public List<Image> load(java.io.InputStream tarball, Consumer<ProgressEvent> progress) {
-    return archives.load(tarball, progress);
+    return archives.load(tarball, progress).images();
   }
 
   /** Loads a tarball file; see {@link #load(java.io.InputStream)}. */
   public List<Image> load(java.nio.file.Path tarball) {
+    return archives.load(tarball).images();
+  }
+
+  /**
+   * As {@link #load(java.io.InputStream, Consumer)}, with the names the engine reported loading.
+   */
+  public LoadResult loadReporting(java.io.InputStream tarball, Consumer<ProgressEvent> progress) {
+    return archives.load(tarball, progress);
+  }
+
+  /** As {@link #load(java.nio.file.Path)}, with the names the engine reported loading. */
+  public LoadResult loadReporting(java.nio.file.Path tarball) {
     return archives.load(tarball);
   }
 

@@ -104,6 +104,22 @@ final class PodmanDialect implements EngineDialect {
     return client.libpod("build");
   }
 
+  /**
+   * As podman-py: {@code layers} true and an explicit {@code outputformat} (OCI) unless set, as
+   * Podman 4 reuses its build cache only then.
+   */
+  @Override
+  public void ownBuildParams(HttpUrl.Builder url, BuildOptions o, List<String> secrets) {
+    Params.param(url, "layers", o.layers() == null ? Boolean.TRUE : o.layers());
+    Params.param(url, "output", o.output());
+    Params.param(
+        url, "outputformat", o.outputFormat() == null ? BuildOptions.OCI_FORMAT : o.outputFormat());
+    Params.param(url, "manifest", o.manifest());
+    if (!secrets.isEmpty()) {
+      url.addQueryParameter("secrets", Params.json(secrets));
+    }
+  }
+
   /** Fully qualified ({@code docker.io/team/app:1}), not libpod's {@code localhost/} names. */
   @Override
   public String buildTag(ImageReference tag) {

@@ -9,8 +9,12 @@ import dev.imagespec.engine.EngineClient;
 import dev.imagespec.testing.CliRunner.Result;
 import dev.imagespec.testing.TestEnv;
 import dev.imagespec.testing.TestEnv.Engine;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Random;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
@@ -89,7 +93,117 @@ class ImagesCliTest {
     String missingRef = TestEnv.registry() + "/cli/rm-missing:1";
     Result rm = run("images", "rm", missingRef, present, "--host", engine.host());
     assertThat(rm.code()).isEqualTo(1);
-    assertThat(rm.out()).contains("Untagged: ").contains("Error: " + missingRef);
+    assertThat(rm.out()).contains("Untagged: ").doesNotContain(missingRef);
+    assertThat(rm.err()).startsWith("imagespec: " + missingRef);
+  }
+
+  /** Errors go to stderr in every command; stdout stays empty for a failed command. */
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("engines")
+  void errorsGoToStderrNeverToStdout(Engine engine, @TempDir Path dir) throws Exception {
+    String missing = TestEnv.registry() + "/cli/missing" + TestEnv.unique() + ":1";
+    Path garbage = dir.resolve("garbage.tar");
+    byte[] bytes = new byte[10_000];
+    new Random(1).nextBytes(bytes);
+    Files.write(garbage, bytes);
+    for (String[] args :
+        new String[][] {
+          {"rm", missing},
+          {"rm", missing, "-o", "json"},
+          {"pull", missing},
+          {"inspect", missing},
+          {"history", missing},
+          {"tag", missing, missing + "-copy"},
+          {"push", missing},
+          {"save", missing, "-o", dir.resolve("x.tar").toString()},
+          {"load", "-i", garbage.toString()},
+          {"registry-data", missing},
+          {"scp", missing, "root@imagespec.invalid:22::"}
+        }) {
+      String[] command = new String[args.length + 3];
+      command[0] = "images";
+      System.arraycopy(args, 0, command, 1, args.length);
+      command[args.length + 1] = "--host";
+      command[args.length + 2] = engine.host();
+      Result r = run(command);
+      String what = String.join(" ", args);
+      assertThat(r.code()).as(what + ": " + r.err()).isEqualTo(1);
+      assertThat(r.err()).as(what).startsWith("imagespec: ");
+      if (!what.endsWith("json")) {
+        assertThat(r.out()).as(what).isEmpty();
+      }
+    }
+  }
+
+  /** A pull names what it pulled and a load what it loaded, not every tag of the image. */
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("engines")
+  void pullAndLoadPrintOnlyTheNamesTheyBrought(Engine engine, @TempDir Path dir) throws Exception {
+    String repo = TestEnv.registry() + "/cli/names" + TestEnv.unique();
+    String pulled = repo + ":1.0";
+    String other = repo + ":other";
+    String elsewhere = TestEnv.registry() + "/cli/elsewhere" + TestEnv.unique() + ":1";
+    String host = engine.host();
+    try (EngineClient c = engine.client()) {
+      TestEnv.seed(c, pulled);
+      assertThat(run("images", "push", pulled, "--host", host).code()).isZero();
+      assertThat(run("images", "tag", pulled, other, "--host", host).code()).isZero();
+      assertThat(run("images", "tag", pulled, elsewhere, "--host", host).code()).isZero();
+      try {
+        Result pull = run("images", "pull", pulled, "--host", host);
+        assertThat(pull.code()).as(pull.err()).isZero();
+        assertThat(pull.out().strip()).startsWith("Pulled " + pulled + " sha256:");
+        assertThat(pull.out()).doesNotContain(other).doesNotContain(elsewhere);
+        Result json = run("images", "pull", pulled, "--host", host, "-o", "json");
+        assertThat(json.out()).contains(other).contains(elsewhere); // the whole image
+
+        Path file = dir.resolve("one-name.tar");
+        assertThat(run("images", "save", pulled, "-o", file.toString(), "--host", host).code())
+            .isZero();
+        Result load = run("images", "load", "-i", file.toString(), "--host", host);
+        assertThat(load.code()).as(load.err()).isZero();
+        assertThat(load.out().strip()).isEqualTo("Loaded image: " + pulled);
+      } finally {
+        for (String name : new String[] {pulled, other, elsewhere}) {
+          run("images", "rm", name, "--force", "--host", host);
+        }
+      }
+    }
+  }
+
+  /** Podman's scp: the engine connects to the destination; an unreachable one exits 1. */
+  @Test
+  void scpToAnUnreachableHostExitsOneWithTheEnginesMessage() {
+    Engine podman = TestEnv.podman();
+    String image = TestEnv.registry() + "/cli/scp" + TestEnv.unique() + ":1";
+    String unreachable = "imagespec-" + TestEnv.unique() + ".invalid";
+    try (EngineClient c = podman.client()) {
+      TestEnv.seed(c, image);
+      try {
+        Result r =
+            run("images", "scp", image, "root@" + unreachable + ":22::", "--host", podman.host());
+        assertThat(r.code()).as(r.err()).isEqualTo(1);
+        assertThat(r.err())
+            .startsWith("imagespec: ")
+            .contains("failed to connect")
+            .contains(unreachable)
+            .contains("no such host");
+        assertThat(r.out()).isEmpty();
+
+        Result docker =
+            run(
+                "images",
+                "scp",
+                image,
+                "root@" + unreachable + ":22::",
+                "--host",
+                TestEnv.docker().host());
+        assertThat(docker.code()).isEqualTo(1);
+        assertThat(docker.err()).contains("scp is a Podman operation");
+      } finally {
+        c.images().remove(image, true, false);
+      }
+    }
   }
 
   @Test

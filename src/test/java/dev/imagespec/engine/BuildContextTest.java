@@ -240,4 +240,69 @@ class BuildContextTest {
     assertThat(Transport.JSON.readTree(json).path("127.0.0.1:5000").path("username").asText())
         .isEqualTo("u");
   }
+
+  @Test
+  void stdinIsToldApartAsATarOrADockerfile() throws IOException {
+    byte[] tarBody = bytes(new BuildContext.DockerfileBody("FROM x\n".getBytes(), List.of()));
+    assertThat(BuildContext.tarOrDockerfile(new ByteArrayInputStream(tarBody)).kind())
+        .isEqualTo(BuildContext.Kind.TAR);
+    for (byte[] compressed :
+        new byte[][] {
+          {0x1f, (byte) 0x8b, 8, 0},
+          {'B', 'Z', 'h', '9'},
+          {(byte) 0xfd, '7', 'z', 'X', 'Z', 0}
+        }) {
+      assertThat(BuildContext.tarOrDockerfile(new ByteArrayInputStream(compressed)).kind())
+          .isEqualTo(BuildContext.Kind.TAR);
+    }
+    BuildContext dockerfile =
+        BuildContext.tarOrDockerfile(
+            new ByteArrayInputStream(
+                "# syntax=docker/dockerfile:1\nARG V=1\n\nfrom busybox\nRUN true\n"
+                    .getBytes(StandardCharsets.UTF_8)));
+    assertThat(dockerfile.kind()).isEqualTo(BuildContext.Kind.DOCKERFILE);
+    // the tar sent for it holds the Dockerfile as read
+    assertThat(new String(bytes(dockerfile.prepare(null).body()), StandardCharsets.UTF_8))
+        .contains("from busybox");
+
+    for (byte[] neither :
+        new byte[][] {
+          new byte[0],
+          "no instruction here\n".getBytes(StandardCharsets.UTF_8),
+          {(byte) 0xff, (byte) 0xfe, 'F', 'R', 'O', 'M', ' ', 'x'},
+          "FROM x\n\0".getBytes(StandardCharsets.UTF_8)
+        }) {
+      assertThatThrownBy(() -> BuildContext.tarOrDockerfile(new ByteArrayInputStream(neither)))
+          .isInstanceOf(InvalidArgumentException.class)
+          .hasMessageContaining("tar")
+          .hasMessageContaining("Dockerfile");
+    }
+  }
+
+  @Test
+  void secretsTravelOnlyInTarsImagespecWrites() throws IOException {
+    Path secret = dir.resolve("token");
+    Files.writeString(secret, "value");
+    List<BuildContext.Extra> extras = List.of(new BuildContext.Extra(".s", secret));
+    assertThat(new String(bytes(BuildContext.dockerfile("FROM x\n").prepare(null, extras).body())))
+        .contains(".s")
+        .contains("value");
+    assertThatThrownBy(
+            () -> BuildContext.tar(new ByteArrayInputStream(new byte[0])).prepare(null, extras))
+        .isInstanceOf(InvalidArgumentException.class)
+        .hasMessageContaining("context directory or a lone Dockerfile");
+    assertThatThrownBy(() -> BuildContext.remote("https://x/y.tar").prepare(null, extras))
+        .isInstanceOf(InvalidArgumentException.class);
+    assertThatThrownBy(() -> new BuildSecret("bad id", secret))
+        .isInstanceOf(InvalidArgumentException.class);
+    assertThatThrownBy(() -> new BuildSecret("id", dir.resolve("absent")))
+        .isInstanceOf(InvalidArgumentException.class)
+        .hasMessageContaining("absent");
+  }
+
+  private static byte[] bytes(okhttp3.RequestBody body) throws IOException {
+    Buffer b = new Buffer();
+    body.writeTo(b);
+    return b.readByteArray();
+  }
 }

@@ -20,6 +20,20 @@ public final class CliRunner {
     return new Result(code, out.toString(), err.toString());
   }
 
+  /**
+   * Runs {@code imagespec args...} with {@code stdin} as {@link System#in} (restored after; tests
+   * run one at a time).
+   */
+  public static Result runWithStdin(byte[] stdin, String... args) {
+    java.io.InputStream saved = System.in;
+    System.setIn(new java.io.ByteArrayInputStream(stdin));
+    try {
+      return run(args);
+    } finally {
+      System.setIn(saved);
+    }
+  }
+
   /** Starts {@code imagespec args...} on its own thread, for commands that run until stopped. */
   public static Background start(String... args) {
     return new Background(args);
