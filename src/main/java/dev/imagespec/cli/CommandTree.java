@@ -66,6 +66,9 @@ final class CommandTree {
     if (!whole && words.isEmpty() && onlyVersion(args)) {
       return root; // --version needs no subcommand
     }
+    if (helpBeforeFirstWord(args)) {
+      whole = true; // imagespec --help images: the root's help lists every command
+    }
     Class<?> top = whole ? null : named(TOP, words, 0);
     for (Class<?> c : TOP) {
       if (top != null && c != top) {
@@ -136,6 +139,18 @@ final class CommandTree {
       }
     }
     return words;
+  }
+
+  private static boolean helpBeforeFirstWord(String[] args) {
+    for (String a : args) {
+      if (a.equals("-h") || a.equals("--help")) {
+        return true;
+      }
+      if (!a.startsWith("-")) {
+        return false;
+      }
+    }
+    return false;
   }
 
   private static boolean onlyVersion(String[] args) {

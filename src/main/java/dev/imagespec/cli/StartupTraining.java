@@ -53,7 +53,15 @@ public final class StartupTraining {
     if (args[0].equals("--native-library") && args.length == 2) {
       System.exit(copyNativeLibrary(Path.of(args[1])) ? 0 : 1);
     }
-    Path socket = Path.of(args[0]).resolve("training-engine.sock");
+    System.exit(train(Path.of(args[0]), args.length > 1 ? Path.of(args[1]) : null) == 0 ? 0 : 1);
+  }
+
+  /**
+   * Runs the training commands against a made-up engine on a socket in {@code dir}; {@code plan}
+   * too when {@code examples} is given. Returns how many of them failed (each is named on stderr).
+   */
+  static int train(Path dir, Path examples) throws IOException {
+    Path socket = dir.resolve("training-engine.sock");
     Files.deleteIfExists(socket);
     AFUNIXServerSocket server = AFUNIXServerSocket.bindOn(AFUNIXSocketAddress.of(socket));
     Thread engine = new Thread(() -> serve(server), "training-engine");
@@ -69,15 +77,20 @@ public final class StartupTraining {
     runs.add(new String[] {"--version"});
     runs.add(new String[] {"--help"});
     runs.add(new String[] {"images", "--help"});
-    if (args.length > 1) {
-      runs.add(new String[] {"plan", "-f", args[1], "--host", host});
+    if (examples != null) {
+      runs.add(new String[] {"plan", "-f", examples.toString(), "--host", host});
     }
     PrintWriter discard = new PrintWriter(Writer.nullWriter());
+    int failed = 0;
     for (String[] run : runs) {
-      Main.run(discard, discard, run);
+      if (Main.run(discard, discard, run) != ExitCodes.OK) {
+        System.err.println("training run failed: imagespec " + String.join(" ", run));
+        failed++;
+      }
     }
     server.close();
     Files.deleteIfExists(socket);
+    return failed;
   }
 
   /**
@@ -117,7 +130,7 @@ public final class StartupTraining {
     while (!server.isClosed()) {
       try (Socket s = server.accept()) {
         answer(s);
-      } catch (IOException e) {
+      } catch (IOException | RuntimeException e) {
         if (server.isClosed()) {
           return;
         }
@@ -136,7 +149,11 @@ public final class StartupTraining {
     for (String h = in.readLine(); h != null && !h.isEmpty(); h = in.readLine()) {
       // headers are not needed
     }
-    String path = line.split(" ")[1].replaceFirst("^/v[0-9.]+", "").replaceFirst("\\?.*", "");
+    String[] request = line.split(" ");
+    if (request.length < 2) {
+      return;
+    }
+    String path = request[1].replaceFirst("^/v[0-9.]+", "").replaceFirst("\\?.*", "");
     int status = 200;
     String body;
     String type = "application/json";

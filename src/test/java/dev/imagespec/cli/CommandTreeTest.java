@@ -36,7 +36,14 @@ class CommandTreeTest {
     assertThat(all).isGreaterThanOrEqualTo(6); // apply, plan, images, operator, completion, help
     for (String[] args :
         new String[][] {
-          {}, {"--help"}, {"help", "images"}, {"imagse", "ls"}, {"completion", "bash"}, {"-v"}
+          {},
+          {"--help"},
+          {"--help", "images"},
+          {"-v", "-h", "images", "ls"},
+          {"help", "images"},
+          {"imagse", "ls"},
+          {"completion", "bash"},
+          {"-v"}
         }) {
       assertThat(Main.commandLine(args).getSubcommands()).as(String.join(" ", args)).hasSize(all);
     }
@@ -99,7 +106,7 @@ class CommandTreeTest {
 
   @Test
   void trainingRunsWithoutAnEngineAndCopiesTheNativeLibrary(@TempDir Path dir) throws Exception {
-    StartupTraining.main(new String[] {dir.toString(), Path.of("examples").toString()});
+    assertThat(StartupTraining.train(dir, Path.of("examples"))).as("failed training runs").isZero();
     assertThat(dir.resolve("training-engine.sock")).doesNotExist();
     Path lib = dir.resolve("libjunixsocket-native.so");
     assertThat(StartupTraining.copyNativeLibrary(lib)).isTrue();
