@@ -2,15 +2,58 @@ package dev.imagespec.cli;
 
 import picocli.CommandLine.Option;
 
-/** {@code -q}: no progress output for a pull or push. */
+/** {@code -q} and {@code --progress}: how a command shows progress while it works. */
 final class ProgressOption {
+  /** How progress shows. */
+  enum Mode {
+    /**
+     * {@link #tty} on a terminal, {@link #plain} elsewhere, {@link #quiet} with {@code -o json}.
+     */
+    auto,
+    /** Live lines redrawn in place (ANSI), on stderr. */
+    tty,
+    /** A line when each step starts and when it ends, on stderr. */
+    plain,
+    /** Nothing: only the result and errors. */
+    quiet
+  }
+
   @Option(
       names = {"-q", "--quiet"},
-      description = "No progress output.")
+      description = "No progress output: only the result and errors.")
   boolean quiet;
 
-  /** A progress printer for {@code what}: silent with {@code -q} or machine-readable output. */
+  @Option(
+      names = "--progress",
+      paramLabel = "MODE",
+      description =
+          "How progress shows on stderr: ${COMPLETION-CANDIDATES}. auto (default): live lines"
+              + " redrawn in place on a terminal, else a line per step (none with -o json);"
+              + " tty: live lines even when no terminal is detected; plain: a line when each step"
+              + " starts and ends; quiet: as -q.")
+  Mode mode = Mode.auto;
+
+  /** The mode to use: never {@link Mode#auto}. */
+  Mode resolve(OutputOptions output) {
+    if (quiet || mode == Mode.quiet) {
+      return Mode.quiet;
+    }
+    if (mode != Mode.auto) {
+      return mode;
+    }
+    if (output != null && output.json()) {
+      return Mode.quiet;
+    }
+    return onTerminal() ? Mode.tty : Mode.plain;
+  }
+
+  /** Whether this process talks to a terminal that understands cursor movement. */
+  static boolean onTerminal() {
+    return System.console() != null && !"dumb".equals(System.getenv("TERM"));
+  }
+
+  /** A progress printer for {@code what}: live on a terminal, else to the verbose log. */
   ProgressPrinter printer(String what, OutputOptions output) {
-    return new ProgressPrinter(what, !quiet && !output.json());
+    return new ProgressPrinter(what, resolve(output) == Mode.tty);
   }
 }
