@@ -95,8 +95,9 @@ final class LiveProgress extends ApplyProgress {
             new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8)
                 .trim()
                 .split("\\s+");
-        if (size.length == 2) {
-          return Math.max(40, Integer.parseInt(size[1]));
+        int cols = size.length == 2 ? Integer.parseInt(size[1]) : 0;
+        if (cols > 0) {
+          return Math.max(40, cols); // 0: a terminal that does not know its size
         }
       }
       p.destroy();
@@ -260,13 +261,18 @@ final class LiveProgress extends ApplyProgress {
           case RUNNING -> seconds(Duration.ofNanos(now - r.started));
           default -> r.took == null || r.took.isZero() ? "" : seconds(r.took);
         };
-    String tail = String.format(" %-11s %17s %7s", state, bytes(r.transfer), time);
-    int room = Math.max(10, width - 1 - tail.length() - 2);
-    String subject = subject(r.action);
-    if (subject.length() > room) {
-      subject = subject.substring(0, room - 3) + "...";
+    String tail = String.format(" %-10s %15s %6s", state, bytes(r.transfer), time);
+    int room = Math.max(16, width - 1 - tail.length() - 1);
+    return fit(" " + pad(shorten(subject(r.action), room), room) + tail);
+  }
+
+  /** {@code s} in {@code room} characters: its start and its end (the image's name and tag). */
+  static String shorten(String s, int room) {
+    if (s.length() <= room) {
+      return s;
     }
-    return fit(" " + pad(subject, room) + " " + tail);
+    int head = Math.min(8, room / 3);
+    return s.substring(0, head) + "..." + s.substring(s.length() - (room - head - 3));
   }
 
   private static String running(Row r) {

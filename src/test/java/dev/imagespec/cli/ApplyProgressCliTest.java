@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.imagespec.engine.EngineClient;
 import dev.imagespec.engine.ImageReference;
 import dev.imagespec.engine.RegistryClient;
+import dev.imagespec.engine.cri.CriRuntime;
 import dev.imagespec.testing.CliRunner;
 import dev.imagespec.testing.CliRunner.Result;
 import dev.imagespec.testing.FaultProxy;
@@ -22,6 +23,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.awaitility.Awaitility;
@@ -29,6 +31,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
@@ -56,8 +59,8 @@ class ApplyProgressCliTest {
     return TestEnv.engines();
   }
 
-  @AfterEach
-  void cleanUp() {
+  /** Removes the images pulled (call it while the engine clients are open). */
+  private void removeAll() {
     for (Runnable r : removals) {
       try {
         r.run();
@@ -65,6 +68,12 @@ class ApplyProgressCliTest {
         // already gone
       }
     }
+    removals.clear();
+  }
+
+  @AfterEach
+  void cleanUp() {
+    removeAll();
     cleanup.close();
   }
 
@@ -94,76 +103,98 @@ class ApplyProgressCliTest {
     removals.add(() -> c.images().remove(ref, false, false));
   }
 
-  @Test
-  void liveLinesOnATerminalWhileThePullRuns() throws Exception {
-    Engine engine = TestEnv.docker();
+  /** Where the live test pulls: Docker reports bytes, CRI only that it pulls (state and time). */
+  enum Store {
+    DOCKER,
+    CRI
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @EnumSource(Store.class)
+  void liveLinesOnATerminalWhileThePullRuns(Store store) throws Exception {
+    boolean docker = store == Store.DOCKER;
+    String host = docker ? TestEnv.docker().host() : TestEnv.criHost();
     try (FaultProxy proxy = new FaultProxy(TestEnv.registry());
-        EngineClient c = engine.client()) {
-      String big = proxy.address() + "/" + pushed("big", BIG, System.nanoTime());
-      String small = proxy.address() + "/" + pushed("small", 64 * 1024, System.nanoTime() + 1);
-      removeLater(c, big);
-      removeLater(c, small);
-      proxy.throttle(BYTES_PER_SECOND);
-      Path f = manifest("live", big, small);
-
-      Path script = dir.resolve("apply.sh");
-      Files.writeString(
-          script,
-          "exec '"
-              + Path.of(System.getProperty("java.home"), "bin", "java")
-              + "' -cp '"
-              + System.getProperty("java.class.path")
-              + "' dev.imagespec.cli.Main apply -f '"
-              + f
-              + "' --host '"
-              + engine.host()
-              + "'\n");
-      ProcessBuilder pb =
-          new ProcessBuilder("script", "-qfec", "sh " + script, "/dev/null")
-              .redirectErrorStream(true);
-      pb.environment().put("TERM", "xterm");
-      pb.environment().put("COLUMNS", "200");
-      long started = System.nanoTime();
-      Process p = pb.start();
-      StringBuffer screen = new StringBuffer();
-      Thread reader = new Thread(() -> copy(p.getInputStream(), screen), "script-reader");
-      reader.setDaemon(true);
-      reader.start();
+        EngineClient c = TestEnv.docker().client();
+        CriRuntime cri = CriRuntime.connect(TestEnv.criHost(), Duration.ofMinutes(5))) {
       try {
-        // the big image pulls with bytes done/total while the small one is already done
-        Awaitility.await()
-            .atMost(Duration.ofSeconds(60))
-            .until(
-                () ->
-                    lines(screen).stream()
-                            .anyMatch(
-                                l ->
-                                    l.contains("pull " + big)
-                                        && l.contains("Pulling")
-                                        && BYTES.matcher(l).find())
-                        && lines(screen).stream()
-                            .anyMatch(l -> l.contains("pull " + small) && l.contains("Done")));
-        assertThat(p.isAlive()).as("the CLI still works: %s", screen).isTrue();
-        assertThat(c.images().exists(big)).as("the big pull has not finished").isFalse();
-        assertThat(lines(screen)).anyMatch(l -> l.startsWith("[+] ") && l.contains("/2 images"));
+        String big = proxy.address() + "/" + pushed("big", BIG, System.nanoTime());
+        String small = proxy.address() + "/" + pushed("small", 64 * 1024, System.nanoTime() + 1);
+        Predicate<String> present = docker ? c.images()::exists : ref -> cri.get(ref).isPresent();
+        for (String ref : List.of(big, small)) {
+          removals.add(
+              docker
+                  ? () -> c.images().remove(ref, false, false)
+                  : () -> cri.get(ref).ifPresent(i -> cri.removeImage(i.id())));
+        }
+        proxy.throttle(BYTES_PER_SECOND);
+        Path f = manifest("live", big, small);
 
-        assertThat(p.waitFor(3, TimeUnit.MINUTES)).as(screen.toString()).isTrue();
+        Path script = dir.resolve("apply.sh");
+        Files.writeString(
+            script,
+            "exec '"
+                + Path.of(System.getProperty("java.home"), "bin", "java")
+                + "' -cp '"
+                + System.getProperty("java.class.path")
+                + "' dev.imagespec.cli.Main apply -f '"
+                + f
+                + "' --host '"
+                + host
+                + "'"
+                + (docker ? "" : " --runtime cri")
+                + "\n");
+        ProcessBuilder pb =
+            new ProcessBuilder("script", "-qfec", "sh " + script, "/dev/null")
+                .redirectErrorStream(true);
+        pb.environment().put("TERM", "xterm");
+        pb.environment().put("COLUMNS", "200");
+        long started = System.nanoTime();
+        Process p = pb.start();
+        StringBuffer screen = new StringBuffer();
+        Thread reader = new Thread(() -> copy(p.getInputStream(), screen), "script-reader");
+        reader.setDaemon(true);
+        reader.start();
+        try {
+          // the big image pulls (with bytes done/total where the store tells them, else for a
+          // second already) while the small one is done
+          Pattern pulling = docker ? BYTES : Pattern.compile(" [1-9]\\d*\\.\\ds$");
+          Awaitility.await()
+              .atMost(Duration.ofSeconds(60))
+              .until(
+                  () ->
+                      lines(screen).stream()
+                              .anyMatch(
+                                  l ->
+                                      l.contains("pull " + big)
+                                          && l.contains("Pulling")
+                                          && pulling.matcher(l).find())
+                          && lines(screen).stream()
+                              .anyMatch(l -> l.contains("pull " + small) && l.contains("Done")));
+          assertThat(p.isAlive()).as("the CLI still works: %s", screen).isTrue();
+          assertThat(present.test(big)).as("the big pull has not finished").isFalse();
+          assertThat(lines(screen)).anyMatch(l -> l.startsWith("[+] ") && l.contains("/2 images"));
+
+          assertThat(p.waitFor(3, TimeUnit.MINUTES)).as(screen.toString()).isTrue();
+        } finally {
+          p.destroyForcibly();
+        }
+        reader.join(5000);
+        double seconds = (System.nanoTime() - started) / 1e9;
+        String all = screen.toString();
+        assertThat(p.exitValue()).as(all).isZero();
+        assertThat(present.test(big)).isTrue();
+        // the live lines are erased and the table takes their place
+        String last = all.substring(all.lastIndexOf("\033[J") + 3);
+        assertThat(last).contains("SPEC").contains("default/live").contains("2/2");
+        assertThat(last).doesNotContain("Pulling").doesNotContain("[+]");
+        // redrawn in place, at most 10 times a second
+        long frames = count(all, "\033[J");
+        assertThat(frames).isGreaterThan(2).isLessThanOrEqualTo((long) (seconds * 10) + 2);
+        assertThat(all).contains("\033[2K").containsPattern("\033\\[\\d+A");
       } finally {
-        p.destroyForcibly();
+        removeAll(); // before the clients close
       }
-      reader.join(5000);
-      double seconds = (System.nanoTime() - started) / 1e9;
-      String all = screen.toString();
-      assertThat(p.exitValue()).as(all).isZero();
-      assertThat(c.images().exists(big)).isTrue();
-      // the live lines are erased and the table takes their place
-      String last = all.substring(all.lastIndexOf("\033[J") + 3);
-      assertThat(last).contains("SPEC").contains("default/live").contains("2/2");
-      assertThat(last).doesNotContain("Pulling").doesNotContain("[+]");
-      // redrawn in place, at most 10 times a second
-      long frames = count(all, "\033[J");
-      assertThat(frames).isGreaterThan(2).isLessThanOrEqualTo((long) (seconds * 10) + 2);
-      assertThat(all).contains("\033[2K").containsPattern("\033\\[\\d+A");
     }
   }
 
@@ -172,40 +203,44 @@ class ApplyProgressCliTest {
   void aLineWhenEachActionStartsAndEndsOffATerminal(Engine engine) throws Exception {
     try (FaultProxy proxy = new FaultProxy(TestEnv.registry());
         EngineClient c = engine.client()) {
-      String slow = proxy.address() + "/" + pushed("plain", 4 * 1024 * 1024, System.nanoTime());
-      String missing =
-          TestEnv.registry() + "/imagespec-test/progress-missing-" + TestEnv.unique() + ":1";
-      removeLater(c, slow);
-      proxy.throttle(BYTES_PER_SECOND);
-      Path f = manifest("plain", slow, missing);
+      try {
+        String slow = proxy.address() + "/" + pushed("plain", 4 * 1024 * 1024, System.nanoTime());
+        String missing =
+            TestEnv.registry() + "/imagespec-test/progress-missing-" + TestEnv.unique() + ":1";
+        removeLater(c, slow);
+        proxy.throttle(BYTES_PER_SECOND);
+        Path f = manifest("plain", slow, missing);
 
-      CliRunner.Background run =
-          CliRunner.start("apply", "-f", f.toString(), "--host", engine.host());
-      // the start line is there while the pull still runs
-      Awaitility.await()
-          .atMost(Duration.ofSeconds(60))
-          .until(() -> run.errSoFar().contains("pull " + slow + " ..."));
-      assertThat(c.images().exists(slow)).as("the pull has not finished").isFalse();
-      assertThat(run.errSoFar()).doesNotContain("pull " + slow + " done");
+        CliRunner.Background run =
+            CliRunner.start("apply", "-f", f.toString(), "--host", engine.host());
+        // the start line is there while the pull still runs
+        Awaitility.await()
+            .atMost(Duration.ofSeconds(60))
+            .until(() -> run.errSoFar().contains("pull " + slow + " ..."));
+        assertThat(c.images().exists(slow)).as("the pull has not finished").isFalse();
+        assertThat(run.errSoFar()).doesNotContain("pull " + slow + " done");
 
-      Result r = run.join(Duration.ofMinutes(3));
-      assertThat(r.code()).as(r.out() + r.err()).isEqualTo(ExitCodes.FAILED);
-      List<String> err = Arrays.asList(r.err().split("\n"));
-      assertThat(err).doesNotContain("\033[2K");
-      int start = err.indexOf("pull " + slow + " ...");
-      int end = indexOfMatch(err, "pull " + Pattern.quote(slow) + " done in \\d+\\.\\ds.*");
-      assertThat(start).as(r.err()).isNotNegative();
-      assertThat(end).as(r.err()).isGreaterThan(start);
-      assertThat(err.get(end))
-          .as("4 MiB at 2 MiB/s")
-          .doesNotStartWith("pull " + slow + " done in 0.");
-      assertThat(err)
-          .as(r.err())
-          .contains("pull " + missing + " ...")
-          .anyMatch(
-              l -> l.matches("pull " + Pattern.quote(missing) + " failed in \\d+\\.\\ds: .+"));
-      assertThat(r.out()).contains("SPEC").contains("default/plain").contains("1/2");
-      assertThat(r.err()).doesNotContain(TestEnv.authPassword());
+        Result r = run.join(Duration.ofMinutes(3));
+        assertThat(r.code()).as(r.out() + r.err()).isEqualTo(ExitCodes.FAILED);
+        List<String> err = Arrays.asList(r.err().split("\n"));
+        assertThat(err).doesNotContain("\033[2K");
+        int start = err.indexOf("pull " + slow + " ...");
+        int end = indexOfMatch(err, "pull " + Pattern.quote(slow) + " done in \\d+\\.\\ds.*");
+        assertThat(start).as(r.err()).isNotNegative();
+        assertThat(end).as(r.err()).isGreaterThan(start);
+        assertThat(err.get(end))
+            .as("4 MiB at 2 MiB/s")
+            .doesNotStartWith("pull " + slow + " done in 0.");
+        assertThat(err)
+            .as(r.err())
+            .contains("pull " + missing + " ...")
+            .anyMatch(
+                l -> l.matches("pull " + Pattern.quote(missing) + " failed in \\d+\\.\\ds: .+"));
+        assertThat(r.out()).contains("SPEC").contains("default/plain").contains("1/2");
+        assertThat(r.err()).doesNotContain(TestEnv.authPassword());
+      } finally {
+        removeAll(); // before the clients close
+      }
     }
   }
 
@@ -213,24 +248,28 @@ class ApplyProgressCliTest {
   void quietShowsOnlyTheTableAndErrors() throws Exception {
     Engine engine = TestEnv.docker();
     try (EngineClient c = engine.client()) {
-      String ok = TestEnv.registry() + "/" + pushed("quiet", 64 * 1024, System.nanoTime());
-      String missing =
-          TestEnv.registry() + "/imagespec-test/progress-missing-" + TestEnv.unique() + ":1";
-      removeLater(c, ok);
-      Path f = manifest("quiet", ok, missing);
+      try {
+        String ok = TestEnv.registry() + "/" + pushed("quiet", 64 * 1024, System.nanoTime());
+        String missing =
+            TestEnv.registry() + "/imagespec-test/progress-missing-" + TestEnv.unique() + ":1";
+        removeLater(c, ok);
+        Path f = manifest("quiet", ok, missing);
 
-      Result r = CliRunner.run("apply", "-f", f.toString(), "--host", engine.host(), "-q");
+        Result r = CliRunner.run("apply", "-f", f.toString(), "--host", engine.host(), "-q");
 
-      assertThat(r.code()).as(r.out() + r.err()).isEqualTo(ExitCodes.FAILED);
-      assertThat(r.err()).doesNotContain("pull " + ok).doesNotContain(" ...");
-      assertThat(r.out()).contains("default/quiet").contains("1/2");
-      assertThat(r.out()).as("the failure is still told").contains(missing);
-      assertThat(c.images().exists(ok)).isTrue();
+        assertThat(r.code()).as(r.out() + r.err()).isEqualTo(ExitCodes.FAILED);
+        assertThat(r.err()).doesNotContain("pull " + ok).doesNotContain(" ...");
+        assertThat(r.out()).contains("default/quiet").contains("1/2");
+        assertThat(r.out()).as("the failure is still told").contains(missing);
+        assertThat(c.images().exists(ok)).isTrue();
 
-      // --progress=quiet is -q
-      Result again =
-          CliRunner.run("apply", "-f", f.toString(), "--host", engine.host(), "--progress=quiet");
-      assertThat(again.err()).doesNotContain("pull " + missing + " ...");
+        // --progress=quiet is -q
+        Result again =
+            CliRunner.run("apply", "-f", f.toString(), "--host", engine.host(), "--progress=quiet");
+        assertThat(again.err()).doesNotContain("pull " + missing + " ...");
+      } finally {
+        removeAll(); // before the clients close
+      }
     }
   }
 
