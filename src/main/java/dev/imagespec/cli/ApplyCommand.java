@@ -54,10 +54,10 @@ import picocli.CommandLine.Spec;
       "Reads every YAML document under PATH (ImageSpecs and kubernetes.io/dockerconfigjson"
           + " Secrets; other kinds are ignored with a note). Invalid input changes nothing.",
       "",
-      "While it works it shows progress on stderr: on a terminal a live line per pull and"
-          + " push (state, bytes done/total, time) under an overall line, replaced by the"
-          + " table at the end; elsewhere (CI, logs) a line when each action starts and when"
-          + " it ends, with its duration. -q shows only the table and errors.",
+      "While it works it shows progress on stderr: on a terminal a live line per action"
+          + " (state, bytes done/total, time) under an overall line, replaced by the table at"
+          + " the end; elsewhere (CI, logs) a line when each action starts and when it ends,"
+          + " with its duration. -q shows only the table and errors; see --progress.",
       "",
       "Exit codes: 0 converged; 1 some image failed (the rest still applied);"
           + " 2 invalid input (nothing applied)."

@@ -1,5 +1,6 @@
 package dev.imagespec.cli;
 
+import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Option;
 
 /** {@code -q} and {@code --progress}: how a command shows progress while it works. */
@@ -27,10 +28,11 @@ final class ProgressOption {
       names = "--progress",
       paramLabel = "MODE",
       description =
-          "How progress shows on stderr: ${COMPLETION-CANDIDATES}. auto (default): live lines"
-              + " redrawn in place on a terminal, else a line per step (none with -o json);"
-              + " tty: live lines even when no terminal is detected; plain: a line when each step"
-              + " starts and ends; quiet: as -q.")
+          "How progress shows on stderr: ${COMPLETION-CANDIDATES}. auto (default): tty on a"
+              + " terminal (plain with -v, whose log lines would break the redraw), else plain;"
+              + " none with -o json|yaml. tty: lines redrawn in place, even when no terminal is"
+              + " detected. plain: nothing redrawn (apply: a line when each action starts and"
+              + " ends; images pull/push: status lines in the -v log). quiet: as -q.")
   Mode mode = Mode.auto;
 
   /** The mode to use: never {@link Mode#auto}. */
@@ -44,7 +46,9 @@ final class ProgressOption {
     if (output != null && output.json()) {
       return Mode.quiet;
     }
-    return onTerminal() ? Mode.tty : Mode.plain;
+    // log lines (-v) written between two frames would be overwritten by the next
+    boolean logging = LoggerFactory.getLogger("dev.imagespec").isInfoEnabled();
+    return onTerminal() && !logging ? Mode.tty : Mode.plain;
   }
 
   /** Whether this process talks to a terminal that understands cursor movement. */

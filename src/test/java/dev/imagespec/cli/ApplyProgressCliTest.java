@@ -273,6 +273,50 @@ class ApplyProgressCliTest {
     }
   }
 
+  @Test
+  void eachWatchPassShowsItsProgressThenItsTable() throws Exception {
+    Engine engine = TestEnv.docker();
+    try (EngineClient c = engine.client()) {
+      try {
+        String first = TestEnv.registry() + "/" + pushed("watch1", 64 * 1024, System.nanoTime());
+        String second =
+            TestEnv.registry() + "/" + pushed("watch2", 64 * 1024, System.nanoTime() + 1);
+        removeLater(c, first);
+        removeLater(c, second);
+        Path f = manifest("watch", first);
+        CliRunner.Background watcher =
+            CliRunner.start("apply", "-f", f.toString(), "--watch", "--host", engine.host());
+        Result r;
+        try {
+          Awaitility.await()
+              .atMost(Duration.ofSeconds(60))
+              .until(
+                  () ->
+                      watcher.errSoFar().contains("pull " + first + " done in")
+                          && watcher.outSoFar().contains("SPEC"));
+          assertThat(watcher.errSoFar()).doesNotContain(second);
+          manifest("watch", first, second); // the same file, now with both images
+          Awaitility.await()
+              .atMost(Duration.ofSeconds(60))
+              .until(
+                  () ->
+                      watcher.errSoFar().contains("pull " + second + " done in")
+                          && watcher.outSoFar().split("SPEC", -1).length > 2);
+        } finally {
+          ApplyCommand.stopWatching();
+          r = watcher.join(Duration.ofSeconds(30));
+        }
+        String err = r.err();
+        int changed = err.indexOf("manifests changed");
+        assertThat(err.indexOf("pull " + first + " ...")).isNotNegative().isLessThan(changed);
+        assertThat(err.indexOf("pull " + second + " ...")).isGreaterThan(changed);
+        assertThat(err.indexOf("pull " + second + " done in")).isGreaterThan(changed);
+      } finally {
+        removeAll(); // before the client closes
+      }
+    }
+  }
+
   /** The lines drawn: each starts after an erase-line sequence, ANSI codes removed. */
   private static List<String> lines(CharSequence screen) {
     List<String> out = new ArrayList<>();
