@@ -1,5 +1,8 @@
 package dev.imagespec.cli;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Option;
 
@@ -51,9 +54,25 @@ final class ProgressOption {
     return onTerminal() && !logging ? Mode.tty : Mode.plain;
   }
 
-  /** Whether this process talks to a terminal that understands cursor movement. */
+  /**
+   * Whether this process talks to a terminal that understands cursor movement: stdin and stdout are
+   * one ({@link System#console()}), stderr too where Linux's {@code /proc} tells, and {@code TERM}
+   * is not {@code dumb}.
+   */
   static boolean onTerminal() {
-    return System.console() != null && !"dumb".equals(System.getenv("TERM"));
+    return System.console() != null
+        && !"dumb".equals(System.getenv("TERM"))
+        && stderrMayBeTerminal();
+  }
+
+  /** False when stderr is known to go elsewhere ({@code 2>file}, a pipe); true when unknown. */
+  private static boolean stderrMayBeTerminal() {
+    try {
+      String target = Files.readSymbolicLink(Path.of("/proc/self/fd/2")).toString();
+      return target.startsWith("/dev/pts/") || target.startsWith("/dev/tty");
+    } catch (IOException | UnsupportedOperationException | SecurityException e) {
+      return true; // no /proc (macOS): the console alone decides
+    }
   }
 
   /** A progress printer for {@code what}: live on a terminal, else to the verbose log. */
