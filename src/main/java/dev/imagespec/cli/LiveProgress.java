@@ -204,6 +204,10 @@ final class LiveProgress extends ApplyProgress {
   }
 
   private String overall(List<Row> all, long now) {
+    if (all.isEmpty()) {
+      // the image list and registry lookups before the plan
+      return fit("[+] planning  " + seconds(Duration.ofNanos(now - opened)));
+    }
     Map<String, boolean[]> images = new LinkedHashMap<>(); // image -> {all ended}
     int removals = 0;
     int removalsDone = 0;

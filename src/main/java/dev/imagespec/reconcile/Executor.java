@@ -20,6 +20,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 
 /**
@@ -77,15 +78,21 @@ final class Executor {
     return System.nanoTime();
   }
 
-  /** Tells the listener {@code o}'s action ended; {@code start} 0: it never started. */
+  /** Tells the listener {@code o}'s action, begun at {@code start}, ended. */
   private ActionOutcome ended(ActionOutcome o, long start) {
-    Duration elapsed = start == 0 ? Duration.ZERO : Duration.ofNanos(System.nanoTime() - start);
+    Duration elapsed = Duration.ofNanos(System.nanoTime() - start);
     hear(() -> progress.finished(o, elapsed));
     return o;
   }
 
+  /** Tells the listener {@code o}'s action was skipped without starting. */
+  private ActionOutcome skipped(ActionOutcome o) {
+    hear(() -> progress.finished(o, Duration.ZERO));
+    return o;
+  }
+
   /** Where a pull or push of {@code a} reports to, null when nobody listens. */
-  private java.util.function.Consumer<TransferProgress> transfers(PlannedAction a) {
+  private Consumer<TransferProgress> transfers(PlannedAction a) {
     return progress == ActionProgress.NONE ? null : p -> hear(() -> progress.transferred(a, p));
   }
 
@@ -228,15 +235,14 @@ final class Executor {
         return;
       }
       if (blocked != null) {
-        out.put(a.key(), ended(ActionOutcome.skipped(a, blocked), 0));
+        out.put(a.key(), skipped(ActionOutcome.skipped(a, blocked)));
         continue;
       }
       if (a.kind() == ActionKind.PUSH && failedTargets.contains(a.target())) {
         out.put(
             a.key(),
-            ended(
-                ActionOutcome.skipped(a, "not attempted: tagging as " + a.target() + " failed"),
-                0));
+            skipped(
+                ActionOutcome.skipped(a, "not attempted: tagging as " + a.target() + " failed")));
         continue;
       }
       ActionOutcome o;

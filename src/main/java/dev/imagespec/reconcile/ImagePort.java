@@ -33,8 +33,8 @@ public interface ImagePort {
   LocalImage pull(ImageReference reference, String platform, AuthConfig auth);
 
   /**
-   * {@link #pull(ImageReference, String, AuthConfig)}, telling {@code progress} how it goes when
-   * the store reports progress (by default it does not).
+   * {@link #pull(ImageReference, String, AuthConfig)}, telling {@code progress} (may be null) how
+   * it goes when the store reports progress (by default it does not).
    */
   default LocalImage pull(
       ImageReference reference,
@@ -51,8 +51,8 @@ public interface ImagePort {
   String push(ImageReference reference, AuthConfig auth);
 
   /**
-   * {@link #push(ImageReference, AuthConfig)}, telling {@code progress} how it goes when the store
-   * reports progress (by default it does not).
+   * {@link #push(ImageReference, AuthConfig)}, telling {@code progress} (may be null) how it goes
+   * when the store reports progress (by default it does not).
    */
   default String push(
       ImageReference reference, AuthConfig auth, Consumer<TransferProgress> progress) {

@@ -59,6 +59,13 @@ class LiveProgressTest {
   }
 
   @Test
+  void beforeThePlanItSaysItPlans() {
+    try (LiveProgress p = new LiveProgress(new PrintWriter(new StringWriter()))) {
+      assertThat(p.frame()).singleElement().asString().startsWith("[+] planning");
+    }
+  }
+
+  @Test
   void manyActionsKeepTheRunningOnesInView() {
     List<PlannedAction> actions = new ArrayList<>();
     for (int i = 0; i < 30; i++) {
