@@ -54,6 +54,11 @@ import picocli.CommandLine.Spec;
       "Reads every YAML document under PATH (ImageSpecs and kubernetes.io/dockerconfigjson"
           + " Secrets; other kinds are ignored with a note). Invalid input changes nothing.",
       "",
+      "While it works it shows progress on stderr: on a terminal a live line per action"
+          + " (state, bytes done/total, time) under an overall line, replaced by the table at"
+          + " the end; elsewhere (CI, logs) a line when each action starts and when it ends,"
+          + " with its duration. -q shows only the table and errors; see --progress.",
+      "",
       "Exit codes: 0 converged; 1 some image failed (the rest still applied);"
           + " 2 invalid input (nothing applied)."
     })
@@ -74,6 +79,8 @@ final class ApplyCommand implements Callable<Integer> {
   @Mixin OutputOptions output;
 
   @Mixin ManifestOptions input;
+
+  @Mixin ProgressOption progress;
 
   @Option(names = "--prune", description = "Run the specs' prune policies now.")
   boolean prune;
@@ -132,7 +139,14 @@ final class ApplyCommand implements Callable<Integer> {
             ReconcileSupport.credentials(manifests, engine.credentials()),
             options,
             proofs);
-    ReconcileResult result = reconciler.reconcile(manifests.specs(), previous);
+    ReconcileResult result;
+    // closed before the table prints: the live lines are erased and the table takes their place
+    try (ApplyProgress shown =
+        ApplyProgress.open(
+            dryRun ? ProgressOption.Mode.quiet : progress.resolve(output),
+            spec.commandLine().getErr())) {
+      result = reconciler.withProgress(shown).reconcile(manifests.specs(), previous);
+    }
     if (LOG.isInfoEnabled()) {
       for (PlannedAction a : result.plan().actions()) {
         LOG.info("plan: {}", a.describe());

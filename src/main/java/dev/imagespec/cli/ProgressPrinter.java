@@ -22,9 +22,10 @@ final class ProgressPrinter implements Consumer<ProgressEvent>, AutoCloseable {
   private String lastLine = "";
   private boolean drawn;
 
-  ProgressPrinter(String title, boolean enabled) {
+  /** {@code tty}: draw on the terminal; else each status line goes to the verbose log. */
+  ProgressPrinter(String title, boolean tty) {
     this.title = title;
-    this.tty = enabled && System.console() != null;
+    this.tty = tty;
   }
 
   @Override

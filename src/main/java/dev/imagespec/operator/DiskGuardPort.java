@@ -8,6 +8,7 @@ import dev.imagespec.reconcile.ErrorMessages;
 import dev.imagespec.reconcile.ImageBackend;
 import dev.imagespec.reconcile.ImagePort;
 import dev.imagespec.reconcile.LocalImage;
+import dev.imagespec.reconcile.TransferProgress;
 import java.io.IOException;
 import java.nio.file.FileStore;
 import java.nio.file.Files;
@@ -15,6 +16,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -124,9 +126,20 @@ final class DiskGuardPort implements ImagePort {
 
   @Override
   public LocalImage pull(ImageReference reference, String platform, AuthConfig auth) {
+    return pull(reference, platform, auth, null);
+  }
+
+  @Override
+  public LocalImage pull(
+      ImageReference reference,
+      String platform,
+      AuthConfig auth,
+      Consumer<TransferProgress> progress) {
     long reserve = admit(reference, platform, auth);
     try {
-      return delegate.pull(reference, platform, auth);
+      return progress == null
+          ? delegate.pull(reference, platform, auth)
+          : delegate.pull(reference, platform, auth, progress);
     } finally {
       if (reserve > 0) {
         synchronized (lock) {
@@ -213,6 +226,12 @@ final class DiskGuardPort implements ImagePort {
   @Override
   public String push(ImageReference reference, AuthConfig auth) {
     return delegate.push(reference, auth);
+  }
+
+  @Override
+  public String push(
+      ImageReference reference, AuthConfig auth, Consumer<TransferProgress> progress) {
+    return delegate.push(reference, auth, progress);
   }
 
   @Override

@@ -5,6 +5,7 @@ import dev.imagespec.engine.ImageReference;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 
 /** Counts the calls made through a port. */
 final class CountingImagePort implements ImagePort {
@@ -64,6 +65,16 @@ final class CountingImagePort implements ImagePort {
   }
 
   @Override
+  public LocalImage pull(
+      ImageReference reference,
+      String platform,
+      AuthConfig auth,
+      Consumer<TransferProgress> progress) {
+    pull.incrementAndGet();
+    return delegate.pull(reference, platform, auth, progress);
+  }
+
+  @Override
   public void tag(String sourceReferenceOrId, ImageReference target) {
     tag.incrementAndGet();
     delegate.tag(sourceReferenceOrId, target);
@@ -73,6 +84,13 @@ final class CountingImagePort implements ImagePort {
   public String push(ImageReference reference, AuthConfig auth) {
     push.incrementAndGet();
     return delegate.push(reference, auth);
+  }
+
+  @Override
+  public String push(
+      ImageReference reference, AuthConfig auth, Consumer<TransferProgress> progress) {
+    push.incrementAndGet();
+    return delegate.push(reference, auth, progress);
   }
 
   @Override

@@ -12,6 +12,7 @@ import dev.imagespec.engine.RegistryClient;
 import dev.imagespec.engine.RegistryNames;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -79,6 +80,15 @@ public final class EngineImagePort implements ImagePort {
 
   @Override
   public LocalImage pull(ImageReference reference, String platform, AuthConfig auth) {
+    return pull(reference, platform, auth, null);
+  }
+
+  @Override
+  public LocalImage pull(
+      ImageReference reference,
+      String platform,
+      AuthConfig auth,
+      Consumer<TransferProgress> progress) {
     LOG.info("pull {}", reference);
     return toLocal(
         engine
@@ -90,7 +100,8 @@ public final class EngineImagePort implements ImagePort {
                     .auth(auth)
                     // Docker takes loopback registries as insecure by default; Podman is told
                     .tlsVerify(RegistryNames.isLoopbackRegistry(reference.domain()) ? false : null)
-                    .build()));
+                    .build(),
+                progress == null ? null : TransferTally.pull(progress)));
   }
 
   @Override
@@ -102,9 +113,20 @@ public final class EngineImagePort implements ImagePort {
 
   @Override
   public String push(ImageReference reference, AuthConfig auth) {
+    return push(reference, auth, null);
+  }
+
+  @Override
+  public String push(
+      ImageReference reference, AuthConfig auth, Consumer<TransferProgress> progress) {
     LOG.info("push {}", reference);
     Images.PushResult r =
-        engine.images().push(reference.familiar(), PushOptions.builder().auth(auth).build(), null);
+        engine
+            .images()
+            .push(
+                reference.familiar(),
+                PushOptions.builder().auth(auth).build(),
+                progress == null ? null : TransferTally.push(progress));
     if (r.digest() != null) {
       return r.digest();
     }

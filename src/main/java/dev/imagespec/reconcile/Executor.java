@@ -20,6 +20,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 
 /**
@@ -33,6 +34,7 @@ final class Executor {
   private final Retrier retrier;
   private final int parallelism;
   private final ActionTimeouts timeouts;
+  private final ActionProgress progress;
 
   Executor(
       ImagePort port,
@@ -40,11 +42,58 @@ final class Executor {
       Retrier retrier,
       int parallelism,
       ActionTimeouts timeouts) {
+    this(port, credentials, retrier, parallelism, timeouts, ActionProgress.NONE);
+  }
+
+  /** With {@code progress} told of every action as it starts, moves on and ends. */
+  Executor(
+      ImagePort port,
+      CredentialResolver credentials,
+      Retrier retrier,
+      int parallelism,
+      ActionTimeouts timeouts,
+      ActionProgress progress) {
     this.port = port;
     this.credentials = credentials;
     this.retrier = retrier;
     this.parallelism = Math.max(1, parallelism);
     this.timeouts = timeouts == null ? ActionTimeouts.DEFAULT : timeouts;
+    this.progress = progress == null ? ActionProgress.NONE : progress;
+  }
+
+  // ----------------------------------------------------------------------------- progress
+
+  /** Tells the listener; what it throws never reaches an action. */
+  private static void hear(Runnable call) {
+    try {
+      call.run();
+    } catch (RuntimeException e) {
+      // a listener's fault is not the action's
+    }
+  }
+
+  /** Tells the listener {@code a} starts; returns the start time for {@link #ended}. */
+  private long begin(PlannedAction a) {
+    hear(() -> progress.started(a));
+    return System.nanoTime();
+  }
+
+  /** Tells the listener {@code o}'s action, begun at {@code start}, ended. */
+  private ActionOutcome ended(ActionOutcome o, long start) {
+    Duration elapsed = Duration.ofNanos(System.nanoTime() - start);
+    hear(() -> progress.finished(o, elapsed));
+    return o;
+  }
+
+  /** Tells the listener {@code o}'s action was skipped without starting. */
+  private ActionOutcome skipped(ActionOutcome o) {
+    hear(() -> progress.finished(o, Duration.ZERO));
+    return o;
+  }
+
+  /** Where a pull or push of {@code a} reports to, null when nobody listens. */
+  private Consumer<TransferProgress> transfers(PlannedAction a) {
+    return progress == ActionProgress.NONE ? null : p -> hear(() -> progress.transferred(a, p));
   }
 
   /**
@@ -106,6 +155,7 @@ final class Executor {
         case PRUNE -> prunes.add(a);
       }
     }
+    hear(() -> progress.planned(plan.actions()));
     List<Runnable> tasks = new ArrayList<>();
     for (List<PlannedAction> chain : chains.values()) {
       tasks.add(() -> runChain(chain, out, touched));
@@ -115,13 +165,15 @@ final class Executor {
       if (Thread.currentThread().isInterrupted()) {
         break;
       }
-      out.put(a.key(), remove(a));
+      long start = begin(a);
+      out.put(a.key(), ended(remove(a), start));
     }
     for (PlannedAction a : prunes) {
       if (Thread.currentThread().isInterrupted()) {
         break;
       }
-      out.put(a.key(), prune(a, touched));
+      long start = begin(a);
+      out.put(a.key(), ended(prune(a, touched), start));
     }
     for (PlannedAction a : plan.actions()) {
       out.putIfAbsent(a.key(), ActionOutcome.skipped(a, "not attempted (interrupted)"));
@@ -183,10 +235,18 @@ final class Executor {
         return;
       }
       if (blocked != null) {
-        out.put(a.key(), ActionOutcome.skipped(a, blocked));
+        out.put(a.key(), skipped(ActionOutcome.skipped(a, blocked)));
+        continue;
+      }
+      if (a.kind() == ActionKind.PUSH && failedTargets.contains(a.target())) {
+        out.put(
+            a.key(),
+            skipped(
+                ActionOutcome.skipped(a, "not attempted: tagging as " + a.target() + " failed")));
         continue;
       }
       ActionOutcome o;
+      long start = begin(a);
       try {
         switch (a.kind()) {
           case PULL -> {
@@ -210,19 +270,13 @@ final class Executor {
               touched.add(Ids.norm(sourceId));
             }
           }
-          case PUSH -> {
-            if (failedTargets.contains(a.target())) {
-              o = ActionOutcome.skipped(a, "not attempted: tagging as " + a.target() + " failed");
-            } else {
-              o = push(a, sourceId);
-            }
-          }
+          case PUSH -> o = push(a, sourceId);
           default -> o = ActionOutcome.failed(a, "unexpected action in an image chain", 0);
         }
       } catch (RuntimeException e) {
         o = ActionOutcome.failed(a, ErrorMessages.of(e), 1);
       }
-      out.put(a.key(), o);
+      out.put(a.key(), ended(o, start));
     }
   }
 
@@ -234,7 +288,8 @@ final class Executor {
     } catch (RuntimeException e) {
       return ActionOutcome.failed(a, "cannot resolve credentials: " + ErrorMessages.of(e), 0);
     }
-    Retrier.Result<LocalImage> r = timed(a, () -> port.pull(ref, a.details().platform(), auth));
+    Retrier.Result<LocalImage> r =
+        timed(a, () -> port.pull(ref, a.details().platform(), auth, transfers(a)));
     if (!r.ok()) {
       return failed(a, r);
     }
@@ -274,7 +329,7 @@ final class Executor {
     } catch (RuntimeException e) {
       return ActionOutcome.failed(a, "cannot resolve credentials: " + ErrorMessages.of(e), 0);
     }
-    Retrier.Result<String> r = timed(a, () -> port.push(target, auth));
+    Retrier.Result<String> r = timed(a, () -> port.push(target, auth, transfers(a)));
     if (!r.ok()) {
       return failed(a, r);
     }

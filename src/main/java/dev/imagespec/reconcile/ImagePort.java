@@ -4,6 +4,7 @@ import dev.imagespec.engine.AuthConfig;
 import dev.imagespec.engine.ImageReference;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Consumer;
 
 /**
  * The narrow port through which the reconciler reaches an image store. The Docker/Podman engine
@@ -31,11 +32,32 @@ public interface ImagePort {
   /** Pulls one reference (tag or digest); returns the pulled image. */
   LocalImage pull(ImageReference reference, String platform, AuthConfig auth);
 
+  /**
+   * {@link #pull(ImageReference, String, AuthConfig)}, telling {@code progress} (may be null) how
+   * it goes when the store reports progress (by default it does not).
+   */
+  default LocalImage pull(
+      ImageReference reference,
+      String platform,
+      AuthConfig auth,
+      Consumer<TransferProgress> progress) {
+    return pull(reference, platform, auth);
+  }
+
   /** Adds the tag {@code target} to the image named by {@code sourceReferenceOrId} (force). */
   void tag(String sourceReferenceOrId, ImageReference target);
 
   /** Pushes {@code reference}; returns the manifest digest the registry now holds for it. */
   String push(ImageReference reference, AuthConfig auth);
+
+  /**
+   * {@link #push(ImageReference, AuthConfig)}, telling {@code progress} (may be null) how it goes
+   * when the store reports progress (by default it does not).
+   */
+  default String push(
+      ImageReference reference, AuthConfig auth, Consumer<TransferProgress> progress) {
+    return push(reference, auth);
+  }
 
   /**
    * Removes one reference or ID, never forced: an image used by a container fails. An ID removes

@@ -38,6 +38,7 @@ public final class Reconciler {
   private final AccessProofs proofs;
   private final SharedAccess shared;
   private final PullHolds holds;
+  private final ActionProgress progress;
 
   /** With access proofs of its own, kept across the passes of this reconciler. */
   public Reconciler(ImagePort port, CredentialResolver credentials, ReconcileOptions options) {
@@ -53,7 +54,15 @@ public final class Reconciler {
       CredentialResolver credentials,
       ReconcileOptions options,
       AccessProofs proofs) {
-    this(port, credentials, options, Planner::pass, proofs, SharedAccess.none(), PullHolds.none());
+    this(
+        port,
+        credentials,
+        options,
+        Planner::pass,
+        proofs,
+        SharedAccess.none(),
+        PullHolds.none(),
+        ActionProgress.NONE);
   }
 
   /** With the planner pass of each reconcile pass made by {@code planners} (tests count them). */
@@ -69,7 +78,8 @@ public final class Reconciler {
         planners,
         new AccessProofs(),
         SharedAccess.none(),
-        PullHolds.none());
+        PullHolds.none(),
+        ActionProgress.NONE);
   }
 
   private Reconciler(
@@ -79,7 +89,8 @@ public final class Reconciler {
       Function<PlanInput, Planner.Pass> planners,
       AccessProofs proofs,
       SharedAccess shared,
-      PullHolds holds) {
+      PullHolds holds,
+      ActionProgress progress) {
     this.port = port;
     this.credentials = credentials == null ? CredentialResolver.none() : credentials;
     this.options = options == null ? ReconcileOptions.defaults() : options;
@@ -87,6 +98,7 @@ public final class Reconciler {
     this.proofs = proofs == null ? new AccessProofs() : proofs;
     this.shared = shared == null ? SharedAccess.none() : shared;
     this.holds = holds == null ? PullHolds.none() : holds;
+    this.progress = progress == null ? ActionProgress.NONE : progress;
   }
 
   /**
@@ -94,12 +106,20 @@ public final class Reconciler {
    * {@code shared} before the registry; answers from it are not recorded as proofs.
    */
   public Reconciler withSharedAccess(SharedAccess shared) {
-    return new Reconciler(port, credentials, options, planners, proofs, shared, holds);
+    return new Reconciler(port, credentials, options, planners, proofs, shared, holds, progress);
   }
 
   /** A copy of this reconciler whose passes hold back the pulls {@code holds} names. */
   public Reconciler withPullHolds(PullHolds holds) {
-    return new Reconciler(port, credentials, options, planners, proofs, shared, holds);
+    return new Reconciler(port, credentials, options, planners, proofs, shared, holds, progress);
+  }
+
+  /**
+   * A copy of this reconciler whose passes tell {@code progress} about each action as it runs (a
+   * front end's live display).
+   */
+  public Reconciler withProgress(ActionProgress progress) {
+    return new Reconciler(port, credentials, options, planners, proofs, shared, holds, progress);
   }
 
   public ReconcileOptions options() {
@@ -152,7 +172,12 @@ public final class Reconciler {
         options.dryRun()
             ? Map.of()
             : new Executor(
-                    counting, credentials, retrier, options.parallelism(), options.timeouts())
+                    counting,
+                    credentials,
+                    retrier,
+                    options.parallelism(),
+                    options.timeouts(),
+                    progress)
                 .execute(plan);
     recordPulls(plan, outcomes, identities, now);
     List<ActionOutcome> ordered = new ArrayList<>();
@@ -173,7 +198,7 @@ public final class Reconciler {
   /** Only the plan (as {@code dryRun}), whatever the options say. */
   public Plan plan(List<ImageSpec> specs, Map<SpecKey, ImageSpecStatus> previous) {
     return new Reconciler(
-            port, credentials, options.withDryRun(true), planners, proofs, shared, holds)
+            port, credentials, options.withDryRun(true), planners, proofs, shared, holds, progress)
         .reconcile(specs, previous)
         .plan();
   }

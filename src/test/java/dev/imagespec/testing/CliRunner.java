@@ -68,5 +68,10 @@ public final class CliRunner {
     public String outSoFar() {
       return out.toString();
     }
+
+    /** What it has printed on stderr so far. */
+    public String errSoFar() {
+      return err.toString();
+    }
   }
 }

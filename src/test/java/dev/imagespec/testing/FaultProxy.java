@@ -2,6 +2,7 @@ package dev.imagespec.testing;
 
 import java.io.BufferedInputStream;
 import java.io.ByteArrayOutputStream;
+import java.io.FilterOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -19,6 +20,7 @@ import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * An HTTP/1.1-aware loopback proxy in front of a registry that injects faults into the answers, for
@@ -33,7 +35,10 @@ import java.util.concurrent.atomic.AtomicLong;
  *       nothing more until {@link #release()} (the rest follows) or {@link #close()}.
  * </ul>
  *
- * Every request is logged ({@link #requests()}) with when it arrived and what was done. Clients
+ * {@link #throttle} slows every answer down to a bandwidth (a slow registry: pulls that take
+ * seconds).
+ *
+ * <p>Every request is logged ({@link #requests()}) with when it arrived and what was done. Clients
  * (dockerd, containerd, OkHttp) reach it as the loopback registry {@link #address()} over plain
  * HTTP; each client connection gets its own upstream connection. Requests are handled one after the
  * other per connection (no pipelining, as those clients do).
@@ -128,6 +133,7 @@ public final class FaultProxy implements AutoCloseable {
   private final Object stallLock = new Object();
   private long releases; // guarded by stallLock
   private volatile boolean closed;
+  private volatile long bytesPerSecond; // 0: as fast as it goes
 
   /** Forwards {@code 127.0.0.1:<port>} to {@code target} ({@code host:port}). */
   public FaultProxy(String target) throws IOException {
@@ -147,6 +153,18 @@ public final class FaultProxy implements AutoCloseable {
   /** The proxy's {@code 127.0.0.1:port}, a loopback (plain HTTP) registry address. */
   public String address() {
     return "127.0.0.1:" + server.getLocalPort();
+  }
+
+  /**
+   * Sends what the registry answers to each client connection at most at {@code bytesPerSecond} (0:
+   * no limit), from now on.
+   */
+  public FaultProxy throttle(long bytesPerSecond) {
+    if (bytesPerSecond < 0) {
+      throw new IllegalArgumentException("bytesPerSecond must not be negative: " + bytesPerSecond);
+    }
+    this.bytesPerSecond = bytesPerSecond;
+    return this;
   }
 
   /**
@@ -331,7 +349,7 @@ public final class FaultProxy implements AutoCloseable {
     Socket upstream = null;
     try {
       InputStream cin = new BufferedInputStream(client.getInputStream());
-      OutputStream cout = client.getOutputStream();
+      OutputStream cout = new Throttled(client.getOutputStream());
       cin.mark(1);
       if (cin.read() == 0x16) {
         // a TLS hello (dockerd tries HTTPS first): answer as a plain-HTTP registry does, at once
@@ -431,6 +449,48 @@ public final class FaultProxy implements AutoCloseable {
       if (upstream != null) {
         close(upstream);
         upstreams.decrementAndGet();
+      }
+    }
+  }
+
+  /** A client connection's output, paced to {@link #bytesPerSecond} while that is set. */
+  private final class Throttled extends FilterOutputStream {
+    private long rate;
+    private long since;
+    private long sent;
+
+    Throttled(OutputStream out) {
+      super(out);
+    }
+
+    @Override
+    public void write(int b) throws IOException {
+      write(new byte[] {(byte) b}, 0, 1);
+    }
+
+    @Override
+    public void write(byte[] b, int off, int len) throws IOException {
+      while (len > 0) {
+        long r = bytesPerSecond;
+        if (r <= 0) {
+          out.write(b, off, len);
+          return;
+        }
+        if (r != rate) {
+          rate = r;
+          since = System.nanoTime();
+          sent = 0;
+        }
+        int n = (int) Math.min(len, Math.max(1, r / 20)); // about 20 sends a second
+        out.write(b, off, n);
+        out.flush();
+        off += n;
+        len -= n;
+        sent += n;
+        long wait = since + sent * 1_000_000_000L / r - System.nanoTime();
+        if (wait > 0 && !closed) {
+          LockSupport.parkNanos(wait); // the pace of a slow link, not a test waiting
+        }
       }
     }
   }
