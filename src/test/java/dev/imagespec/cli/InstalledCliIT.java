@@ -39,6 +39,7 @@ class InstalledCliIT {
     Path prefix = dir.resolve("prefix");
     Run install = run(Map.of(), "scripts/install", prefix.toString());
     assertThat(install.code()).as(install.out()).isZero();
+    assertThat(install.out()).doesNotContain("failed").doesNotContain("could not");
     Path bin = prefix.resolve("bin/imagespec");
     Path lib = prefix.resolve("lib/imagespec");
     assertThat(bin).isExecutable();
