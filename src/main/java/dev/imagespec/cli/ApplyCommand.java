@@ -110,7 +110,7 @@ final class ApplyCommand implements Callable<Integer> {
     timeouts.check();
     engine.check();
     PrintWriter err = spec.commandLine().getErr();
-    Manifests loaded = input.load(err);
+    Manifests loaded = input.load("apply", err);
     try (ImageBackend client = engine.connect()) {
       if (!watch) {
         ReconcileResult result = pass(client, loaded, Map.of(), prune);
@@ -306,7 +306,7 @@ final class ApplyCommand implements Callable<Integer> {
         if (!current.equals(fingerprint)) {
           fingerprint = current;
           try {
-            manifests = input.load(err);
+            manifests = input.load("apply", err);
             err.println("manifests changed: re-applying");
             due = true;
           } catch (CliUsageException e) {

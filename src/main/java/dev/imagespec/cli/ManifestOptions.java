@@ -12,12 +12,15 @@ final class ManifestOptions {
       paramLabel = "PATH",
       required = true,
       description =
-          "YAML file or directory (recursive; kustomize directories below it are skipped), or -"
-              + " for stdin. Repeatable.")
+          "YAML file or directory (recursive; kustomize directories below it are skipped, one"
+              + " named is refused: render it with kubectl kustomize), or - for stdin. Repeatable.")
   List<String> paths;
 
-  /** Loads and validates everything; problems are printed and raised as a usage error. */
-  Manifests load(PrintWriter err) {
-    return ReconcileSupport.load(paths, err);
+  /**
+   * Loads and validates everything for {@code command} ({@code apply}, {@code plan}: named in the
+   * hints); problems are printed and raised as a usage error.
+   */
+  Manifests load(String command, PrintWriter err) {
+    return ReconcileSupport.load(paths, command, err);
   }
 }

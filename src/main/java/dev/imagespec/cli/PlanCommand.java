@@ -29,7 +29,7 @@ final class PlanCommand extends EngineCommand {
 
   @Override
   public Integer call() {
-    Manifests m = input.load(err());
+    Manifests m = input.load("plan", err());
     try (ImageBackend client = engine.connect()) {
       Reconciler r =
           new Reconciler(

@@ -15,13 +15,14 @@ final class ReconcileSupport {
 
   /**
    * Loads every document under {@code paths}; any problem (YAML, unknown field, bad value, unknown
-   * Secret) is printed and raised as a usage error, so nothing is applied.
+   * Secret) is printed and raised as a usage error, so nothing is applied. {@code command} ({@code
+   * apply}, {@code plan}) is the command the messages' hints name.
    */
-  static Manifests load(List<String> paths, PrintWriter err) {
+  static Manifests load(List<String> paths, String command, PrintWriter err) {
     if (paths == null || paths.isEmpty()) {
       throw new CliUsageException("-f PATH is required (a file, a directory, or - for stdin)");
     }
-    Manifests m = new ManifestLoader().load(paths);
+    Manifests m = new ManifestLoader(System.in, command).load(paths);
     for (String w : m.warnings()) {
       err.println("note: " + w);
     }

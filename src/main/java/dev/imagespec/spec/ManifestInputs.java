@@ -23,16 +23,20 @@ import java.util.stream.Stream;
 /**
  * Where manifests come from: a file, a directory (recursively, {@code *.yaml} and {@code *.yml}, in
  * sorted order; a directory below it that holds a kustomization is skipped with a warning) or
- * standard input ({@code -}). Each source is read whole, up to {@link
- * ManifestLimits#MAX_SOURCE_BYTES}, and decoded as UTF-8, strictly: a source that is larger, or not
- * valid UTF-8, is an error (naming the first bad byte's line, column and offset), and none of it is
- * read.
+ * standard input ({@code -}). A kustomization named itself (its directory or its file) is an error:
+ * what it renders is the manifests, and the messages say how to render it. Each source is read
+ * whole, up to {@link ManifestLimits#MAX_SOURCE_BYTES}, and decoded as UTF-8, strictly: a source
+ * that is larger, or not valid UTF-8, is an error (naming the first bad byte's line, column and
+ * offset), and none of it is read.
  */
 final class ManifestInputs {
   private final InputStream stdin;
+  private final String command;
 
-  ManifestInputs(InputStream stdin) {
+  /** {@code command}: the imagespec command reading, named in the hints ({@code apply}, ...). */
+  ManifestInputs(InputStream stdin, String command) {
     this.stdin = stdin;
+    this.command = command;
   }
 
   /**
@@ -58,7 +62,31 @@ final class ManifestInputs {
       return;
     }
     if (!Files.isDirectory(p)) {
+      if (Files.isRegularFile(p) && isKustomizationFile(p)) {
+        out.error(
+            path,
+            0,
+            null,
+            null,
+            "a kustomization, not manifests to "
+                + command
+                + " as they are; "
+                + rendering(p.getParent() == null ? Path.of(".") : p.getParent()));
+        return;
+      }
       readFile(p, out, text);
+      return;
+    }
+    if (isKustomization(p)) {
+      out.error(
+          path,
+          0,
+          null,
+          null,
+          "a kustomize directory (its bases and patches are not manifests to "
+              + command
+              + " as they are); "
+              + rendering(p));
       return;
     }
     List<Path> files;
@@ -67,7 +95,7 @@ final class ManifestInputs {
       List<Path> all = walk.sorted().collect(Collectors.toList());
       kustomized =
           all.stream()
-              .filter(d -> !d.equals(p) && Files.isDirectory(d) && isKustomization(d))
+              .filter(d -> Files.isDirectory(d) && isKustomization(d))
               .collect(Collectors.toList());
       files =
           all.stream()
@@ -83,10 +111,10 @@ final class ManifestInputs {
       if (kustomized.stream().noneMatch(k -> !k.equals(d) && d.startsWith(k))) {
         out.warning(
             d
-                + ": skipped, a kustomize directory (its bases and patches are not manifests to"
-                + " apply as they are); to apply what it renders: kubectl kustomize "
-                + d
-                + " | imagespec apply -f -");
+                + ": skipped, a kustomize directory (its bases and patches are not manifests to "
+                + command
+                + " as they are); "
+                + rendering(d));
       }
     }
     if (files.isEmpty() && kustomized.isEmpty()) {
@@ -100,6 +128,40 @@ final class ManifestInputs {
   /** A kustomize root: a directory holding a kustomization file, by any name kustomize reads. */
   private static boolean isKustomization(Path dir) {
     return KUSTOMIZATION_FILES.stream().anyMatch(n -> Files.isRegularFile(dir.resolve(n)));
+  }
+
+  private static boolean isKustomizationFile(Path file) {
+    Path name = file.getFileName();
+    return name != null && KUSTOMIZATION_FILES.contains(name.toString());
+  }
+
+  /** How to give this command what the kustomization in {@code dir} renders, Secrets included. */
+  private String rendering(Path dir) {
+    return "to "
+        + command
+        + " what it renders: kubectl kustomize "
+        + shellQuoted(dir.toString())
+        + " | imagespec "
+        + command
+        + " -f - (add -f FILE for the Secrets its specs name)";
+  }
+
+  /** {@code s} as one POSIX shell word: as it is when that is safe, else single-quoted. */
+  static String shellQuoted(String s) {
+    if (s.startsWith("-")) {
+      s = "./" + s; // not an option to kubectl
+    }
+    if (!s.isEmpty() && s.chars().allMatch(ManifestInputs::shellSafe)) {
+      return s;
+    }
+    return "'" + s.replace("'", "'\\''") + "'";
+  }
+
+  private static boolean shellSafe(int c) {
+    return (c >= 'a' && c <= 'z')
+        || (c >= 'A' && c <= 'Z')
+        || (c >= '0' && c <= '9')
+        || "_./:=+@%,-".indexOf(c) >= 0;
   }
 
   private static final List<String> KUSTOMIZATION_FILES =

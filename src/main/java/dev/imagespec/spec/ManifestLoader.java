@@ -7,8 +7,9 @@ import java.util.List;
 
 /**
  * Reads manifests: YAML documents from files, directories (recursively, {@code *.yaml} and {@code
- * *.yml}, in sorted order) or standard input ({@code -}). Keeps {@code
- * imagespec.dev/v1alpha1/ImageSpec} and {@code v1/Secret}; other kinds are ignored with a warning.
+ * *.yml}, in sorted order; kustomizations are not read, see {@link ManifestInputs}) or standard
+ * input ({@code -}). Keeps {@code imagespec.dev/v1alpha1/ImageSpec} and {@code v1/Secret}; other
+ * kinds are ignored with a warning.
  *
  * <p>Reading is strict: text that is not UTF-8 or not printable, YAML syntax errors, duplicate
  * keys, aliases, unknown fields, wrong types and bad enum values are all errors, and so is input
@@ -34,7 +35,15 @@ public final class ManifestLoader {
 
   /** A loader reading {@code -} from {@code stdin}. */
   public ManifestLoader(InputStream stdin) {
-    this.inputs = new ManifestInputs(stdin);
+    this(stdin, "apply");
+  }
+
+  /**
+   * A loader reading {@code -} from {@code stdin} for the imagespec {@code command} ({@code apply},
+   * {@code plan}), which its hints name (how to render a kustomization for it).
+   */
+  public ManifestLoader(InputStream stdin, String command) {
+    this.inputs = new ManifestInputs(stdin, command);
   }
 
   /** Loads every path ({@code -} for standard input). */

@@ -482,4 +482,56 @@ class ApplyCliTest {
       assertThat(c.images().exists(present)).as("nothing applied").isFalse();
     }
   }
+
+  /**
+   * A kustomize directory named itself (the example's base: namespace default, the {@code unset}
+   * selector placeholder) exits 2 with the kubectl kustomize hint for the command run, and nothing
+   * is applied; one below the directory named is skipped with the same hint.
+   */
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("engines")
+  void kustomizeDirectoryNamedExitsTwoWithTheRenderingHint(Engine engine) throws Exception {
+    try (EngineClient c = engine.client()) {
+      String present = published(c, "kustomized");
+      Path k = dir.resolve("pool a");
+      Files.createDirectories(k);
+      Files.writeString(k.resolve("kustomization.yaml"), "resources: [prewarm.yaml]\n");
+      Files.writeString(
+          k.resolve("prewarm.yaml"), spec("prewarm", "  images:\n    - image: " + present + "\n"));
+      for (String command : List.of("apply", "plan")) {
+        Result r = run(command, "-f", k.toString(), "--host", engine.host());
+        assertThat(r.code()).as(r.err()).isEqualTo(2);
+        assertThat(r.err())
+            .contains(
+                "kubectl kustomize '"
+                    + k
+                    + "' | imagespec "
+                    + command
+                    + " -f - (add -f FILE for the Secrets its specs name)");
+        Result file =
+            run(command, "-f", k.resolve("kustomization.yaml").toString(), "--host", engine.host());
+        assertThat(file.code()).as(file.err()).isEqualTo(2);
+        assertThat(file.err()).contains("kubectl kustomize '" + k + "' | imagespec " + command);
+      }
+      Result base = run("apply", "-f", "examples/gitops/base", "--host", engine.host());
+      assertThat(base.code()).as(base.err()).isEqualTo(2);
+      assertThat(base.err())
+          .contains("kubectl kustomize examples/gitops/base | imagespec apply -f -");
+      assertThat(c.images().exists(present)).as("nothing applied").isFalse();
+
+      // below the directory named: skipped with a note (then nothing is left: exit 2 before
+      // the engine is asked anything)
+      Result below = run("plan", "-f", dir.toString(), "--host", engine.host());
+      assertThat(below.code()).as(below.err()).isEqualTo(2);
+      assertThat(below.err())
+          .contains("no ImageSpec found in " + dir)
+          .contains(
+              "note: "
+                  + k
+                  + ": skipped, a kustomize directory (its bases and patches are not manifests to"
+                  + " plan as they are); to plan what it renders: kubectl kustomize '"
+                  + k
+                  + "' | imagespec plan -f - (add -f FILE for the Secrets its specs name)");
+    }
+  }
 }

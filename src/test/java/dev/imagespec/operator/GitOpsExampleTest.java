@@ -7,6 +7,7 @@ import dev.imagespec.spec.ImageSpec;
 import dev.imagespec.spec.ManifestLoader;
 import dev.imagespec.spec.ManifestProblem;
 import dev.imagespec.spec.Manifests;
+import java.io.ByteArrayInputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -18,6 +19,7 @@ import org.junit.jupiter.api.Assertions;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * examples/gitops/, the GitOps layout: every kustomization in it renders with {@code kubectl
@@ -60,14 +62,22 @@ class GitOpsExampleTest {
   }
 
   static String kustomize(Path dir) throws Exception {
-    Process p =
-        new ProcessBuilder(kubectl.toString(), "kustomize", dir.toString())
-            .redirectErrorStream(true)
-            .start();
-    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertThat(p.waitFor(60, TimeUnit.SECONDS)).as("kubectl kustomize %s ended", dir).isTrue();
-    assertThat(p.exitValue()).as("kubectl kustomize %s: %s", dir, out).isZero();
-    return out;
+    return kubectl("kustomize", dir.toString());
+  }
+
+  /** What {@code kubectl args...} prints on stdout; it must succeed (else its stderr is shown). */
+  static String kubectl(String... args) throws Exception {
+    List<String> command = Stream.concat(Stream.of(kubectl.toString()), Stream.of(args)).toList();
+    Path err = Files.createTempFile("kubectl", ".err");
+    try {
+      Process p = new ProcessBuilder(command).redirectError(err.toFile()).start();
+      String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+      assertThat(p.waitFor(60, TimeUnit.SECONDS)).as("%s ended", command).isTrue();
+      assertThat(p.exitValue()).as("%s: %s", command, Files.readString(err)).isZero();
+      return out;
+    } finally {
+      Files.delete(err);
+    }
   }
 
   /** The rendering, read by imagespec's spec loader: valid ImageSpecs and nothing else. */
@@ -129,6 +139,42 @@ class GitOpsExampleTest {
   @Test
   void theClusterHasEveryPoolOnce() throws Exception {
     assertThat(render(LAYOUT))
+        .extracting(s -> s.getMetadata().getName())
+        .containsExactlyInAnyOrder("gpu-prewarm", "web-prewarm");
+  }
+
+  /**
+   * The README's way to apply the layout outside a cluster, as the skip hint says it: the rendering
+   * on stdin and, with {@code -f}, the Secret made by the README's command (from a docker config
+   * file, no password on the command line); every Secret the specs name is then there, and nothing
+   * is refused.
+   */
+  @Test
+  void theRenderingAndTheReadmesSecretLoadTogether(@TempDir Path tmp) throws Exception {
+    Path config = tmp.resolve("config.json");
+    Files.writeString(
+        config, "{\"auths\":{\"registry.example.com\":{\"auth\":\"dXNlcjp0b2tlbg==\"}}}");
+    Path secret = tmp.resolve("registry-pull.yaml");
+    Files.writeString(
+        secret,
+        kubectl(
+            "-n",
+            "platform-images",
+            "create",
+            "secret",
+            "generic",
+            PULL_SECRET,
+            "--type=kubernetes.io/dockerconfigjson",
+            "--from-file=.dockerconfigjson=" + config,
+            "--dry-run=client",
+            "-o",
+            "yaml"));
+    byte[] rendered = kustomize(LAYOUT).getBytes(StandardCharsets.UTF_8);
+    Manifests m =
+        new ManifestLoader(new ByteArrayInputStream(rendered)).load("-", secret.toString());
+    assertThat(m.allProblems()).isEmpty();
+    assertThat(m.secrets()).hasSize(1);
+    assertThat(m.specs())
         .extracting(s -> s.getMetadata().getName())
         .containsExactlyInAnyOrder("gpu-prewarm", "web-prewarm");
   }

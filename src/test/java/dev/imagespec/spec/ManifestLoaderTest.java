@@ -157,52 +157,122 @@ class ManifestLoaderTest {
         .containsExactly("ac", "az", "b", "e");
   }
 
+  /** The hint that ends each kustomization message: how to give the command what it renders. */
+  static String rendering(String command, String dir) {
+    return "to "
+        + command
+        + " what it renders: kubectl kustomize "
+        + dir
+        + " | imagespec "
+        + command
+        + " -f - (add -f FILE for the Secrets its specs name)";
+  }
+
   /**
    * A kustomize directory below the one named (a GitOps layout: bases with placeholders, overlays
-   * of patches) is skipped, nested ones with it, with one warning saying how to apply it; the
-   * directory named is read as before, its kustomization ignored like any other kind.
+   * of patches) is skipped, nested ones with it, with one warning saying how to read what it
+   * renders, for the command reading, the path quoted for a shell.
    */
   @Test
   void skipsKustomizeDirectoriesBelowTheDirectoryNamed() throws Exception {
     write("plain.yaml", spec("plain", "  images: [{image: p:1}]\n"));
-    write(
-        "kustomization.yaml", "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\n");
     write("gitops/base/kustomization.yaml", "resources: [prewarm.yaml]\n");
     write("gitops/base/prewarm.yaml", spec("template", "  images: [{image: t:1}]\n"));
     write("gitops/pools/gpu/kustomization.yml", "resources: [../../base]\n");
     write("gitops/pools/gpu/patch.yaml", "apiVersion: imagespec.dev/v1alpha1\nkind: ImageSpec\n");
-    write("flux/Kustomization", "resources: [a.yaml]\n");
-    write("flux/a.yaml", spec("flux", "  images: [{image: f:1}]\n"));
+    write("flux's sync/Kustomization", "resources: [a.yaml]\n");
+    write("flux's sync/a.yaml", spec("flux", "  images: [{image: f:1}]\n"));
     write("more/b.yaml", spec("more", "  images: [{image: b:1}]\n"));
-    Manifests m = new ManifestLoader().load(dir.toString());
-    assertThat(m.errors()).isEmpty();
-    assertThat(m.specs())
-        .extracting(s -> s.getMetadata().getName())
-        .containsExactly("more", "plain");
-    assertThat(m.warnings())
-        .containsExactly(
-            dir.resolve("flux")
-                + ": skipped, a kustomize directory (its bases and patches are not manifests to"
-                + " apply as they are); to apply what it renders: kubectl kustomize "
-                + dir.resolve("flux")
-                + " | imagespec apply -f -",
-            dir.resolve("gitops/base")
-                + ": skipped, a kustomize directory (its bases and patches are not manifests to"
-                + " apply as they are); to apply what it renders: kubectl kustomize "
-                + dir.resolve("gitops/base")
-                + " | imagespec apply -f -",
-            dir.resolve("gitops/pools/gpu")
-                + ": skipped, a kustomize directory (its bases and patches are not manifests to"
-                + " apply as they are); to apply what it renders: kubectl kustomize "
-                + dir.resolve("gitops/pools/gpu")
-                + " | imagespec apply -f -",
-            dir.resolve("kustomization.yaml")
-                + ": document 1: ignored Kustomization (kustomize.config.k8s.io/v1beta1): only"
-                + " ImageSpec (imagespec.dev/v1alpha1) and Secret (v1) are read");
+    for (String command : new String[] {"apply", "plan"}) {
+      Manifests m = new ManifestLoader(System.in, command).load(dir.toString());
+      assertThat(m.errors()).isEmpty();
+      assertThat(m.specs())
+          .extracting(s -> s.getMetadata().getName())
+          .containsExactly("more", "plain");
+      String skipped =
+          ": skipped, a kustomize directory (its bases and patches are not manifests to "
+              + command
+              + " as they are); ";
+      Path flux = dir.resolve("flux's sync");
+      assertThat(m.warnings())
+          .containsExactly(
+              flux + skipped + rendering(command, "'" + dir + "/flux'\\''s sync'"),
+              dir.resolve("gitops/base")
+                  + skipped
+                  + rendering(command, dir.resolve("gitops/base").toString()),
+              dir.resolve("gitops/pools/gpu")
+                  + skipped
+                  + rendering(command, dir.resolve("gitops/pools/gpu").toString()));
+    }
+  }
 
-    // named itself, a kustomize directory is read as plain manifests
-    Manifests base = new ManifestLoader().load(dir.resolve("gitops/base").toString());
-    assertThat(base.specs()).extracting(s -> s.getMetadata().getName()).containsExactly("template");
+  /**
+   * A kustomize directory named itself, by any kustomization file name, is refused with the hint:
+   * its base and patches read as they are would be a wrong spec (the example base's placeholder
+   * selector, an overlay's patch).
+   */
+  @ParameterizedTest
+  @MethodSource("kustomizationFiles")
+  void refusesAKustomizeDirectoryNamedItself(String file) throws Exception {
+    write("k/" + file, "resources: [prewarm.yaml]\n");
+    write("k/prewarm.yaml", spec("template", "  images: [{image: t:1}]\n"));
+    write("k/sub/more.yaml", spec("more", "  images: [{image: m:1}]\n"));
+    String k = dir.resolve("k").toString();
+    Manifests m = new ManifestLoader(System.in, "plan").load(k);
+    assertThat(m.specs()).isEmpty();
+    assertThat(m.warnings()).isEmpty();
+    assertThat(m.errors())
+        .extracting(ManifestProblem::toString)
+        .containsExactly(
+            k
+                + ": a kustomize directory (its bases and patches are not manifests to plan as they"
+                + " are); "
+                + rendering("plan", k));
+
+    // its kustomization file named itself: the same hint, for its directory
+    String f = dir.resolve("k").resolve(file).toString();
+    Manifests named = new ManifestLoader().load(f);
+    assertThat(named.specs()).isEmpty();
+    assertThat(named.errors())
+        .extracting(ManifestProblem::toString)
+        .containsExactly(
+            f + ": a kustomization, not manifests to apply as they are; " + rendering("apply", k));
+  }
+
+  static Stream<String> kustomizationFiles() {
+    return Stream.of("kustomization.yaml", "kustomization.yml", "Kustomization");
+  }
+
+  /** The example's base and overlays, named on their own, are refused, and nothing is read. */
+  @ParameterizedTest
+  @MethodSource("gitOpsKustomizations")
+  void refusesTheGitOpsExampleKustomizationsNamedThemselves(String path) {
+    Manifests m = new ManifestLoader().load(path);
+    assertThat(m.specs()).isEmpty();
+    assertThat(m.errors())
+        .extracting(ManifestProblem::toString)
+        .singleElement()
+        .asString()
+        .endsWith(rendering("apply", path.replaceFirst("/(kustomization.yaml)?$", "")));
+  }
+
+  static Stream<String> gitOpsKustomizations() {
+    return Stream.of(
+        "examples/gitops",
+        "examples/gitops/base",
+        "examples/gitops/pools/gpu",
+        "examples/gitops/pools/web/",
+        "examples/gitops/pools/gpu/kustomization.yaml");
+  }
+
+  @Test
+  void shellQuotedIsOneShellWord() {
+    assertThat(ManifestInputs.shellQuoted("examples/gitops/pools/gpu"))
+        .isEqualTo("examples/gitops/pools/gpu");
+    assertThat(ManifestInputs.shellQuoted("my dir/$x")).isEqualTo("'my dir/$x'");
+    assertThat(ManifestInputs.shellQuoted("it's")).isEqualTo("'it'\\''s'");
+    assertThat(ManifestInputs.shellQuoted("-k")).isEqualTo("./-k");
+    assertThat(ManifestInputs.shellQuoted("")).isEqualTo("''");
   }
 
   /**
