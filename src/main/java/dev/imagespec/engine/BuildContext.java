@@ -12,6 +12,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Objects;
+import java.util.function.Consumer;
 import java.util.regex.Pattern;
 import okhttp3.MediaType;
 import okhttp3.RequestBody;
@@ -312,7 +313,7 @@ public final class BuildContext {
    * (OkHttp retries on a stale pooled connection); a file that cannot be read meanwhile is kept in
    * {@link #failure()} so the caller reports it rather than a transport error.
    */
-  static final class ContextBody extends RequestBody {
+  static final class ContextBody extends RequestBody implements SourceFailure {
     private final List<ContextFiles.Entry> entries;
     private final String extraName;
     private final byte[] extraDockerfile;
@@ -337,7 +338,8 @@ public final class BuildContext {
       return entries;
     }
 
-    IOException failure() {
+    @Override
+    public IOException failure() {
       return failure;
     }
 
@@ -374,7 +376,8 @@ public final class BuildContext {
           case FILE -> {
             InputStream in = open(e.path());
             try (in) {
-              tar.file(e.name(), e.mode(), e.mtime(), e.size(), new Recording(in, this));
+              tar.file(
+                  e.name(), e.mode(), e.mtime(), e.size(), new Recording(in, f -> failure = f));
             } catch (ContextTar.SourceChangedException changed) {
               failure = changed;
               throw changed;
@@ -385,12 +388,7 @@ public final class BuildContext {
       if (extraDockerfile != null) {
         tar.file(extraName, 0644, System.currentTimeMillis() / 1000, extraDockerfile);
       }
-      try {
-        writeExtras(tar, extras);
-      } catch (IOException e) {
-        failure = e;
-        throw e;
-      }
+      writeExtras(tar, extras, f -> failure = f);
       tar.finish();
       sink.flush();
     }
@@ -405,13 +403,32 @@ public final class BuildContext {
     }
   }
 
-  /** Keeps a file's read failure (as opposed to the connection's) in its body. */
-  private static final class Recording extends java.io.FilterInputStream {
-    private final ContextBody body;
+  /**
+   * A body whose source files may fail to be read while it is written: that failure (kept apart
+   * from the connection's) is the cause to report.
+   */
+  interface SourceFailure {
+    /** Why a source file could not be read while the body was written; null if none failed. */
+    IOException failure();
+  }
 
-    Recording(InputStream in, ContextBody body) {
+  /** Keeps a file's read failure (as opposed to the connection's) for its body. */
+  private static final class Recording extends java.io.FilterInputStream {
+    private final Consumer<IOException> failed;
+
+    Recording(InputStream in, Consumer<IOException> failed) {
       super(in);
-      this.body = body;
+      this.failed = failed;
+    }
+
+    @Override
+    public int read() throws IOException {
+      try {
+        return super.read();
+      } catch (IOException e) {
+        failed.accept(e);
+        throw e;
+      }
     }
 
     @Override
@@ -419,31 +436,61 @@ public final class BuildContext {
       try {
         return super.read(b, off, len);
       } catch (IOException e) {
-        body.failure = e;
+        failed.accept(e);
         throw e;
       }
     }
   }
 
-  /** Adds the extra files, owner-readable only, streamed from their sources. */
-  private static void writeExtras(ContextTar tar, List<Extra> extras) throws IOException {
+  /**
+   * Adds the extra files, owner-readable only, streamed from their sources. A source that cannot be
+   * opened or read goes to {@code failed}, naming the file; a failed write to the connection does
+   * not.
+   */
+  private static void writeExtras(ContextTar tar, List<Extra> extras, Consumer<IOException> failed)
+      throws IOException {
     for (Extra x : extras) {
-      try (InputStream in = Files.newInputStream(x.source())) {
-        tar.file(x.name(), 0600, System.currentTimeMillis() / 1000, Files.size(x.source()), in);
+      InputStream in;
+      long size;
+      try {
+        in = Files.newInputStream(x.source());
+        size = Files.size(x.source());
       } catch (IOException e) {
-        throw new IOException("cannot read " + x.source() + ": " + Transport.describe(e), e);
+        failed.accept(unreadable(x, e));
+        throw e;
+      }
+      try (in) {
+        tar.file(
+            x.name(),
+            0600,
+            System.currentTimeMillis() / 1000,
+            size,
+            new Recording(in, e -> failed.accept(unreadable(x, e))));
+      } catch (ContextTar.SourceChangedException changed) {
+        failed.accept(new IOException(x.source() + " shrank while it was being sent", changed));
+        throw changed;
       }
     }
   }
 
+  private static IOException unreadable(Extra x, IOException e) {
+    return new IOException("cannot read " + x.source() + ": " + Transport.describe(e), e);
+  }
+
   /** A tar holding {@code Dockerfile} and the extra files. */
-  static final class DockerfileBody extends RequestBody {
+  static final class DockerfileBody extends RequestBody implements SourceFailure {
     private final byte[] dockerfile;
     private final List<Extra> extras;
+    private volatile IOException failure;
 
     DockerfileBody(byte[] dockerfile, List<Extra> extras) {
       this.dockerfile = dockerfile;
       this.extras = List.copyOf(extras);
+    }
+
+    @Override
+    public IOException failure() {
+      return failure;
     }
 
     @Override
@@ -460,7 +507,7 @@ public final class BuildContext {
     public void writeTo(BufferedSink sink) throws IOException {
       ContextTar tar = new ContextTar(sink.outputStream());
       tar.file("Dockerfile", 0644, System.currentTimeMillis() / 1000, dockerfile);
-      writeExtras(tar, extras);
+      writeExtras(tar, extras, f -> failure = f);
       tar.finish();
     }
   }

@@ -140,9 +140,9 @@ final class Builds {
     try {
       response = client.transport().execute(call, Transport.NotFound.OTHER);
     } catch (EngineUnavailableException e) {
-      if (p.body() instanceof BuildContext.ContextBody cb && cb.failure() != null) {
+      if (p.body() instanceof BuildContext.SourceFailure sf && sf.failure() != null) {
         throw new InvalidArgumentException(
-            "build context: " + Transport.describe(cb.failure()) + " (while sending it)");
+            "build context: " + Transport.describe(sf.failure()) + " (while sending it)");
       }
       throw e;
     }
