@@ -85,8 +85,9 @@ public final class BuildContext {
   }
 
   /**
-   * A context tarball read from {@code tar} as it is sent (plain, gzip, bzip2 or xz: the engine
-   * finds out). The stream is closed when the request is sent.
+   * A context tarball read from {@code tar} as it is sent (plain, gzip, bzip2 or xz; zstd on
+   * Podman, not on Docker 20.10: the engine finds out). The stream is closed when the request is
+   * sent.
    */
   public static BuildContext tar(InputStream tar) {
     return tar(tar, null);
@@ -119,9 +120,9 @@ public final class BuildContext {
   }
 
   /**
-   * What {@code docker build -} reads from stdin: a context tar (plain, gzip, bzip2 or xz) or a
-   * lone Dockerfile (docker-py's {@code fileobj}), told apart by their first bytes. A Dockerfile is
-   * read whole (at most 16 MiB), a tar as it is sent.
+   * What {@code docker build -} reads from stdin: a context tar (plain, gzip, bzip2, xz or zstd) or
+   * a lone Dockerfile (docker-py's {@code fileobj}), told apart by their first bytes. A Dockerfile
+   * is read whole (at most 16 MiB), a tar as it is sent.
    *
    * @throws InvalidArgumentException when {@code in} is empty or holds neither, naming both
    */
@@ -137,15 +138,26 @@ public final class BuildContext {
       throw new InvalidArgumentException("cannot read the build context: " + Transport.describe(e));
     }
     String expected =
-        "expected a build context tar (plain, gzip, bzip2 or xz) or a Dockerfile (text with a FROM"
-            + " instruction)";
+        "expected a build context tar (plain, or compressed with gzip, bzip2, xz, or zstd on"
+            + " Podman) or a Dockerfile (text with a FROM instruction)";
     if (head.length == 0) {
       throw new InvalidArgumentException("the build context is empty: " + expected);
     }
     if (isArchive(head)) {
       return tar(buffered);
     }
-    byte[] text = DockerfileLocation.readLone(buffered);
+    byte[] text;
+    try {
+      text = buffered.readNBytes(DockerfileLocation.MAX_BYTES + 1);
+    } catch (IOException e) {
+      throw new InvalidArgumentException("cannot read the build context: " + Transport.describe(e));
+    }
+    if (text.length > DockerfileLocation.MAX_BYTES) {
+      throw new InvalidArgumentException(
+          "the build context does not start as a tar archive does, and at over 16 MiB it is no"
+              + " Dockerfile either: "
+              + expected);
+    }
     if (!isDockerfile(text)) {
       throw new InvalidArgumentException(
           "the build context is neither a tar archive nor a Dockerfile: " + expected);
@@ -153,11 +165,14 @@ public final class BuildContext {
     return new BuildContext(Kind.DOCKERFILE, null, false, null, null, text, null);
   }
 
-  /** A compressed stream (gzip, bzip2, xz) or a tar header (ustar magic, or a valid checksum). */
+  /**
+   * A compressed stream (gzip, bzip2, xz, zstd) or a tar header (ustar magic, or a valid checksum).
+   */
   static boolean isArchive(byte[] head) {
     if (startsWith(head, 0x1f, 0x8b)
         || startsWith(head, 'B', 'Z', 'h')
-        || startsWith(head, 0xfd, '7', 'z', 'X', 'Z', 0x00)) {
+        || startsWith(head, 0xfd, '7', 'z', 'X', 'Z', 0x00)
+        || startsWith(head, 0x28, 0xb5, 0x2f, 0xfd)) {
       return true;
     }
     if (head.length < TAR_HEADER) {
@@ -282,7 +297,14 @@ public final class BuildContext {
     };
   }
 
-  private Prepared prepareDirectory(String dockerfileOption, List<Extra> extras) {
+  /** The cheap checks, without listing a directory: that a context directory exists. */
+  void check() {
+    if (kind == Kind.DIRECTORY) {
+      root();
+    }
+  }
+
+  private Path root() {
     Path root;
     try {
       root = directory.toRealPath();
@@ -295,6 +317,11 @@ public final class BuildContext {
     if (!Files.isDirectory(root)) {
       throw new InvalidArgumentException("build context " + directory + " is not a directory");
     }
+    return root;
+  }
+
+  private Prepared prepareDirectory(String dockerfileOption, List<Extra> extras) {
+    Path root = root();
     DockerfileLocation dockerfile = DockerfileLocation.find(root, dockerfileOption);
     List<ContextFiles.Entry> entries =
         ContextFiles.list(root, dockerfile.keepIn(DockerIgnore.load(root)));

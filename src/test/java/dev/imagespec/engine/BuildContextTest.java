@@ -348,4 +348,15 @@ class BuildContextTest {
           .isNull();
     }
   }
+
+  @Test
+  void compressedTarsAreToldByTheirMagicZstdIncluded() {
+    byte[] zstd = {0x28, (byte) 0xb5, 0x2f, (byte) 0xfd, 0x64, 0x00};
+    byte[] gzip = {0x1f, (byte) 0x8b, 0x08};
+    assertThat(BuildContext.isArchive(zstd)).isTrue();
+    assertThat(BuildContext.isArchive(gzip)).isTrue();
+    assertThat(BuildContext.tarOrDockerfile(new ByteArrayInputStream(zstd)).kind())
+        .isEqualTo(BuildContext.Kind.TAR);
+    assertThat(BuildContext.isArchive("FROM scratch\n".getBytes(StandardCharsets.UTF_8))).isFalse();
+  }
 }
