@@ -8,6 +8,7 @@ import dev.imagespec.engine.BuildSecret;
 import dev.imagespec.engine.ImageReference;
 import dev.imagespec.engine.Images;
 import dev.imagespec.engine.ProgressEvent;
+import dev.imagespec.engine.UnsupportedBuildOptionException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -26,13 +27,15 @@ import picocli.CommandLine.Parameters;
     mixinStandardHelpOptions = true,
     description = {
       "Build an image from a context directory (honouring its .dockerignore), stdin (-: a context"
-          + " tar, plain or gzip/bzip2/xz, or a lone Dockerfile, as docker build -), or a URL the"
+          + " tar, plain or gzip/bzip2/xz, zstd on Podman, or a lone Dockerfile, as docker build"
+          + " -), or a URL the"
           + " engine fetches (http(s) tarball or Dockerfile, git repository).",
       "The build's output goes to stdout as it comes; the last line names the image and the"
           + " names this build gave it (-t).",
       "Podman builds use the build cache (--layers, --format oci) unless told otherwise;"
-          + " --layers, --format, --manifest and --secret are Podman options: the Docker engine"
-          + " refuses them (exit 1)."
+          + " --no-layers, --format, --manifest and --secret are Podman options: the Docker engine"
+          + " refuses them (exit 1). Docker's builder always caches layers: --layers is accepted"
+          + " there and changes nothing."
     })
 final class ImagesBuildCommand extends ImagesSubcommand {
   @Parameters(
@@ -80,7 +83,8 @@ final class ImagesBuildCommand extends ImagesSubcommand {
       negatable = true,
       description =
           "Podman: cache intermediate layers, so a second build of the same context reuses them"
-              + " (default: --layers).")
+              + " (default: --layers). Docker always does: --layers is a no-op there,"
+              + " --no-layers is refused.")
   Boolean layers;
 
   @Option(
@@ -99,7 +103,8 @@ final class ImagesBuildCommand extends ImagesSubcommand {
       names = "--secret",
       paramLabel = "id=ID,src=FILE",
       description =
-          "Podman: a build secret for RUN --mount=type=secret,id=ID (repeatable); never stored in"
+          "Podman: a build secret for RUN --mount=type=secret,id=ID (repeatable; everything after"
+              + " src= is the path, commas included); never stored in"
               + " the image or its history, never printed. Needs a context directory or a"
               + " Dockerfile on stdin. Docker's classic builder has none.")
   List<String> secrets = new ArrayList<>();
@@ -154,31 +159,65 @@ final class ImagesBuildCommand extends ImagesSubcommand {
     };
   }
 
-  /** {@code id=ID,src=FILE} ({@code source=} too, as docker build's {@code --secret}). */
-  private static BuildSecret secret(String value) {
+  /**
+   * {@code id=ID,src=FILE} ({@code source=} too, as docker build's {@code --secret}). Everything
+   * after {@code src=} is the path, commas included; {@code src=FILE,id=ID} works as long as the
+   * path does not end in {@code ,id=...}.
+   */
+  static BuildSecret secret(String value) {
+    String usage = "--secret '" + value + "': expected id=ID,src=FILE";
+    java.util.regex.Matcher m =
+        java.util.regex.Pattern.compile("(?:^|,)(?:src|source)=").matcher(value);
+    if (!m.find()) {
+      throw new CliUsageException(usage);
+    }
+    String src = value.substring(m.end());
+    String rest = value.substring(0, m.start());
+    if (rest.isEmpty()) {
+      java.util.regex.Matcher idAfter =
+          java.util.regex.Pattern.compile(",id=([^,]*)$").matcher(src);
+      if (idAfter.find()) {
+        rest = "id=" + idAfter.group(1);
+        src = src.substring(0, idAfter.start());
+      }
+    }
     String id = null;
-    String src = null;
-    for (String part : value.split(",")) {
+    for (String part : rest.split(",")) {
       if (part.indexOf('=') <= 0) {
-        throw new CliUsageException("--secret '" + value + "': expected id=ID,src=FILE");
+        throw new CliUsageException(usage);
       }
       Map.Entry<String, String> e = KeyValues.entry(part, "--secret");
-      switch (e.getKey()) {
-        case "id" -> id = e.getValue();
-        case "src", "source" -> src = e.getValue();
-        default ->
-            throw new CliUsageException(
-                "--secret '"
-                    + value
-                    + "': unknown key '"
-                    + e.getKey()
-                    + "'; expected id=ID,src=FILE");
+      if (!e.getKey().equals("id")) {
+        throw new CliUsageException(
+            "--secret '"
+                + value
+                + "': unknown key '"
+                + e.getKey()
+                + "'; expected id=ID,src=FILE (the path after src= may hold commas)");
       }
+      id = e.getValue();
     }
-    if (id == null || src == null) {
-      throw new CliUsageException("--secret '" + value + "': expected id=ID,src=FILE");
+    if (id == null) {
+      throw new CliUsageException(usage);
     }
-    return new BuildSecret(id, Path.of(src));
+    if (src.isEmpty()) {
+      throw new CliUsageException("--secret '" + value + "': src is empty; give a readable file");
+    }
+    Path file = Path.of(src);
+    if (!Files.isRegularFile(file) || !Files.isReadable(file)) {
+      throw new CliUsageException(
+          "--secret '"
+              + value
+              + "': "
+              + src
+              + (Files.exists(file) ? " is not a readable file" : " does not exist")
+              + "; give a readable file");
+    }
+    try {
+      return new BuildSecret(id, file);
+    } catch (dev.imagespec.engine.InvalidArgumentException e) {
+      throw new CliUsageException("--secret '" + value + "': " + e.getMessage());
+    }
   }
 
   /** The context, made once: stdin is read here (a Dockerfile whole, a tar's first block). */
@@ -207,15 +246,13 @@ final class ImagesBuildCommand extends ImagesSubcommand {
   Integer run(Images images) {
     PrintWriter out = out();
     boolean live = !quiet && !output.json();
-    BuildResult result =
-        images.build(
-            buildContext(),
-            options(),
-            live
-                ? e -> {
-                  print(out, e);
-                }
-                : null);
+    BuildResult result;
+    try {
+      result = images.build(buildContext(), options(), live ? e -> print(out, e) : null);
+    } catch (UnsupportedBuildOptionException e) {
+      throw new UnsupportedOperationException(
+          flag(e.option()) + " " + e.reason() + "; drop it, or point --host at a Podman engine", e);
+    }
     if (output.json()) {
       Map<String, Object> m = new LinkedHashMap<>();
       JsonNode attrs = result.image().attrs();
@@ -236,6 +273,18 @@ final class ImagesBuildCommand extends ImagesSubcommand {
     }
     out.flush();
     return ExitCodes.OK;
+  }
+
+  /** A build option as the user gave it on the command line. */
+  private String flag(String option) {
+    return switch (option) {
+      case "layers" -> Boolean.FALSE.equals(layers) ? "--no-layers" : "--layers";
+      case "outputFormat" -> "--format " + format;
+      case "manifest" -> "--manifest " + manifest;
+      case "secrets" ->
+          String.join(" ", secrets.stream().map(s -> "--secret id=" + secret(s).id()).toList());
+      default -> "build option '" + option + "'";
+    };
   }
 
   private static void print(PrintWriter out, ProgressEvent e) {

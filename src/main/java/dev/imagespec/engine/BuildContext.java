@@ -12,6 +12,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Objects;
+import java.util.function.Consumer;
 import java.util.regex.Pattern;
 import okhttp3.MediaType;
 import okhttp3.RequestBody;
@@ -84,8 +85,9 @@ public final class BuildContext {
   }
 
   /**
-   * A context tarball read from {@code tar} as it is sent (plain, gzip, bzip2 or xz: the engine
-   * finds out). The stream is closed when the request is sent.
+   * A context tarball read from {@code tar} as it is sent (plain, gzip, bzip2 or xz; zstd on
+   * Podman, not on Docker 20.10: the engine finds out). The stream is closed when the request is
+   * sent.
    */
   public static BuildContext tar(InputStream tar) {
     return tar(tar, null);
@@ -118,9 +120,9 @@ public final class BuildContext {
   }
 
   /**
-   * What {@code docker build -} reads from stdin: a context tar (plain, gzip, bzip2 or xz) or a
-   * lone Dockerfile (docker-py's {@code fileobj}), told apart by their first bytes. A Dockerfile is
-   * read whole (at most 16 MiB), a tar as it is sent.
+   * What {@code docker build -} reads from stdin: a context tar (plain, gzip, bzip2, xz or zstd) or
+   * a lone Dockerfile (docker-py's {@code fileobj}), told apart by their first bytes. A Dockerfile
+   * is read whole (at most 16 MiB), a tar as it is sent.
    *
    * @throws InvalidArgumentException when {@code in} is empty or holds neither, naming both
    */
@@ -136,15 +138,26 @@ public final class BuildContext {
       throw new InvalidArgumentException("cannot read the build context: " + Transport.describe(e));
     }
     String expected =
-        "expected a build context tar (plain, gzip, bzip2 or xz) or a Dockerfile (text with a FROM"
-            + " instruction)";
+        "expected a build context tar (plain, or compressed with gzip, bzip2, xz, or zstd on"
+            + " Podman) or a Dockerfile (text with a FROM instruction)";
     if (head.length == 0) {
       throw new InvalidArgumentException("the build context is empty: " + expected);
     }
     if (isArchive(head)) {
       return tar(buffered);
     }
-    byte[] text = DockerfileLocation.readLone(buffered);
+    byte[] text;
+    try {
+      text = buffered.readNBytes(DockerfileLocation.MAX_BYTES + 1);
+    } catch (IOException e) {
+      throw new InvalidArgumentException("cannot read the build context: " + Transport.describe(e));
+    }
+    if (text.length > DockerfileLocation.MAX_BYTES) {
+      throw new InvalidArgumentException(
+          "the build context does not start as a tar archive does, and at over 16 MiB it is no"
+              + " Dockerfile either: "
+              + expected);
+    }
     if (!isDockerfile(text)) {
       throw new InvalidArgumentException(
           "the build context is neither a tar archive nor a Dockerfile: " + expected);
@@ -152,11 +165,14 @@ public final class BuildContext {
     return new BuildContext(Kind.DOCKERFILE, null, false, null, null, text, null);
   }
 
-  /** A compressed stream (gzip, bzip2, xz) or a tar header (ustar magic, or a valid checksum). */
+  /**
+   * A compressed stream (gzip, bzip2, xz, zstd) or a tar header (ustar magic, or a valid checksum).
+   */
   static boolean isArchive(byte[] head) {
     if (startsWith(head, 0x1f, 0x8b)
         || startsWith(head, 'B', 'Z', 'h')
-        || startsWith(head, 0xfd, '7', 'z', 'X', 'Z', 0x00)) {
+        || startsWith(head, 0xfd, '7', 'z', 'X', 'Z', 0x00)
+        || startsWith(head, 0x28, 0xb5, 0x2f, 0xfd)) {
       return true;
     }
     if (head.length < TAR_HEADER) {
@@ -281,7 +297,14 @@ public final class BuildContext {
     };
   }
 
-  private Prepared prepareDirectory(String dockerfileOption, List<Extra> extras) {
+  /** The cheap checks, without listing a directory: that a context directory exists. */
+  void check() {
+    if (kind == Kind.DIRECTORY) {
+      root();
+    }
+  }
+
+  private Path root() {
     Path root;
     try {
       root = directory.toRealPath();
@@ -294,6 +317,11 @@ public final class BuildContext {
     if (!Files.isDirectory(root)) {
       throw new InvalidArgumentException("build context " + directory + " is not a directory");
     }
+    return root;
+  }
+
+  private Prepared prepareDirectory(String dockerfileOption, List<Extra> extras) {
+    Path root = root();
     DockerfileLocation dockerfile = DockerfileLocation.find(root, dockerfileOption);
     List<ContextFiles.Entry> entries =
         ContextFiles.list(root, dockerfile.keepIn(DockerIgnore.load(root)));
@@ -312,7 +340,7 @@ public final class BuildContext {
    * (OkHttp retries on a stale pooled connection); a file that cannot be read meanwhile is kept in
    * {@link #failure()} so the caller reports it rather than a transport error.
    */
-  static final class ContextBody extends RequestBody {
+  static final class ContextBody extends RequestBody implements SourceFailure {
     private final List<ContextFiles.Entry> entries;
     private final String extraName;
     private final byte[] extraDockerfile;
@@ -337,7 +365,8 @@ public final class BuildContext {
       return entries;
     }
 
-    IOException failure() {
+    @Override
+    public IOException failure() {
       return failure;
     }
 
@@ -374,7 +403,8 @@ public final class BuildContext {
           case FILE -> {
             InputStream in = open(e.path());
             try (in) {
-              tar.file(e.name(), e.mode(), e.mtime(), e.size(), new Recording(in, this));
+              tar.file(
+                  e.name(), e.mode(), e.mtime(), e.size(), new Recording(in, f -> failure = f));
             } catch (ContextTar.SourceChangedException changed) {
               failure = changed;
               throw changed;
@@ -385,12 +415,7 @@ public final class BuildContext {
       if (extraDockerfile != null) {
         tar.file(extraName, 0644, System.currentTimeMillis() / 1000, extraDockerfile);
       }
-      try {
-        writeExtras(tar, extras);
-      } catch (IOException e) {
-        failure = e;
-        throw e;
-      }
+      writeExtras(tar, extras, f -> failure = f);
       tar.finish();
       sink.flush();
     }
@@ -405,13 +430,32 @@ public final class BuildContext {
     }
   }
 
-  /** Keeps a file's read failure (as opposed to the connection's) in its body. */
-  private static final class Recording extends java.io.FilterInputStream {
-    private final ContextBody body;
+  /**
+   * A body whose source files may fail to be read while it is written: that failure (kept apart
+   * from the connection's) is the cause to report.
+   */
+  interface SourceFailure {
+    /** Why a source file could not be read while the body was written; null if none failed. */
+    IOException failure();
+  }
 
-    Recording(InputStream in, ContextBody body) {
+  /** Keeps a file's read failure (as opposed to the connection's) for its body. */
+  private static final class Recording extends java.io.FilterInputStream {
+    private final Consumer<IOException> failed;
+
+    Recording(InputStream in, Consumer<IOException> failed) {
       super(in);
-      this.body = body;
+      this.failed = failed;
+    }
+
+    @Override
+    public int read() throws IOException {
+      try {
+        return super.read();
+      } catch (IOException e) {
+        failed.accept(e);
+        throw e;
+      }
     }
 
     @Override
@@ -419,31 +463,61 @@ public final class BuildContext {
       try {
         return super.read(b, off, len);
       } catch (IOException e) {
-        body.failure = e;
+        failed.accept(e);
         throw e;
       }
     }
   }
 
-  /** Adds the extra files, owner-readable only, streamed from their sources. */
-  private static void writeExtras(ContextTar tar, List<Extra> extras) throws IOException {
+  /**
+   * Adds the extra files, owner-readable only, streamed from their sources. A source that cannot be
+   * opened or read goes to {@code failed}, naming the file; a failed write to the connection does
+   * not.
+   */
+  private static void writeExtras(ContextTar tar, List<Extra> extras, Consumer<IOException> failed)
+      throws IOException {
     for (Extra x : extras) {
-      try (InputStream in = Files.newInputStream(x.source())) {
-        tar.file(x.name(), 0600, System.currentTimeMillis() / 1000, Files.size(x.source()), in);
+      InputStream in;
+      long size;
+      try {
+        in = Files.newInputStream(x.source());
+        size = Files.size(x.source());
       } catch (IOException e) {
-        throw new IOException("cannot read " + x.source() + ": " + Transport.describe(e), e);
+        failed.accept(unreadable(x, e));
+        throw e;
+      }
+      try (in) {
+        tar.file(
+            x.name(),
+            0600,
+            System.currentTimeMillis() / 1000,
+            size,
+            new Recording(in, e -> failed.accept(unreadable(x, e))));
+      } catch (ContextTar.SourceChangedException changed) {
+        failed.accept(new IOException(x.source() + " shrank while it was being sent", changed));
+        throw changed;
       }
     }
   }
 
+  private static IOException unreadable(Extra x, IOException e) {
+    return new IOException("cannot read " + x.source() + ": " + Transport.describe(e), e);
+  }
+
   /** A tar holding {@code Dockerfile} and the extra files. */
-  static final class DockerfileBody extends RequestBody {
+  static final class DockerfileBody extends RequestBody implements SourceFailure {
     private final byte[] dockerfile;
     private final List<Extra> extras;
+    private volatile IOException failure;
 
     DockerfileBody(byte[] dockerfile, List<Extra> extras) {
       this.dockerfile = dockerfile;
       this.extras = List.copyOf(extras);
+    }
+
+    @Override
+    public IOException failure() {
+      return failure;
     }
 
     @Override
@@ -460,7 +534,7 @@ public final class BuildContext {
     public void writeTo(BufferedSink sink) throws IOException {
       ContextTar tar = new ContextTar(sink.outputStream());
       tar.file("Dockerfile", 0644, System.currentTimeMillis() / 1000, dockerfile);
-      writeExtras(tar, extras);
+      writeExtras(tar, extras, f -> failure = f);
       tar.finish();
     }
   }

@@ -23,7 +23,8 @@ import java.util.Map;
  *       output}, {@code outputFormat} (the image's manifest type; null: {@link #OCI_FORMAT}, as
  *       podman-py: Podman 4 reuses its build cache only with both sent), {@code manifest} (a
  *       manifest list to add the image to, created if missing), {@code secrets} ({@link
- *       BuildSecret}); Docker refuses them with {@link UnsupportedOperationException};
+ *       BuildSecret}); Docker refuses them with {@link UnsupportedBuildOptionException}, except
+ *       {@code layers} true, what its builder does anyway;
  *   <li>{@code registryConfig}: credentials for the registries the {@code FROM} images come from,
  *       registry → {@link AuthConfig}, sent as {@code X-Registry-Config}. When empty, the client's
  *       {@link RegistryCredentials} are asked for the registries the Dockerfile names (when the
@@ -221,7 +222,7 @@ public record BuildOptions(
       return this;
     }
 
-    /** Podman only. */
+    /** Podman only; true is accepted on Docker, whose builder always caches layers. */
     public Builder layers(boolean layers) {
       this.layers = layers;
       return this;

@@ -80,10 +80,12 @@ final class Builds {
       extras.add(new BuildContext.Extra(name, secret.source()));
       secrets.add("id=" + secret.id() + ",src=" + name);
     }
-    // The context is checked (and a directory listed) before any engine call.
-    BuildContext.Prepared p = context.prepare(o.dockerfile(), extras);
+    // A missing context directory is reported before any engine call, options the engine refuses
+    // before the context is read (a directory listed), and all of it before the build call.
+    context.check();
     EngineDialect dialect = client.dialect();
     dialect.checkBuildOptions(o);
+    BuildContext.Prepared p = context.prepare(o.dockerfile(), extras);
     HttpUrl.Builder url = dialect.buildUrl();
     Params.param(url, "dockerfile", p.dockerfileParam());
     for (ImageReference t : tags) {
@@ -140,9 +142,9 @@ final class Builds {
     try {
       response = client.transport().execute(call, Transport.NotFound.OTHER);
     } catch (EngineUnavailableException e) {
-      if (p.body() instanceof BuildContext.ContextBody cb && cb.failure() != null) {
+      if (p.body() instanceof BuildContext.SourceFailure sf && sf.failure() != null) {
         throw new InvalidArgumentException(
-            "build context: " + Transport.describe(cb.failure()) + " (while sending it)");
+            "build context: " + Transport.describe(sf.failure()) + " (while sending it)");
       }
       throw e;
     }

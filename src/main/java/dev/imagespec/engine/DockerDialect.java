@@ -86,17 +86,20 @@ final class DockerDialect implements EngineDialect {
 
   @Override
   public void checkBuildOptions(BuildOptions o) {
-    podmanOnly("layers", o.layers() != null);
+    // Docker's classic builder always keeps and reuses intermediate layers: an explicit
+    // layers=true asks for what it does anyway; layers=false it cannot do.
+    podmanOnly("layers", Boolean.FALSE.equals(o.layers()));
     podmanOnly("output", o.output() != null);
     podmanOnly("outputFormat", o.outputFormat() != null);
     podmanOnly("manifest", o.manifest() != null);
     if (!o.secrets().isEmpty()) {
-      throw new UnsupportedOperationException(
-          "build secrets are not supported by the docker engine at "
+      throw new UnsupportedBuildOptionException(
+          "secrets",
+          "is not supported by the docker engine at "
               + client.endpoint()
-              + ": its classic builder (POST /build) has none, only BuildKit has; build on"
-              + " Podman, or pass the value another way (a build argument is stored in the"
-              + " image's history)");
+              + ": build secrets are not supported by its classic builder (POST /build), only"
+              + " BuildKit has them; a build argument instead would be stored in the image's"
+              + " history");
     }
   }
 
@@ -106,12 +109,8 @@ final class DockerDialect implements EngineDialect {
 
   private void podmanOnly(String option, boolean set) {
     if (set) {
-      throw new UnsupportedOperationException(
-          "build option '"
-              + option
-              + "' is a Podman option; the docker engine at "
-              + client.endpoint()
-              + " has no equivalent");
+      throw new UnsupportedBuildOptionException(
+          option, "is a Podman option; the docker engine at " + client.endpoint() + " has none");
     }
   }
 

@@ -118,6 +118,8 @@ final class RegistryQueries {
 
   // ------------------------------------------------------------------------------------ scp
 
+  private static final String SCP_BY_HAND = "imagespec images save IMAGE | ssh HOST podman load";
+
   String scp(String source, String destination, boolean quiet) {
     Images.checkName(source);
     client.dialect().checkScp();
@@ -141,7 +143,11 @@ final class RegistryQueries {
       if (e.getMessage().strip().equalsIgnoreCase("Not Found")
           || e.getMessage().contains("page not found")) {
         throw new UnsupportedOperationException(
-            "the Podman engine at " + client.endpoint() + " has no images/scp endpoint");
+            "the Podman engine at "
+                + client.endpoint()
+                + " has no images/scp endpoint (it needs Podman 4.0 or later's libpod API);"
+                + " upgrade it, or copy the image yourself: "
+                + SCP_BY_HAND);
       }
       throw e;
     } catch (ApiException e) {
@@ -150,7 +156,11 @@ final class RegistryQueries {
             "Podman "
                 + client.info().libpodVersion()
                 + " refuses this scp over its API: "
-                + e.getMessage());
+                + e.getMessage()
+                + " (a copy to a user of the engine's own machine is done only by Podman's CLI,"
+                + " podman image scp); for another machine give USER@HOST:PORT::, or copy the"
+                + " image yourself: "
+                + SCP_BY_HAND);
       }
       throw e;
     } catch (java.io.IOException e) {

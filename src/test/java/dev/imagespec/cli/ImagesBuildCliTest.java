@@ -133,8 +133,14 @@ class ImagesBuildCliTest {
     } else {
       Result refused = build(ctx, e, "--no-layers");
       assertThat(refused.code()).isEqualTo(1);
-      assertThat(refused.err()).contains("layers").contains("Podman option");
+      assertThat(refused.err())
+          .contains("--no-layers is a Podman option")
+          .contains("drop it, or point --host at a Podman engine");
       assertThat(refused.out()).isEmpty();
+      // Docker's builder always caches: an explicit --layers asks for what it does anyway
+      Result layers = build(ctx, e, "--layers", "-t", ref("cache"));
+      assertThat(layers.code()).as(layers.err()).isZero();
+      assertThat(builtId(layers)).isEqualTo(builtId(one));
     }
   }
 
@@ -169,9 +175,15 @@ class ImagesBuildCliTest {
   void dockerRefusesManifestAsAPodmanOption() throws Exception {
     engine = TestEnv.docker();
     Path ctx = context("FROM scratch\n");
-    Result r = build(ctx, engine, "--manifest", TestEnv.registry() + "/cli-build/list:1");
+    String list = TestEnv.registry() + "/cli-build/list:1";
+    Result r = build(ctx, engine, "--manifest", list);
     assertThat(r.code()).isEqualTo(1);
-    assertThat(r.err()).contains("manifest").contains("Podman option");
+    assertThat(r.err())
+        .contains("--manifest " + list + " is a Podman option")
+        .contains("point --host at a Podman engine");
+    Result format = build(ctx, engine, "--format", "docker");
+    assertThat(format.code()).isEqualTo(1);
+    assertThat(format.err()).contains("--format docker is a Podman option");
   }
 
   /**
@@ -217,12 +229,56 @@ class ImagesBuildCliTest {
     Files.writeString(secretFile, secret);
     Result r = build(ctx, engine, "--secret", "id=token,src=" + secretFile);
     assertThat(r.code()).isEqualTo(1);
-    assertThat(r.err()).contains("build secrets are not supported").contains("classic builder");
+    assertThat(r.err())
+        .contains("--secret id=token")
+        .contains("build secrets are not supported")
+        .contains("classic builder")
+        .contains("point --host at a Podman engine");
     assertThat(r.out() + r.err()).doesNotContain(secret);
+
+    // with a tar on stdin too, what Docker refuses is the secret, not the kind of context
+    Result tar =
+        runWithStdin(
+            tar("Dockerfile", "FROM scratch\n"),
+            "images",
+            "build",
+            "-",
+            "--secret",
+            "id=token,src=" + secretFile,
+            "--host",
+            engine.host());
+    assertThat(tar.code()).as(tar.err()).isEqualTo(1);
+    assertThat(tar.err()).contains("classic builder").doesNotContain("tar stream");
 
     Result bad = run("images", "build", ctx.toString(), "--secret", "token", "--host", "x://");
     assertThat(bad.code()).isEqualTo(2);
     assertThat(bad.err()).contains("id=ID,src=FILE");
+  }
+
+  @Test
+  void secretPathsMayHoldCommasAndAnEmptyOrMissingFileNamesTheOption() throws Exception {
+    Path file = dir.resolve("a,b=c/tok,en");
+    Files.createDirectories(file.getParent());
+    Files.writeString(file, "s3cr3t");
+    assertThat(ImagesBuildCommand.secret("id=t,src=" + file).source()).isEqualTo(file);
+    assertThat(ImagesBuildCommand.secret("source=" + file + ",id=t"))
+        .extracting(s -> s.id(), s -> s.source())
+        .containsExactly("t", file);
+
+    Path ctx = context("FROM scratch\n");
+    Result empty =
+        build(ctx, new Engine("none", "unix:///nonexistent/engine.sock"), "--secret", "id=x,src=");
+    assertThat(empty.code()).isEqualTo(2);
+    assertThat(empty.err()).contains("--secret 'id=x,src=': src is empty; give a readable file");
+    Path missing = dir.resolve("missing");
+    Result gone =
+        build(
+            ctx,
+            new Engine("none", "unix:///nonexistent/engine.sock"),
+            "--secret",
+            "id=x,src=" + missing);
+    assertThat(gone.code()).isEqualTo(2);
+    assertThat(gone.err()).contains("--secret 'id=x,src=" + missing + "'").contains("give a");
   }
 
   @ParameterizedTest(name = "{0}")
@@ -256,11 +312,18 @@ class ImagesBuildCliTest {
     String host = "unix:///nonexistent/engine.sock";
     byte[] binary = new byte[4096];
     new Random(1).nextBytes(binary);
+    byte[] large = new byte[(16 << 20) + 1];
+    java.util.Arrays.fill(large, (byte) 'x');
     for (byte[] input :
-        List.of(binary, "just some text\n".getBytes(StandardCharsets.UTF_8), new byte[0])) {
+        List.of(binary, "just some text\n".getBytes(StandardCharsets.UTF_8), new byte[0], large)) {
       Result r = runWithStdin(input, "images", "build", "-", "--host", host);
       assertThat(r.code()).as(r.err()).isEqualTo(2);
-      assertThat(r.err()).contains("tar").contains("Dockerfile").doesNotContain("nonexistent");
+      assertThat(r.err())
+          .contains("tar")
+          .contains("zstd")
+          .contains("Dockerfile")
+          .doesNotContain("Dockerfile is larger")
+          .doesNotContain("nonexistent");
     }
   }
 

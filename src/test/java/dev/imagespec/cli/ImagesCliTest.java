@@ -190,6 +190,14 @@ class ImagesCliTest {
             .contains("no such host");
         assertThat(r.out()).isEmpty();
 
+        // a destination on the engine's own machine: Podman refuses it over its API
+        Result local = run("images", "scp", image, "root@localhost::", "--host", podman.host());
+        assertThat(local.code()).as(local.err()).isEqualTo(1);
+        assertThat(local.err())
+            .contains("refuses this scp")
+            .contains("podman image scp")
+            .contains("imagespec images save IMAGE | ssh HOST podman load");
+
         Result docker =
             run(
                 "images",

@@ -305,4 +305,58 @@ class BuildContextTest {
     body.writeTo(b);
     return b.readByteArray();
   }
+
+  /** The two bodies that carry extra files: a directory's tar and a lone Dockerfile's. */
+  private List<BuildContext.Prepared> bodiesWithSecret(Path secret) throws IOException {
+    write("ctx/Dockerfile", "FROM scratch\n");
+    List<BuildContext.Extra> extras = List.of(new BuildContext.Extra(".secret", secret));
+    return List.of(
+        BuildContext.directory(dir.resolve("ctx")).prepare(null, extras),
+        BuildContext.dockerfile("FROM scratch\n").prepare(null, extras));
+  }
+
+  @Test
+  void aSecretThatCannotBeReadIsTheBodysFailureNamingTheFile() throws Exception {
+    Path secret = dir.resolve("token");
+    Files.writeString(secret, "s3cr3t");
+    for (BuildContext.Prepared p : bodiesWithSecret(secret)) {
+      Files.deleteIfExists(secret); // gone between the check and the send
+      assertThatThrownBy(() -> p.body().writeTo(new Buffer())).isInstanceOf(IOException.class);
+      assertThat(((BuildContext.SourceFailure) p.body()).failure())
+          .as(p.body().getClass().getSimpleName())
+          .isNotNull()
+          .hasMessageContaining("cannot read " + secret);
+    }
+  }
+
+  @Test
+  void aConnectionThatFailsIsNotBlamedOnTheSecret() throws Exception {
+    Path secret = dir.resolve("token");
+    Files.write(secret, new byte[1 << 20]); // larger than the sink's buffer: it reaches the wire
+    for (BuildContext.Prepared p : bodiesWithSecret(secret)) {
+      okio.BufferedSink dropped =
+          okio.Okio.buffer(
+              new okio.ForwardingSink(new Buffer()) {
+                @Override
+                public void write(Buffer source, long byteCount) throws IOException {
+                  throw new IOException("connection reset by peer");
+                }
+              });
+      assertThatThrownBy(() -> p.body().writeTo(dropped)).hasMessageContaining("connection reset");
+      assertThat(((BuildContext.SourceFailure) p.body()).failure())
+          .as(p.body().getClass().getSimpleName())
+          .isNull();
+    }
+  }
+
+  @Test
+  void compressedTarsAreToldByTheirMagicZstdIncluded() {
+    byte[] zstd = {0x28, (byte) 0xb5, 0x2f, (byte) 0xfd, 0x64, 0x00};
+    byte[] gzip = {0x1f, (byte) 0x8b, 0x08};
+    assertThat(BuildContext.isArchive(zstd)).isTrue();
+    assertThat(BuildContext.isArchive(gzip)).isTrue();
+    assertThat(BuildContext.tarOrDockerfile(new ByteArrayInputStream(zstd)).kind())
+        .isEqualTo(BuildContext.Kind.TAR);
+    assertThat(BuildContext.isArchive("FROM scratch\n".getBytes(StandardCharsets.UTF_8))).isFalse();
+  }
 }
