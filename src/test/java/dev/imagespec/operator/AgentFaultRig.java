@@ -6,8 +6,11 @@ import dev.imagespec.engine.ImportOptions;
 import dev.imagespec.engine.PushOptions;
 import dev.imagespec.engine.RegistryClient;
 import dev.imagespec.engine.cri.CriRuntime;
+import dev.imagespec.testing.MockApiServer;
 import dev.imagespec.testing.RandomTar;
+import dev.imagespec.testing.RecordingProxy;
 import dev.imagespec.testing.TestEnv;
+import io.fabric8.kubernetes.client.KubernetesClient;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -16,9 +19,12 @@ import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.IntStream;
+import java.util.stream.Stream;
 import okhttp3.OkHttpClient;
 import okhttp3.Request;
 import okhttp3.Response;
+import org.junit.jupiter.params.provider.Arguments;
 
 /**
  * What the agent fault tests share: images published to the plain registry (and deleted from it
@@ -230,6 +236,70 @@ final class AgentFaultRig implements AutoCloseable {
         }
       } catch (IOException | RuntimeException ignored) {
         // best effort
+      }
+    }
+  }
+
+  /**
+   * The class fixture the fault tests with a live aggregator share (AgentKillTest,
+   * PassBoundaryTest): dockerd's client, the light node runtimes, a proxy at 1 MB/s per connection
+   * in front of the plain registry (an 8 MiB layer takes about 8 s), the CRUD mock API server, a
+   * rig, and the aggregator as in a cluster (a restarted agent has no access proofs for what its
+   * previous process pulled and waits for the aggregator's verdicts). Closed in reverse order.
+   */
+  static final class Fixture implements AutoCloseable {
+    static final Duration WAIT = Duration.ofSeconds(120);
+    static final long LARGE = 8L << 20;
+    static final int RUNS = Integer.getInteger("imagespec.faultRuns", 1);
+
+    EngineClient docker;
+    RecordingProxy proxy;
+    MockApiServer server;
+    KubernetesClient client;
+    AgentFaultRig rig;
+    OperatorRuntime aggregator;
+
+    Fixture() throws Exception {
+      try {
+        docker = TestEnv.docker().client();
+        TestEnv.nodeHosts(5);
+        proxy = new RecordingProxy(TestEnv.registry()).limit(1_000_000);
+        server = MockApiServer.crud();
+        client = server.client();
+        rig = new AgentFaultRig(docker);
+        aggregator =
+            OperatorRuntime.start(OperatorOptions.aggregator(false, "default"), client, null);
+      } catch (Exception | Error e) {
+        close();
+        throw e;
+      }
+    }
+
+    /**
+     * Each runtime ({@code -Dimagespec.faultRuntimes}, default docker,cri) times {@code
+     * -Dimagespec.faultRuns} (default 1), for {@code @MethodSource}.
+     */
+    static Stream<Arguments> runs() {
+      return Stream.of(System.getProperty("imagespec.faultRuntimes", "docker,cri").split(","))
+          .flatMap(r -> IntStream.rangeClosed(1, RUNS).mapToObj(i -> Arguments.of(r, i)));
+    }
+
+    @Override
+    public void close() {
+      if (aggregator != null) {
+        aggregator.close();
+      }
+      if (server != null) {
+        server.close();
+      }
+      if (rig != null) {
+        rig.close();
+      }
+      if (proxy != null) {
+        proxy.close();
+      }
+      if (docker != null) {
+        docker.close();
       }
     }
   }

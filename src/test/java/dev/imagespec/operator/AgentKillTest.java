@@ -25,7 +25,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.stream.Collectors;
-import java.util.stream.IntStream;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -46,56 +45,35 @@ import org.junit.jupiter.params.provider.MethodSource;
  * target/agent-faults/}.
  */
 class AgentKillTest {
-  static final Duration WAIT = Duration.ofSeconds(120);
-  static final long LARGE = 8L << 20;
-  static final int RUNS = Integer.getInteger("imagespec.faultRuns", 1);
+  static final Duration WAIT = AgentFaultRig.Fixture.WAIT;
+  static final long LARGE = AgentFaultRig.Fixture.LARGE;
 
+  static AgentFaultRig.Fixture fixture;
   static MockApiServer server;
   static KubernetesClient client;
   static EngineClient docker;
   static RecordingProxy proxy;
   static AgentFaultRig rig;
 
-  /**
-   * The aggregator, as in a cluster: a restarted agent has no access proofs for the images its
-   * previous process pulled, and waits for the aggregator's verdicts (without one: a minute).
-   */
-  static OperatorRuntime aggregator;
-
   @BeforeAll
   static void start() throws Exception {
-    docker = TestEnv.docker().client();
-    TestEnv.nodeHosts(5);
-    // 1 MB/s per connection: the 8 MiB layer takes about 8 s, the small image about 1 s
-    proxy = new RecordingProxy(TestEnv.registry()).limit(1_000_000);
-    server = MockApiServer.crud();
-    client = server.client();
-    rig = new AgentFaultRig(docker);
-    aggregator = OperatorRuntime.start(OperatorOptions.aggregator(false, "default"), client, null);
+    fixture = new AgentFaultRig.Fixture();
+    server = fixture.server;
+    client = fixture.client;
+    docker = fixture.docker;
+    proxy = fixture.proxy;
+    rig = fixture.rig;
   }
 
   @AfterAll
   static void stop() {
-    if (aggregator != null) {
-      aggregator.close();
-    }
-    if (server != null) {
-      server.close();
-    }
-    if (rig != null) {
-      rig.close();
-    }
-    if (proxy != null) {
-      proxy.close();
-    }
-    if (docker != null) {
-      docker.close();
+    if (fixture != null) {
+      fixture.close();
     }
   }
 
   static Stream<Arguments> runs() {
-    return Stream.of(System.getProperty("imagespec.faultRuntimes", "docker,cri").split(","))
-        .flatMap(r -> IntStream.rangeClosed(1, RUNS).mapToObj(i -> Arguments.of(r, i)));
+    return AgentFaultRig.Fixture.runs();
   }
 
   /** The agent's runtime option and socket, and a view of its image store. */

@@ -27,7 +27,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.IntStream;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -49,50 +48,35 @@ import org.junit.jupiter.params.provider.MethodSource;
  * {@code -Dimagespec.faultRuntimes=docker} (or {@code cri}) runs one of them.
  */
 class PassBoundaryTest {
-  static final Duration WAIT = Duration.ofSeconds(120);
-  static final long LARGE = 8L << 20;
-  static final int RUNS = Integer.getInteger("imagespec.faultRuns", 1);
+  static final Duration WAIT = AgentFaultRig.Fixture.WAIT;
+  static final long LARGE = AgentFaultRig.Fixture.LARGE;
 
+  static AgentFaultRig.Fixture fixture;
   static MockApiServer server;
   static KubernetesClient client;
   static EngineClient docker;
   static RecordingProxy proxy;
   static AgentFaultRig rig;
-  static OperatorRuntime aggregator;
 
   @BeforeAll
   static void start() throws Exception {
-    docker = TestEnv.docker().client();
-    TestEnv.nodeHosts(5);
-    proxy = new RecordingProxy(TestEnv.registry()).limit(1_000_000);
-    server = MockApiServer.crud();
-    client = server.client();
-    rig = new AgentFaultRig(docker);
-    aggregator = OperatorRuntime.start(OperatorOptions.aggregator(false, "default"), client, null);
+    fixture = new AgentFaultRig.Fixture();
+    server = fixture.server;
+    client = fixture.client;
+    docker = fixture.docker;
+    proxy = fixture.proxy;
+    rig = fixture.rig;
   }
 
   @AfterAll
   static void stop() {
-    if (aggregator != null) {
-      aggregator.close();
-    }
-    if (server != null) {
-      server.close();
-    }
-    if (rig != null) {
-      rig.close();
-    }
-    if (proxy != null) {
-      proxy.close();
-    }
-    if (docker != null) {
-      docker.close();
+    if (fixture != null) {
+      fixture.close();
     }
   }
 
   static Stream<Arguments> runs() {
-    return Stream.of(System.getProperty("imagespec.faultRuntimes", "docker,cri").split(","))
-        .flatMap(r -> IntStream.rangeClosed(1, RUNS).mapToObj(i -> Arguments.of(r, i)));
+    return AgentFaultRig.Fixture.runs();
   }
 
   /** The fourth light node runtime (AgentKillTest uses the fifth). */
